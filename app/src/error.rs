@@ -1,0 +1,51 @@
+//! Errors as the user interface sees them.
+//!
+//! Error policy (the whole project follows it):
+//! - Each boundary has its own `thiserror` enum (`EmbeddedPgError`, the importer's
+//!   errors, [`AppError`] here); inside a boundary, `anyhow` adds context.
+//! - What crosses to the browser is [`AppError`]: a message a user can act on.
+//!   Internal details (SQL, paths) are logged on the server with the request id
+//!   and never sent to the browser.
+//! - A database that cannot be reached is [`AppError::Unavailable`] and answers
+//!   HTTP 503, so clients and load balancers retry; bad input is
+//!   [`AppError::Invalid`] (400) and changes nothing; an unknown thing is
+//!   [`AppError::NotFound`] (404).
+//! - Nothing on a request path panics: no `unwrap` or `expect` outside tests.
+
+use leptos::prelude::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("The database is unavailable right now. Please try again in a moment.")]
+    Unavailable,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Something went wrong on the server (reference {0}).")]
+    Internal(String),
+    #[error("{0}")]
+    ServerFn(ServerFnErrorErr),
+}
+
+impl AppError {
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unavailable => 503,
+            AppError::NotFound(_) => 404,
+            AppError::Invalid(_) => 400,
+            AppError::Internal(_) | AppError::ServerFn(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::ServerFn(value)
+    }
+}

@@ -1,0 +1,82 @@
+//! Capex Lens user interface: the HTML shell, the router, one component per
+//! route, and the server functions the pages call.
+//!
+//! Compiled natively with feature `ssr` (server-side rendering, server
+//! functions with their database code) and to WebAssembly with `hydrate`.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the document once the WebAssembly has taken over; effects run only
+    // in the browser, so server-rendered HTML never carries the mark.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/capex-lens.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Title formatter=|text| format!("{text} · Capex Lens")/>
+        <Meta name="color-scheme" content="light"/>
+        <Router>
+            <header class="site-header">
+                <a class="brand" href="/">"Capex Lens"</a>
+                <nav>
+                    <a href="/">"Companies"</a>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=routes::not_found::NotFound>
+                    <Route path=StaticSegment("") view=routes::overview::Overview/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                "Figures from SEC filings and company statements, each linked to its source. "
+                "Missing values are shown as n/a, never as zero."
+            </footer>
+        </Router>
+    }
+}
+
+/// Entry point of the WebAssembly bundle.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,64 @@
+//! Server-only plumbing shared by the server functions: the database handle
+//! provided as context, and the mapping of database errors to [`AppError`].
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use sqlx::PgPool;
+
+/// Everything a server function may need, provided as Leptos context by the server.
+#[derive(Clone, Debug)]
+pub struct ServerContext {
+    pub pool: PgPool,
+}
+
+/// The database pool, or an internal error if the server forgot to provide it.
+pub fn pool() -> Result<PgPool, AppError> {
+    use_context::<ServerContext>()
+        .map(|c| c.pool)
+        .ok_or_else(|| AppError::Internal("no-context".into()))
+}
+
+/// Maps a database error to what the user sees, logs the detail, and sets the
+/// response status (503 when the database cannot be reached).
+pub fn db_error(err: sqlx::Error) -> AppError {
+    let app_error = match &err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => AppError::Unavailable,
+        sqlx::Error::Database(db) if is_unavailable_code(db.code().as_deref()) => {
+            AppError::Unavailable
+        }
+        _ => AppError::Internal(short_reference()),
+    };
+    tracing::error!(error = %err, error.kind = ?app_error, "database error");
+    set_status(&app_error);
+    app_error
+}
+
+/// Sets the HTTP status of the current response to match `err`.
+pub fn set_status(err: &AppError) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(err.status()) {
+            response.set_status(status);
+        }
+    }
+}
+
+/// Admin shutdown, crash shutdown, cannot connect now, too many connections.
+fn is_unavailable_code(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("57P01" | "57P02" | "57P03" | "53300" | "08000" | "08003" | "08006")
+    )
+}
+
+fn short_reference() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{nanos:08x}")
+}

@@ -1,0 +1,1078 @@
+//! Every formula checked against values computed by hand from Amazon's bundled
+//! quarters (see `fixtures.rs` for the CSV rows), the scorecard's signal
+//! boundaries, and properties that must hold on any input.
+
+use super::fixtures::{add, amazon, empty, fact, millions, q};
+use super::*;
+use crate::format::usd;
+use crate::Metric;
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn ttm(c: &CompanyFacts, m: impl Into<Measure>, fy: i32, quarter: u8) -> SeriesPoint {
+    point_at(c, m.into(), q(fy, quarter), Basis::Ttm)
+}
+
+/// Amazon with the two missing proceeds quarters supplied. Their sum, 1,888M,
+/// is what Amazon's reported TTM FCF of $1.2B implies (see the test below);
+/// the split between 2025 Q3 and Q4 is illustrative.
+fn amazon_with_all_proceeds() -> CompanyFacts {
+    let mut c = amazon();
+    add(&mut c, Metric::CapexProceeds, 2025, 3, millions(900));
+    add(&mut c, Metric::CapexProceeds, 2025, 4, millions(988));
+    c
+}
+
+// ----- series: TTM, annual, YoY, alignment -----------------------------------
+
+#[test]
+fn amazon_ttm_operating_cash_flow_at_2026_q1_is_148_5_billion() {
+    // Arrange: OCF rows 2025 Q2 32,515M; Q3 35,525M; Q4 54,459M; 2026 Q1 26,032M.
+    let amzn = amazon();
+    let by_hand = millions(32_515 + 35_525 + 54_459 + 26_032); // = 148,531M
+
+    // Act
+    let p = ttm(&amzn, Metric::OperatingCashFlow, 2026, 1);
+
+    // Assert: exact, and "$148.5B" as Amazon's 10-Q states it.
+    assert_eq!(p.exact, Some(by_hand));
+    assert_eq!(usd(p.exact.unwrap()), "$148.5B");
+    assert!(p.is_complete());
+    assert_eq!(p.inputs.len(), 4);
+    assert!(p
+        .inputs
+        .iter()
+        .all(|i| i.metric == Metric::OperatingCashFlow));
+}
+
+#[test]
+fn amazon_ttm_fcf_at_2026_q1_is_incomplete_and_names_the_missing_proceeds() {
+    // Arrange: capex_proceeds is only known for 2025 Q1, Q2 and 2026 Q1, Q2.
+    let amzn = amazon();
+
+    // Act
+    let p = ttm(&amzn, DerivedMetric::Fcf, 2026, 1);
+
+    // Assert
+    assert_eq!(p.value, None);
+    assert_eq!(
+        p.missing,
+        vec![
+            Missing::Fact {
+                metric: Metric::CapexProceeds,
+                period: q(2025, 3)
+            },
+            Missing::Fact {
+                metric: Metric::CapexProceeds,
+                period: q(2025, 4)
+            },
+        ]
+    );
+    assert_eq!(
+        p.missing
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["capex_proceeds for FY25 Q3", "capex_proceeds for FY25 Q4"]
+    );
+    // The inputs that are present are still shown (4 OCF + 4 capex + 2 proceeds).
+    assert_eq!(p.inputs.len(), 10);
+}
+
+#[test]
+fn amazon_ttm_fcf_reproduces_the_reported_1_2_billion_once_proceeds_are_supplied() {
+    // Arrange:
+    //   TTM OCF   = 32,515 + 35,525 + 54,459 + 26,032 = 148,531M
+    //   TTM capex = 32,183 + 35,095 + 39,522 + 44,203 = 151,003M
+    //   known proceeds 2025 Q2 815M + 2026 Q1 969M = 1,784M
+    //   reported TTM FCF 1,200M ⇒ 2025 Q3 + Q4 proceeds = 1,200 − 148,531 + 151,003 − 1,784 = 1,888M
+    let amzn = amazon_with_all_proceeds();
+    let by_hand = millions(148_531 - 151_003 + 815 + 900 + 988 + 969);
+
+    // Act
+    let p = ttm(&amzn, DerivedMetric::Fcf, 2026, 1);
+
+    // Assert
+    assert_eq!(by_hand, millions(1_200));
+    assert_eq!(p.exact, Some(by_hand));
+    assert_eq!(usd(p.exact.unwrap()), "$1.20B");
+    assert!(p.is_complete());
+}
+
+#[test]
+fn a_company_that_does_not_net_proceeds_gets_fcf_without_them() {
+    // Arrange: the same Amazon numbers, but proceeds counted as zero.
+    let mut amzn = amazon();
+    amzn.nets_capex_proceeds = false;
+
+    // Act
+    let p = ttm(&amzn, DerivedMetric::Fcf, 2026, 1);
+
+    // Assert: 148,531 − 151,003 = −2,472M, no proceeds among the inputs.
+    assert_eq!(p.exact, Some(millions(-2_472)));
+    assert!(p.inputs.iter().all(|i| i.metric != Metric::CapexProceeds));
+}
+
+#[test]
+fn fcf_after_leases_subtracts_ttm_finance_lease_principal() {
+    // Arrange: finance_lease_principal_payments 2025 Q2 411, Q3 351, Q4 385, 2026 Q1 468 = 1,615M.
+    let amzn = amazon_with_all_proceeds();
+
+    // Act
+    let p = ttm(&amzn, DerivedMetric::FcfAfterLeases, 2026, 1);
+
+    // Assert: 1,200 − 1,615 = −415M
+    assert_eq!(p.exact, Some(millions(1_200 - 1_615)));
+    assert_eq!(usd(p.exact.unwrap()), "($415M)");
+}
+
+#[test]
+fn the_ratios_match_hand_computed_amazon_values_at_2026_q1() {
+    // Arrange (TTM = 2025 Q2 .. 2026 Q1, millions):
+    //   revenue 167,702 + 180,169 + 213,386 + 181,519 = 742,776
+    //   net income 18,164 + 21,187 + 21,192 + 30,255 = 90,798
+    //   D&A 15,227 + 16,796 + 19,471 + 18,945 = 70,439
+    //   capex 151,003; OCF 148,531; FCF 1,200 (proceeds supplied)
+    //   ppe_net 2026 Q1 397,458 and 2025 Q1 272,781: average 335,119.5
+    let amzn = amazon_with_all_proceeds();
+    let ratio = |a: i64, b: i64| Decimal::from(a) / Decimal::from(b);
+    let cases = [
+        (DerivedMetric::CashConversion, ratio(1_200, 90_798)),
+        (DerivedMetric::OcfConversion, ratio(148_531, 90_798)),
+        (DerivedMetric::FcfMargin, ratio(1_200, 742_776)),
+        (DerivedMetric::CapexIntensity, ratio(151_003, 742_776)),
+        (DerivedMetric::CapexToDepreciation, ratio(151_003, 70_439)),
+        (DerivedMetric::DepreciationBurden, ratio(70_439, 742_776)),
+        (
+            DerivedMetric::AssetTurnover,
+            ratio(742_776, 1) / d("335119.5"),
+        ),
+    ];
+
+    for (metric, by_hand) in cases {
+        // Act
+        let p = ttm(&amzn, metric, 2026, 1);
+
+        // Assert: exact to 20 decimal places (the division's last digit may round differently).
+        let got = p
+            .exact
+            .unwrap_or_else(|| panic!("{metric:?}: {:?}", p.missing));
+        assert_eq!(got.round_dp(20), by_hand.round_dp(20), "{metric:?}");
+        assert!(p.value.unwrap().is_finite());
+    }
+    // Spot-check the readable values.
+    assert_eq!(
+        crate::format::percent(
+            ttm(&amzn, DerivedMetric::CapexIntensity, 2026, 1)
+                .value
+                .unwrap()
+        ),
+        "20.3%"
+    );
+    assert_eq!(
+        crate::format::multiple(
+            ttm(&amzn, DerivedMetric::CapexToDepreciation, 2026, 1)
+                .value
+                .unwrap()
+        ),
+        "2.14×"
+    );
+}
+
+#[test]
+fn rpo_coverage_is_not_available_for_amazon_and_says_rpo_is_missing() {
+    let p = ttm(&amazon(), DerivedMetric::RpoCoverage, 2026, 1);
+    assert_eq!(p.value, None);
+    assert_eq!(
+        p.missing,
+        vec![Missing::Fact {
+            metric: Metric::Rpo,
+            period: q(2026, 1)
+        }]
+    );
+}
+
+#[test]
+fn rpo_coverage_divides_the_backlog_by_ttm_revenue() {
+    // Arrange: Amazon's revenue, with an illustrative backlog of 1,485,552M (twice TTM revenue).
+    let mut c = amazon();
+    add(&mut c, Metric::Rpo, 2026, 1, millions(2 * 742_776));
+
+    // Act
+    let p = ttm(&c, DerivedMetric::RpoCoverage, 2026, 1);
+
+    // Assert: 2 years of revenue contracted.
+    assert_eq!(p.exact, Some(Decimal::from(2)));
+}
+
+#[test]
+fn a_zero_denominator_is_not_available_never_infinite() {
+    // Arrange: revenue of zero in four quarters.
+    let mut c = empty("ZERO");
+    for quarter in 1..=4 {
+        add(&mut c, Metric::Revenue, 2025, quarter, Decimal::ZERO);
+        add(&mut c, Metric::Capex, 2025, quarter, millions(10));
+    }
+
+    // Act
+    let p = ttm(&c, DerivedMetric::CapexIntensity, 2025, 4);
+
+    // Assert
+    assert_eq!(p.value, None);
+    assert_eq!(
+        p.missing,
+        vec![Missing::ZeroDenominator {
+            denominator: "revenue".into()
+        }]
+    );
+}
+
+#[test]
+fn ttm_exists_only_when_all_four_quarters_exist() {
+    // Arrange: Amazon's first quarter of data is 2022 Q1.
+    let amzn = amazon();
+
+    // Act
+    let s = series(
+        &amzn,
+        Measure::Stored(Metric::Revenue),
+        Basis::Ttm,
+        Alignment::Fiscal,
+    );
+
+    // Assert: the first three TTM points are gaps naming the quarters before the data.
+    assert_eq!(s.points[0].label, "FY22 Q1");
+    assert_eq!(s.points[0].value, None);
+    assert_eq!(
+        s.points[2].missing,
+        vec![Missing::Fact {
+            metric: Metric::Revenue,
+            period: q(2021, 4)
+        }]
+    );
+    assert!(s.points[3].is_complete()); // FY22 Q4 = FY2022
+}
+
+#[test]
+fn annual_revenue_sums_the_fiscal_years_four_quarters_and_matches_the_10k() {
+    // Arrange: 2025 revenue quarters 155,667 + 167,702 + 180,169 + 213,386 = 716,924M,
+    // which is the 10-K's FY value in filings-annual-ytd.csv (716924000000).
+    let amzn = amazon();
+
+    // Act
+    let s = series(
+        &amzn,
+        Measure::Stored(Metric::Revenue),
+        Basis::Annual,
+        Alignment::Fiscal,
+    );
+    let fy25 = s.points.iter().find(|p| p.label == "FY25").unwrap();
+
+    // Assert
+    assert_eq!(
+        fy25.exact,
+        Some(millions(155_667 + 167_702 + 180_169 + 213_386))
+    );
+    assert_eq!(fy25.exact, Some(millions(716_924)));
+    assert_eq!(
+        s.points
+            .iter()
+            .map(|p| p.label.as_str())
+            .collect::<Vec<_>>(),
+        ["FY22", "FY23", "FY24", "FY25"]
+    );
+}
+
+#[test]
+fn yoy_growth_is_on_ttm_values_unless_the_view_is_quarterly() {
+    // Arrange: TTM revenue at 2026 Q1 742,776M; at 2025 Q1 147,977 + 158,877 + 187,792 + 155,667 = 650,313M.
+    // Quarterly capex 2026 Q1 44,203M vs 2025 Q1 25,019M.
+    let amzn = amazon();
+
+    // Act
+    let ttm_growth = growth_at(&amzn, Metric::Revenue.into(), q(2026, 1), Basis::Ttm);
+    let quarterly = growth_at(&amzn, Metric::Capex.into(), q(2026, 1), Basis::Quarterly);
+
+    // Assert
+    let by_hand = Decimal::from(742_776) / Decimal::from(650_313) - Decimal::ONE;
+    assert_eq!(ttm_growth.exact.unwrap().round_dp(20), by_hand.round_dp(20));
+    let by_hand_q = Decimal::from(44_203) / Decimal::from(25_019) - Decimal::ONE;
+    assert_eq!(
+        quarterly.exact.unwrap().round_dp(20),
+        by_hand_q.round_dp(20)
+    );
+    assert_eq!(crate::format::percent(quarterly.value.unwrap()), "76.7%");
+}
+
+#[test]
+fn an_instants_ttm_view_is_its_period_end_value() {
+    // Arrange: ppe_net 2026 Q1 397,458M.
+    let p = ttm(&amazon(), Metric::PpeNet, 2026, 1);
+    assert_eq!(p.exact, Some(millions(397_458)));
+}
+
+#[test]
+fn calendar_alignment_puts_microsofts_september_quarter_in_cy_q3() {
+    // Arrange: filings-quarterly.csv row MSFT,2025,Q1,2024-07-01,2024-09-30,capex,14923000000.
+    let mut msft = empty("MSFT");
+    msft.fiscal_year_end_month = 6;
+    let mut f = fact(Metric::Capex, 2025, 1, millions(14_923), 1);
+    f.period_start = Some(time::macros::date!(2024 - 07 - 01));
+    f.period_end = time::macros::date!(2024 - 09 - 30);
+    msft.facts.push(f);
+
+    // Act
+    let fiscal = series(
+        &msft,
+        Metric::Capex.into(),
+        Basis::Quarterly,
+        Alignment::Fiscal,
+    );
+    let calendar = series(
+        &msft,
+        Metric::Capex.into(),
+        Basis::Quarterly,
+        Alignment::Calendar,
+    );
+
+    // Assert
+    assert_eq!(fiscal.points[0].label, "FY25 Q1");
+    assert_eq!(calendar.points[0].label, "CY24 Q3");
+    assert_eq!(calendar.points[0].exact, Some(millions(14_923)));
+}
+
+#[test]
+fn a_calendar_year_sums_the_fiscal_quarters_aligned_to_it() {
+    // Arrange: a June year-end company with four quarters of 1, 2, 3, 4 (FY25 Q3 .. FY26 Q2),
+    // i.e. calendar 2025 Q1 .. Q4.
+    let mut c = empty("JUNE");
+    c.fiscal_year_end_month = 6;
+    for (i, (fy, quarter)) in [(2025, 3), (2025, 4), (2026, 1), (2026, 2)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut f = fact(
+            Metric::Revenue,
+            2025,
+            (i + 1) as u8,
+            Decimal::from(i as i64 + 1),
+            i as i64 + 1,
+        );
+        f.period = q(fy, quarter);
+        c.facts.push(f);
+    }
+
+    // Act
+    let s = series(
+        &c,
+        Metric::Revenue.into(),
+        Basis::Annual,
+        Alignment::Calendar,
+    );
+
+    // Assert: CY25 = 1 + 2 + 3 + 4, ending at fiscal FY26 Q2.
+    assert_eq!(s.points.len(), 1);
+    assert_eq!(s.points[0].label, "CY25");
+    assert_eq!(s.points[0].fiscal_period, q(2026, 2));
+    assert_eq!(s.points[0].exact, Some(Decimal::from(10)));
+}
+
+#[test]
+fn a_gap_in_the_data_shows_as_a_missing_point_never_filled() {
+    // Arrange: two quarters a year apart.
+    let mut c = empty("GAP");
+    add(&mut c, Metric::Capex, 2025, 1, millions(10));
+    add(&mut c, Metric::Capex, 2026, 1, millions(20));
+
+    // Act
+    let s = series(
+        &c,
+        Metric::Capex.into(),
+        Basis::Quarterly,
+        Alignment::Fiscal,
+    );
+
+    // Assert
+    assert_eq!(s.points.len(), 5);
+    assert_eq!(s.points[1].value, None);
+    assert_eq!(
+        s.points[1].missing,
+        vec![Missing::Fact {
+            metric: Metric::Capex,
+            period: q(2025, 2)
+        }]
+    );
+}
+
+#[test]
+fn the_latest_version_of_a_fact_wins() {
+    // Arrange: a restatement adds a new version (a larger fact id).
+    let mut c = empty("RESTATED");
+    c.facts.push(fact(Metric::Capex, 2025, 1, millions(10), 7));
+    c.facts.push(fact(Metric::Capex, 2025, 1, millions(12), 9));
+
+    // Act
+    let p = point_at(&c, Metric::Capex.into(), q(2025, 1), Basis::Quarterly);
+
+    // Assert
+    assert_eq!(p.exact, Some(millions(12)));
+    assert_eq!(p.inputs[0].provenance.fact_id, 9);
+}
+
+// ----- scorecard on Amazon -----------------------------------------------------
+
+#[test]
+fn amazons_scorecard_names_what_is_missing_and_judges_utilization() {
+    // Arrange: the bundled data has no cloud revenue, cost of revenue or RPO for Amazon.
+    let amzn = amazon_with_all_proceeds();
+
+    // Act
+    let card = scorecard(&amzn, q(2026, 1), &Thresholds::default());
+
+    // Assert
+    let [q1, q2, q3, q4] = [
+        &card.answers[0],
+        &card.answers[1],
+        &card.answers[2],
+        &card.answers[3],
+    ];
+    assert_eq!(q1.signal, Signal::InsufficientData);
+    assert!(q1.proxy.is_some());
+    assert!(q1.missing.contains(&Missing::Fact {
+        metric: Metric::CloudRevenue,
+        period: q(2026, 1)
+    }));
+    assert!(
+        q1.sentence.contains("cloud_revenue for FY26 Q1"),
+        "{}",
+        q1.sentence
+    );
+
+    // Q2 by hand, on total revenue (no cloud revenue):
+    //   now  742,776 / ((397,458 + 272,781) / 2) = 2.2165
+    //   then 650,313 / ((272,781 + 209,950) / 2) = 2.6943   → change −17.7 % ⇒ Stress
+    assert_eq!(q2.signal, Signal::Stress);
+    let change = q2
+        .figures
+        .iter()
+        .find(|f| f.name == "Change")
+        .unwrap()
+        .value
+        .unwrap();
+    let by_hand = (742_776.0 / 335_119.5) / (650_313.0 / 241_365.5) - 1.0;
+    assert!((change - by_hand * 100.0).abs() < 1e-9, "{change}");
+    assert!(!q2.notes.is_empty());
+    assert!(q2
+        .inputs
+        .iter()
+        .any(|i| i.metric == Metric::PpeNet && i.period == q(2024, 1)));
+
+    assert_eq!(q3.signal, Signal::InsufficientData);
+    assert!(q3.proxy.is_some());
+    assert!(q3.missing.iter().any(|m| matches!(
+        m,
+        Missing::Fact {
+            metric: Metric::CostOfRevenue,
+            ..
+        }
+    )));
+
+    assert_eq!(q4.signal, Signal::InsufficientData);
+    assert!(q4.missing.contains(&Missing::Fact {
+        metric: Metric::Rpo,
+        period: q(2026, 1)
+    }));
+}
+
+#[test]
+fn the_headline_shows_ttm_fcf_and_its_trend_against_a_year_earlier() {
+    // Arrange: TTM capex intensity now 151,003 / 742,776 = 20.3 %;
+    // a year earlier (2024 Q2 .. 2025 Q1) capex 17,620 + 22,620 + 27,834 + 25,019 = 93,093 over 650,313 = 14.3 %.
+    let amzn = amazon_with_all_proceeds();
+
+    // Act
+    let h = headline(&amzn, q(2026, 1));
+
+    // Assert
+    let fcf = &h[0];
+    assert_eq!(fcf.measure, Measure::Derived(DerivedMetric::Fcf));
+    assert_eq!(fcf.current.exact, Some(millions(1_200)));
+    // A year earlier proceeds for 2024 Q2..Q4 are not in the data: trend unknown, and it says why.
+    assert_eq!(fcf.trend, Trend::Unknown);
+    assert!(!fcf.year_ago.missing.is_empty());
+    let intensity = h
+        .iter()
+        .find(|f| f.measure == Measure::Derived(DerivedMetric::CapexIntensity))
+        .unwrap();
+    assert_eq!(intensity.trend, Trend::Up);
+    let by_hand = 151_003.0 / 742_776.0 - 93_093.0 / 650_313.0;
+    assert!((intensity.change.unwrap() - by_hand).abs() < 1e-12);
+}
+
+// ----- scorecard signal boundaries ---------------------------------------------
+
+/// A calendar-year company with `metric` at `a` per quarter in 2024 and `b` per
+/// quarter in 2025, so TTM growth at 2025 Q4 is exactly `b / a − 1`.
+fn two_years(c: &mut CompanyFacts, metric: Metric, a: &str, b: &str) {
+    for quarter in 1..=4 {
+        add(c, metric, 2024, quarter, d(a));
+        add(c, metric, 2025, quarter, d(b));
+    }
+}
+
+fn answer(c: &CompanyFacts, question: usize) -> Answer {
+    scorecard(c, q(2025, 4), &Thresholds::default())
+        .answers
+        .swap_remove(question)
+}
+
+fn q1_with_ai_growth(ai_2025: &str) -> Signal {
+    // Capex grows 25 %; cloud revenue (the AI proxy) from 100 to `ai_2025`.
+    let mut c = empty("Q1");
+    two_years(&mut c, Metric::Capex, "100", "125");
+    two_years(&mut c, Metric::CloudRevenue, "100", ai_2025);
+    answer(&c, 0).signal
+}
+
+#[test]
+fn q1_a_spread_of_exactly_zero_is_healthy() {
+    assert_eq!(q1_with_ai_growth("125"), Signal::Healthy);
+}
+
+#[test]
+fn q1_a_spread_just_below_zero_is_watch() {
+    assert_eq!(q1_with_ai_growth("124.99"), Signal::Watch);
+}
+
+#[test]
+fn q1_a_spread_of_exactly_minus_15_pp_is_watch() {
+    // 10 % − 25 % = −15 pp
+    assert_eq!(q1_with_ai_growth("110"), Signal::Watch);
+}
+
+#[test]
+fn q1_a_spread_below_minus_15_pp_is_stress() {
+    assert_eq!(q1_with_ai_growth("109.99"), Signal::Stress);
+}
+
+#[test]
+fn q1_uses_the_disclosed_run_rate_when_it_exists_at_both_dates_and_is_then_no_proxy() {
+    // Arrange: run-rate 10 → 13 (+30 %) against capex +25 %.
+    let mut c = empty("RR");
+    two_years(&mut c, Metric::Capex, "100", "125");
+    add(&mut c, Metric::AiRevenueRunRate, 2024, 4, d("10"));
+    add(&mut c, Metric::AiRevenueRunRate, 2025, 4, d("13"));
+
+    // Act
+    let a = answer(&c, 0);
+
+    // Assert
+    assert_eq!(a.signal, Signal::Healthy);
+    assert_eq!(a.proxy, None);
+    assert_eq!(a.figures[2].exact, Some(d("5"))); // 30 % − 25 % = +5 pp
+    assert!(a.sentence.contains("+5.0 pp"), "{}", a.sentence);
+}
+
+fn q2_with_cloud_2025(cloud: &str) -> Signal {
+    // Net PP&E flat at 1,000, so the change in turnover is the change in cloud revenue.
+    let mut c = empty("Q2");
+    two_years(&mut c, Metric::CloudRevenue, "100", cloud);
+    for fy in [2023, 2024, 2025] {
+        add(&mut c, Metric::PpeNet, fy, 4, d("1000"));
+    }
+    answer(&c, 1).signal
+}
+
+#[test]
+fn q2_unchanged_turnover_is_healthy() {
+    assert_eq!(q2_with_cloud_2025("100"), Signal::Healthy);
+}
+
+#[test]
+fn q2_turnover_down_less_than_5_percent_is_watch() {
+    assert_eq!(q2_with_cloud_2025("95.01"), Signal::Watch);
+}
+
+#[test]
+fn q2_turnover_down_exactly_5_percent_is_stress() {
+    assert_eq!(q2_with_cloud_2025("95"), Signal::Stress);
+}
+
+fn q3_with_unit_cost(before: &str, now: &str) -> Signal {
+    let mut c = empty("Q3");
+    add(&mut c, Metric::UnitInferenceCost, 2024, 4, d(before));
+    add(&mut c, Metric::UnitInferenceCost, 2025, 4, d(now));
+    let a = answer(&c, 2);
+    assert_eq!(a.proxy, None);
+    a.signal
+}
+
+#[test]
+fn q3_unit_cost_falling_exactly_10_percent_is_healthy() {
+    assert_eq!(q3_with_unit_cost("100", "90"), Signal::Healthy);
+}
+
+#[test]
+fn q3_unit_cost_falling_less_than_10_percent_is_watch() {
+    assert_eq!(q3_with_unit_cost("100", "90.01"), Signal::Watch);
+}
+
+#[test]
+fn q3_unit_cost_flat_is_watch_not_stress() {
+    assert_eq!(q3_with_unit_cost("100", "100"), Signal::Watch);
+}
+
+#[test]
+fn q3_unit_cost_rising_is_stress() {
+    assert_eq!(q3_with_unit_cost("100", "100.01"), Signal::Stress);
+}
+
+/// Revenue 250 a quarter both years; depreciation burden and cost ratio move
+/// from 10 % and 50 % to the given per-quarter amounts over 250.
+fn q3_proxy(dep_2025: &str, cost_2025: &str) -> Answer {
+    let mut c = empty("Q3P");
+    two_years(&mut c, Metric::Revenue, "250", "250");
+    two_years(&mut c, Metric::DepreciationAmortization, "25", dep_2025);
+    two_years(&mut c, Metric::CostOfRevenue, "125", cost_2025);
+    answer(&c, 2)
+}
+
+#[test]
+fn q3_proxy_both_ratios_flat_is_healthy_and_labelled_a_proxy() {
+    let a = q3_proxy("25", "125");
+    assert_eq!(a.signal, Signal::Healthy);
+    assert!(a.proxy.is_some());
+}
+
+#[test]
+fn q3_proxy_one_ratio_rising_is_watch() {
+    assert_eq!(q3_proxy("25.5", "124").signal, Signal::Watch);
+}
+
+#[test]
+fn q3_proxy_both_rising_exactly_1_pp_is_watch() {
+    // 25 → 27.5 a quarter: 10 % → 11 %; 125 → 127.5: 50 % → 51 %.
+    let a = q3_proxy("27.5", "127.5");
+    assert_eq!(a.figures[0].exact, Some(d("1")));
+    assert_eq!(a.signal, Signal::Watch);
+}
+
+#[test]
+fn q3_proxy_both_rising_by_more_than_1_pp_is_stress() {
+    assert_eq!(q3_proxy("27.51", "127.51").signal, Signal::Stress);
+}
+
+fn q4_with_rpo(rpo_2025: &str) -> Signal {
+    // TTM revenue grows 10 % (1,000 → 1,100); RPO from 100.
+    let mut c = empty("Q4");
+    two_years(&mut c, Metric::Revenue, "250", "275");
+    add(&mut c, Metric::Rpo, 2024, 4, d("100"));
+    add(&mut c, Metric::Rpo, 2025, 4, d(rpo_2025));
+    answer(&c, 3).signal
+}
+
+#[test]
+fn q4_rpo_growing_faster_with_coverage_rising_is_healthy() {
+    assert_eq!(q4_with_rpo("110.01"), Signal::Healthy);
+}
+
+#[test]
+fn q4_rpo_growing_exactly_as_fast_as_revenue_is_stress() {
+    // +10 % each: not faster, and coverage unchanged (0.1 → 0.1 years).
+    assert_eq!(q4_with_rpo("110"), Signal::Stress);
+}
+
+#[test]
+fn thresholds_default_to_the_methodology_and_can_be_overridden_in_part() {
+    let t: Thresholds = serde_json::from_str(r#"{"ai_spread_watch_pp": -10}"#).unwrap();
+    assert_eq!(t.ai_spread_watch_pp, -10.0);
+    assert_eq!(
+        t.utilization_stress_pct,
+        Thresholds::default().utilization_stress_pct
+    );
+    assert_eq!(Thresholds::default().ai_spread_watch_pp, -15.0);
+}
+
+// ----- depreciation wave and scenarios -----------------------------------------
+
+#[test]
+fn amazons_wave_fits_a_share_reports_its_error_and_projects_eight_quarters() {
+    // Arrange: 18 quarters of capex (2022 Q1 .. 2026 Q2) and of D&A.
+    let amzn = amazon();
+
+    // Act
+    let w = depreciation_wave(&amzn, &WaveParams::default());
+
+    // Assert
+    assert_eq!(w.fit.capex_history_quarters, 18);
+    assert_eq!(w.fit.first_capex_quarter, Some(q(2022, 1)));
+    assert_eq!(w.fit.fit_quarters, 18);
+    let s = w.fit.short_share.unwrap();
+    assert!((0.0..=1.0).contains(&s));
+    assert!(w.fit.rmse.unwrap() > 0.0 && w.fit.relative_rmse.unwrap() > 0.0);
+    // With only four years of history the model cannot explain all of Amazon's
+    // depreciation (older assets, amortization, leased assets): the share hits 1.
+    assert!(w.fit.at_bound);
+    assert_eq!(w.points.iter().filter(|p| p.projected).count(), 8);
+    assert_eq!(w.points.last().unwrap().label, "FY28 Q2");
+    // Flat path: each projected quarter repeats 2026 Q2's 54,208M.
+    assert!(w
+        .points
+        .iter()
+        .filter(|p| p.projected)
+        .all(|p| p.capex == Some(54_208e6)));
+    assert!(w
+        .points
+        .iter()
+        .filter(|p| p.projected)
+        .all(|p| p.depreciation_burden.is_some()));
+    assert!(w.notes[0].contains("18 quarters of capex history"));
+}
+
+#[test]
+fn the_wave_with_a_given_share_matches_a_hand_computation() {
+    // Arrange: one quarter of 96 spent in 2025 Q1, all short-lived over 6 years (24 quarters), lag 1.
+    let mut c = empty("HAND");
+    add(&mut c, Metric::Capex, 2025, 1, d("96"));
+    let params = WaveParams {
+        short_share: Some(1.0),
+        capex_path: CapexPath::Guidance {
+            annual: Decimal::ZERO,
+        },
+        horizon_quarters: 3,
+        ..WaveParams::default()
+    };
+
+    // Act
+    let w = depreciation_wave(&c, &params);
+
+    // Assert: 0 in the quarter spent, then 96 / 24 = 4 a quarter.
+    let dep: Vec<f64> = w
+        .points
+        .iter()
+        .map(|p| p.modelled_depreciation.unwrap())
+        .collect();
+    assert_eq!(dep, vec![0.0, 4.0, 4.0, 4.0]);
+    assert!(!w.fit.fitted);
+}
+
+#[test]
+fn the_growth_path_compounds_yearly() {
+    let c = super::wave::project_capex(
+        Some(100.0),
+        &CapexPath::Growth {
+            rate_per_year: 0.21,
+        },
+        8,
+    );
+    assert!((c[3] - 121.0).abs() < 1e-9);
+    assert!((c[7] - 146.41).abs() < 1e-9);
+}
+
+#[test]
+fn an_amazon_scenario_projects_eight_quarters_of_fcf_and_scorecards() {
+    // Arrange
+    let amzn = amazon_with_all_proceeds();
+    let params = ScenarioParams {
+        ai_revenue_growth_per_year: 0.3,
+        ..ScenarioParams::default()
+    };
+
+    // Act
+    let s = scenario(&amzn, &params, &Thresholds::default());
+
+    // Assert
+    assert_eq!(s.base_period, Some(q(2026, 2)));
+    assert_eq!(s.quarters.len(), 8);
+    assert!(s
+        .quarters
+        .iter()
+        .all(|q| q.answers.len() == 4 && q.fcf.is_complete()));
+    // No cloud revenue or run-rate for Amazon: the AI lever cannot act, and the output says so.
+    assert!(s
+        .assumptions
+        .iter()
+        .any(|a| a.contains("AI growth is not applied")));
+    // Revenue repeats the year-earlier quarter: 2026 Q3 = 2025 Q3 = 180,169M.
+    assert_eq!(s.quarters[0].revenue, Some(millions(180_169)));
+    // Projected facts are labelled as projections.
+    assert!(s.quarters[0]
+        .fcf
+        .inputs
+        .iter()
+        .any(|i| i.provenance.label.starts_with("Scenario projection")));
+    // Net PP&E is rolled forward from 2026 Q1 (the last reported balance), so utilization can be judged.
+    assert_ne!(s.quarters[0].answers[1].signal, Signal::InsufficientData);
+}
+
+#[test]
+fn outputs_cross_the_server_boundary_as_json() {
+    // Arrange
+    let amzn = amazon_with_all_proceeds();
+    let card = scorecard(&amzn, q(2026, 1), &Thresholds::default());
+    let s = series(
+        &amzn,
+        DerivedMetric::Fcf.into(),
+        Basis::Ttm,
+        Alignment::Calendar,
+    );
+    let w = depreciation_wave(&amzn, &WaveParams::default());
+
+    // Act
+    let card_back: Scorecard =
+        serde_json::from_str(&serde_json::to_string(&card).unwrap()).unwrap();
+    let s_back: Series = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    let w_back: DepreciationWave =
+        serde_json::from_str(&serde_json::to_string(&w).unwrap()).unwrap();
+
+    // Assert
+    assert_eq!(card_back.answers.len(), 4);
+    assert_eq!(card_back.answers[1].signal, card.answers[1].signal);
+    assert_eq!(card_back.headline[0].current.exact, Some(millions(1_200)));
+    assert_eq!(s_back.points.len(), s.points.len());
+    assert_eq!(s_back.measure, Measure::Derived(DerivedMetric::Fcf));
+    assert_eq!(w_back.points.len(), w.points.len());
+}
+
+#[test]
+fn faster_inference_cost_declines_raise_projected_fcf_when_ai_revenue_exists() {
+    // Arrange: a company whose revenue is all cloud revenue, OCF margin 40 %.
+    let mut c = empty("CLOUD");
+    for fy in [2024, 2025] {
+        for quarter in 1..=4 {
+            add(&mut c, Metric::Revenue, fy, quarter, d("100"));
+            add(&mut c, Metric::CloudRevenue, fy, quarter, d("100"));
+            add(&mut c, Metric::OperatingCashFlow, fy, quarter, d("40"));
+            add(&mut c, Metric::Capex, fy, quarter, d("30"));
+        }
+    }
+    let slow = ScenarioParams::default();
+    let fast = ScenarioParams {
+        inference_cost_decline_per_year: 0.5,
+        ..ScenarioParams::default()
+    };
+
+    // Act
+    let a = scenario(&c, &slow, &Thresholds::default());
+    let b = scenario(&c, &fast, &Thresholds::default());
+
+    // Assert: no decline keeps OCF at 40; a 50 % decline after a year: 100 × (1 − 0.6 × 0.5) = 70.
+    assert_eq!(a.quarters[3].operating_cash_flow, Some(d("40")));
+    assert_eq!(b.quarters[3].operating_cash_flow, Some(d("70")));
+    assert!(b.quarters[3].fcf.value.unwrap() > a.quarters[3].fcf.value.unwrap());
+}
+
+// ----- properties ---------------------------------------------------------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_decimal() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            Just(Decimal::ZERO),
+            (-1_000_000_000_000_000i64..1_000_000_000_000_000, 0u32..6)
+                .prop_map(|(m, s)| Decimal::new(m, s)),
+        ]
+    }
+
+    fn any_f64() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(0.0),
+            Just(-1.0),
+            -5.0f64..5.0,
+            any::<f64>(),
+        ]
+    }
+
+    fn any_company() -> impl Strategy<Value = CompanyFacts> {
+        let metric = proptest::sample::select(Metric::ALL.to_vec());
+        let row = (metric, 2022i32..2027, 0u8..5, any_decimal());
+        (prop::collection::vec(row, 0..60), 0u8..14, any::<bool>()).prop_map(
+            |(rows, month, nets)| {
+                let mut c = empty("ANY");
+                c.fiscal_year_end_month = month;
+                c.nets_capex_proceeds = nets;
+                for (i, (m, fy, quarter, v)) in rows.into_iter().enumerate() {
+                    let mut f = fact(m, fy, quarter.clamp(1, 4), v, i as i64);
+                    f.period.quarter = quarter.min(4);
+                    c.facts.push(f);
+                }
+                c
+            },
+        )
+    }
+
+    fn any_path() -> impl Strategy<Value = CapexPath> {
+        prop_oneof![
+            Just(CapexPath::Flat),
+            any_decimal().prop_map(|annual| CapexPath::Guidance { annual }),
+            any_f64().prop_map(|rate_per_year| CapexPath::Growth { rate_per_year }),
+        ]
+    }
+
+    fn finite(x: Option<f64>) -> bool {
+        x.is_none_or(f64::is_finite)
+    }
+
+    fn series_finite(s: &Series) -> bool {
+        s.points.iter().all(|p| finite(p.value))
+    }
+
+    fn answers_finite(a: &[Answer]) -> bool {
+        a.iter().all(|a| a.figures.iter().all(|f| finite(f.value)))
+    }
+
+    fn card_finite(c: &Scorecard) -> bool {
+        answers_finite(&c.answers)
+            && c.headline
+                .iter()
+                .all(|h| finite(h.change) && finite(h.current.value) && finite(h.year_ago.value))
+    }
+
+    fn wave_finite(w: &DepreciationWave) -> bool {
+        let f = &w.fit;
+        finite(f.short_share)
+            && finite(f.rmse)
+            && finite(f.relative_rmse)
+            && w.points.iter().all(|p| {
+                finite(p.capex)
+                    && finite(p.reported_depreciation)
+                    && finite(p.modelled_depreciation)
+                    && finite(p.revenue)
+                    && finite(p.depreciation_burden)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn ttm_of_four_equal_quarters_is_four_times_one(v in any_decimal()) {
+            let mut c = empty("EQ");
+            for quarter in 1..=4 {
+                add(&mut c, Metric::Revenue, 2025, quarter, v);
+            }
+            let p = point_at(&c, Metric::Revenue.into(), q(2025, 4), Basis::Ttm);
+            prop_assert_eq!(p.exact, Some(v * Decimal::from(4)));
+        }
+
+        #[test]
+        fn calendar_alignment_is_monotone_in_period_end(
+            first_end in 0i64..3000,
+            lengths in prop::collection::vec(84i64..98, 1..16),
+        ) {
+            // Quarters of 84..98 days (52/53-week years included), back to back.
+            let mut c = empty("CAL");
+            let mut end = time::macros::date!(2018 - 01 - 28) + time::Duration::days(first_end);
+            for (i, len) in lengths.iter().enumerate() {
+                let start = end + time::Duration::days(1);
+                end = start + time::Duration::days(len - 1);
+                let mut f = fact(Metric::Revenue, 2020, 1, Decimal::ONE, i as i64);
+                f.period = super::super::book::from_index(2020 * 4 + i as i32);
+                f.period_start = Some(start);
+                f.period_end = end;
+                c.facts.push(f);
+            }
+            let s = series(&c, Metric::Revenue.into(), Basis::Quarterly, Alignment::Calendar);
+            for w in s.points.windows(2) {
+                prop_assert!(w[0].period_end < w[1].period_end);
+                prop_assert!(w[0].calendar_quarter <= w[1].calendar_quarter);
+            }
+        }
+
+        #[test]
+        fn zero_capex_and_zero_history_project_zero_depreciation(
+            n in 1usize..12, lag in 0u32..4, share in 0.0f64..=1.0,
+        ) {
+            let mut c = empty("ZERO");
+            for i in 0..n {
+                let p = super::super::book::from_index(2020 * 4 + i as i32);
+                add(&mut c, Metric::Capex, p.fiscal_year, p.quarter, Decimal::ZERO);
+            }
+            let params = WaveParams { lag_quarters: lag, short_share: Some(share), ..WaveParams::default() };
+            let w = depreciation_wave(&c, &params);
+            prop_assert!(w.points.iter().all(|p| p.modelled_depreciation == Some(0.0)));
+        }
+
+        #[test]
+        fn with_no_new_capex_depreciation_falls_and_decays_to_zero(
+            history in prop::collection::vec(0i64..1_000_000, 1..8),
+            share in 0.0f64..=1.0,
+        ) {
+            let mut c = empty("DECAY");
+            for (i, v) in history.iter().enumerate() {
+                let p = super::super::book::from_index(2020 * 4 + i as i32);
+                add(&mut c, Metric::Capex, p.fiscal_year, p.quarter, Decimal::from(*v));
+            }
+            // Lives of 1 and 2 years: everything is written off within the horizon.
+            let params = WaveParams {
+                short_life_years: 1.0,
+                long_life_years: 2.0,
+                short_share: Some(share),
+                capex_path: CapexPath::Guidance { annual: Decimal::ZERO },
+                horizon_quarters: 20,
+                ..WaveParams::default()
+            };
+            let w = depreciation_wave(&c, &params);
+            let projected: Vec<f64> = w.points.iter().filter(|p| p.projected)
+                .map(|p| p.modelled_depreciation.unwrap()).collect();
+            for pair in projected[1..].windows(2) {
+                prop_assert!(pair[1] <= pair[0] + 1e-6);
+            }
+            prop_assert!(projected.last().unwrap().abs() < 1e-9);
+        }
+
+        #[test]
+        fn no_nan_or_infinity_leaves_any_public_function(
+            c in any_company(),
+            fy in 2022i32..2028,
+            quarter in 1u8..5,
+            growth in any_f64(),
+            decline in any_f64(),
+            life in any_f64(),
+            share in prop::option::of(any_f64()),
+            path in any_path(),
+        ) {
+            let p = q(fy, quarter);
+            for m in Measure::all() {
+                for basis in [Basis::Quarterly, Basis::Ttm, Basis::Annual] {
+                    for alignment in [Alignment::Fiscal, Alignment::Calendar] {
+                        prop_assert!(series_finite(&series(&c, m, basis, alignment)));
+                        prop_assert!(series_finite(&growth_series(&c, m, basis, alignment)));
+                    }
+                    prop_assert!(finite(point_at(&c, m, p, basis).value));
+                    prop_assert!(finite(growth_at(&c, m, p, basis).value));
+                }
+            }
+            prop_assert!(card_finite(&scorecard(&c, p, &Thresholds::default())));
+            let wp = WaveParams {
+                short_life_years: life,
+                long_life_years: life * 3.0,
+                short_share: share,
+                capex_path: path.clone(),
+                revenue_growth_per_year: growth,
+                ..WaveParams::default()
+            };
+            prop_assert!(wave_finite(&depreciation_wave(&c, &wp)));
+            let sp = ScenarioParams {
+                inference_cost_decline_per_year: decline,
+                ai_revenue_growth_per_year: growth,
+                capex_path: path,
+                short_life_years: life,
+                horizon_quarters: 8,
+            };
+            let s = scenario(&c, &sp, &Thresholds::default());
+            for q in &s.quarters {
+                prop_assert!(finite(q.fcf.value) && finite(q.fcf_ttm.value));
+                prop_assert!(answers_finite(&q.answers));
+            }
+        }
+    }
+}

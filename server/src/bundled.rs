@@ -1,0 +1,394 @@
+//! The bundled real data in `data/bundled/` (see its SOURCES.md), loaded on
+//! every start. Loading is idempotent: values already stored are counted as
+//! unchanged and nothing is written twice. Each company is one transaction.
+//!
+//! The quarterly CSV files name metrics their own way; [`metric_for`] maps them
+//! to the stored metrics and says why a row is skipped.
+
+use crate::store::{self, ApplyReport, CompanyRecord, FactRecord, Source, SourceKind};
+use anyhow::Context;
+use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, Ticker};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use std::path::Path;
+use time::{macros::format_description, Date};
+
+/// The quarterly files, in load order.
+pub const QUARTERLY_FILES: &[&str] = &["filings-quarterly.csv", "filings-quarterly-msft-meta.csv"];
+
+#[derive(Debug, Deserialize)]
+struct CompanyRow {
+    ticker: String,
+    name: String,
+    cik: String,
+    fiscal_year_end_month: u8,
+    nets_capex_proceeds: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct QuarterRow {
+    ticker: String,
+    fiscal_year: i32,
+    fiscal_quarter: String,
+    period_start: String,
+    period_end: String,
+    metric: String,
+    value_usd: String,
+    source: String,
+}
+
+/// What loading one file did for one company.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    pub applied: ApplyReport,
+    /// Rows not loaded, by reason.
+    pub skipped: BTreeMap<String, usize>,
+}
+
+/// Reads `companies.csv`.
+pub fn read_companies(dir: &Path) -> anyhow::Result<Vec<CompanyRecord>> {
+    let path = dir.join("companies.csv");
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("opening {}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, row) in reader.deserialize::<CompanyRow>().enumerate() {
+        let row = row.with_context(|| format!("{} row {}", path.display(), i + 2))?;
+        out.push(CompanyRecord {
+            ticker: Ticker::parse(&row.ticker)?,
+            name: row.name,
+            cik: Some(Cik::parse(&row.cik)?),
+            fiscal_year_end_month: row.fiscal_year_end_month,
+            nets_capex_proceeds: row.nets_capex_proceeds,
+        });
+    }
+    Ok(out)
+}
+
+/// Loads companies and the quarterly CSV files. Returns a report per file and company.
+pub async fn load(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<(String, String, LoadReport)>> {
+    let companies = read_companies(dir)?;
+    let mut tx = pool.begin().await?;
+    for c in &companies {
+        store::upsert_company(&mut tx, c).await?;
+    }
+    tx.commit().await?;
+
+    let mut reports = Vec::new();
+    for file in QUARTERLY_FILES {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let (by_company, skipped) =
+            parse_quarterly(&text).with_context(|| format!("parsing {}", path.display()))?;
+        for (ticker, records) in by_company {
+            let mut tx = pool.begin().await?;
+            let applied = store::apply_facts(&mut tx, &ticker, &records)
+                .await
+                .with_context(|| format!("loading {ticker} from {file}"))?;
+            tx.commit().await?;
+            let skipped = skipped.get(ticker.as_str()).cloned().unwrap_or_default();
+            tracing::info!(company.ticker = %ticker, file, new = applied.new, changed = applied.changed,
+                unchanged = applied.unchanged, skipped = skipped.values().sum::<usize>(), "bundled data loaded");
+            reports.push((
+                file.to_string(),
+                ticker.to_string(),
+                LoadReport { applied, skipped },
+            ));
+        }
+    }
+    Ok(reports)
+}
+
+type Parsed = (
+    BTreeMap<Ticker, Vec<FactRecord>>,
+    BTreeMap<String, BTreeMap<String, usize>>,
+);
+
+/// Parses a quarterly file into records per company and skip reasons.
+pub fn parse_quarterly(text: &str) -> anyhow::Result<Parsed> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut out: BTreeMap<Ticker, Vec<FactRecord>> = BTreeMap::new();
+    let mut skipped: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for (i, row) in reader.deserialize::<QuarterRow>().enumerate() {
+        let line = i + 2;
+        let row = row.with_context(|| format!("row {line}"))?;
+        let (metric, note) = match metric_for(&row.metric) {
+            Ok(m) => m,
+            Err(reason) => {
+                *skipped
+                    .entry(row.ticker.clone())
+                    .or_default()
+                    .entry(reason)
+                    .or_default() += 1;
+                continue;
+            }
+        };
+        let record = record_from_row(&row, metric, note).with_context(|| format!("row {line}"))?;
+        out.entry(record.ticker.clone()).or_default().push(record);
+    }
+    Ok((out, skipped))
+}
+
+/// Maps a bundled file's metric name to a stored metric (and a note saying
+/// which line it is), or gives the reason it is not stored.
+pub fn metric_for(name: &str) -> Result<(Metric, Option<&'static str>), String> {
+    Ok(match name {
+        "revenue" => (Metric::Revenue, None),
+        "net_income" => (Metric::NetIncome, None),
+        "operating_cash_flow" => (Metric::OperatingCashFlow, None),
+        "capex" | "capex_purchases_of_property_and_equipment" => (Metric::Capex, None),
+        "capex_additions_to_property_and_equipment" => (
+            Metric::Capex,
+            Some("Microsoft's line: additions to property and equipment"),
+        ),
+        "depreciation_amortization" | "depreciation_and_amortization" => {
+            (Metric::DepreciationAmortization, None)
+        }
+        "depreciation_amortization_and_other" => (
+            Metric::DepreciationAmortization,
+            Some("Microsoft's line: depreciation, amortization, and other"),
+        ),
+        "finance_lease_principal_payments" | "principal_payments_on_finance_leases" => {
+            (Metric::FinanceLeasePrincipal, None)
+        }
+        "ppe_sales_proceeds_and_incentives" => (
+            Metric::CapexProceeds,
+            Some("Amazon: proceeds from property and equipment sales and incentives"),
+        ),
+        "ppe_gross" => (Metric::PpeGross, None),
+        "ppe_net" => (Metric::PpeNet, None),
+        "rpo" => (Metric::Rpo, None),
+        "commercial_remaining_performance_obligation" => (
+            Metric::Rpo,
+            Some("Microsoft's commercial remaining performance obligation"),
+        ),
+        "cloud_revenue" => (
+            Metric::CloudRevenue,
+            Some("Oracle: cloud services revenue line"),
+        ),
+        "microsoft_cloud_revenue" => (Metric::CloudRevenue, Some("Microsoft Cloud revenue")),
+        "capex_net_of_proceeds" => {
+            return Err("derived by Capex Lens from capex and capex_proceeds".into())
+        }
+        "intelligent_cloud_segment_revenue" => {
+            return Err("Intelligent Cloud segment: Microsoft Cloud is the cloud line used".into())
+        }
+        "depreciation" => {
+            return Err("depreciation alone: depreciation_amortization is the metric used".into())
+        }
+        "capex_incl_principal_payments_on_finance_leases" => {
+            return Err("capex including finance-lease principal: stored as its two parts".into())
+        }
+        "free_cash_flow_as_reported" => {
+            return Err("company-reported FCF: Capex Lens computes FCF".into())
+        }
+        other => return Err(format!("unknown metric {other}")),
+    })
+}
+
+fn record_from_row(
+    row: &QuarterRow,
+    metric: Metric,
+    note: Option<&str>,
+) -> anyhow::Result<FactRecord> {
+    let ticker = Ticker::parse(&row.ticker)?;
+    let quarter: u8 = row
+        .fiscal_quarter
+        .trim()
+        .strip_prefix('Q')
+        .and_then(|q| q.parse().ok())
+        .with_context(|| format!("fiscal quarter {:?}", row.fiscal_quarter))?;
+    let period = FiscalPeriod::quarter(row.fiscal_year, quarter)?;
+    let period_end = parse_date(&row.period_end)?;
+    let period_start = match row.period_start.trim() {
+        "" => None,
+        s => Some(parse_date(s)?),
+    };
+    let value: Decimal = row
+        .value_usd
+        .trim()
+        .parse()
+        .with_context(|| format!("value {:?}", row.value_usd))?;
+    let source = parse_source(&row.source);
+    let mut notes: Vec<String> = note.map(str::to_string).into_iter().collect();
+    // The filing date is when the value became known; where the source does not
+    // state it, the period end is the honest lower bound and the note says so.
+    let known_at = match source.filed_date {
+        Some(d) => d,
+        None => {
+            notes.push(
+                "filing date not stated in the source; known-at set to the period end".into(),
+            );
+            period_end
+        }
+    };
+    Ok(FactRecord {
+        ticker,
+        metric,
+        period,
+        period_start: if metric.kind() == domain::MetricKind::Instant {
+            None
+        } else {
+            period_start
+        },
+        period_end,
+        value,
+        unit: "USD",
+        known_at,
+        source,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    })
+}
+
+fn parse_date(s: &str) -> anyhow::Result<Date> {
+    Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))
+        .with_context(|| format!("date {s:?}"))
+}
+
+/// Reads provenance out of a source note as written in the bundled files:
+/// its kind (REPORTED, DERIVED, SECONDARY), the form, the accession number,
+/// the filing date and a URL where one is given. For derived values the
+/// filing date is the latest one named (the 10-K of a Q4 = FY − 9M).
+pub fn parse_source(text: &str) -> Source {
+    let trimmed = text.trim();
+    let kind = if trimmed.starts_with("SECONDARY") {
+        SourceKind::Secondary
+    } else if trimmed.starts_with("DERIVED") || trimmed.contains("DERIVED =") {
+        SourceKind::Derived
+    } else {
+        SourceKind::Filing
+    };
+    let accession = find_accessions(trimmed).into_iter().next();
+    let filed_date = find_filed_dates(trimmed).into_iter().max();
+    let form = ["10-K/A", "10-Q/A", "10-K", "10-Q", "8-K"]
+        .into_iter()
+        .find(|f| trimmed.contains(f))
+        .map(str::to_string);
+    let url = trimmed
+        .split_whitespace()
+        .find(|w| w.starts_with("https://") || w.starts_with("http://"))
+        .map(|w| {
+            w.trim_end_matches([',', ';', ')', '.', '\'', '"'])
+                .to_string()
+        });
+    let derivation =
+        (kind == SourceKind::Derived).then(|| serde_json::json!({ "formula": trimmed }));
+    Source {
+        kind,
+        form,
+        accession,
+        filed_date,
+        url,
+        text: trimmed.to_string(),
+        derivation,
+        entered_by: None,
+    }
+}
+
+fn find_accessions(text: &str) -> Vec<AccessionNumber> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .filter_map(|w| AccessionNumber::parse(w).ok())
+        .collect()
+}
+
+/// Dates written after "filed": `filed 2026-04-30` or `filed 5/1/2025`.
+fn find_filed_dates(text: &str) -> Vec<Date> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("filed ") {
+        rest = &rest[i + 6..];
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '/')
+            .collect();
+        if let Ok(d) = parse_date(&word) {
+            out.push(d);
+        } else if let Ok(d) = Date::parse(
+            &word,
+            format_description!("[month padding:none]/[day padding:none]/[year]"),
+        ) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_reported_row_keeps_its_filing() {
+        let s = parse_source("REPORTED us-gaap:PaymentsToAcquireProductiveAssets 2026-01-01..2026-03-31; 10-Q accn 0001018724-26-000014 filed 2026-04-30 (fy2026 Q1); via SEC companyfacts JSON");
+        assert_eq!(s.kind, SourceKind::Filing);
+        assert_eq!(s.form.as_deref(), Some("10-Q"));
+        assert_eq!(s.accession.unwrap().as_str(), "0001018724-26-000014");
+        assert_eq!(s.filed_date, Some(date!(2026 - 04 - 30)));
+    }
+
+    #[test]
+    fn a_derived_q4_is_known_when_the_10k_was_filed() {
+        let s = parse_source("DERIVED = FY 131819000000 (10-K accn 0001018724-26-000004 filed 2026-02-06) - 9M YTD 92297000000 (10-Q accn 0001018724-25-000123 filed 2025-10-31); us-gaap:PaymentsToAcquireProductiveAssets");
+        assert_eq!(s.kind, SourceKind::Derived);
+        assert_eq!(s.filed_date, Some(date!(2026 - 02 - 06)));
+        assert_eq!(s.accession.unwrap().as_str(), "0001018724-26-000004");
+        assert!(s.derivation.is_some());
+    }
+
+    #[test]
+    fn secondary_sources_are_marked_and_keep_their_address() {
+        let s = parse_source("SECONDARY (aggregator, not a filing): https://stockanalysis.com/stocks/meta/financials/cash-flow-statement/?p=quarterly quarterly table");
+        assert_eq!(s.kind, SourceKind::Secondary);
+        assert_eq!(
+            s.url.as_deref(),
+            Some(
+                "https://stockanalysis.com/stocks/meta/financials/cash-flow-statement/?p=quarterly"
+            )
+        );
+    }
+
+    #[test]
+    fn american_style_filing_dates_are_read() {
+        let s = parse_source("REPORTED balance sheet in the render of META 10-Q filed 5/1/2025 (period Mar. 31, 2025)");
+        assert_eq!(s.filed_date, Some(date!(2025 - 05 - 01)));
+    }
+
+    #[test]
+    fn every_row_of_the_bundled_files_is_loaded_or_skipped_with_a_reason() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/bundled");
+        for file in QUARTERLY_FILES {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            let (records, skipped) = parse_quarterly(&text).unwrap();
+            let loaded: usize = records.values().map(Vec::len).sum();
+            let skipped_n: usize = skipped.values().flat_map(|m| m.values()).sum();
+            let rows = csv::Reader::from_reader(text.as_bytes()).records().count();
+            assert_eq!(loaded + skipped_n, rows, "{file}");
+            assert!(
+                skipped
+                    .values()
+                    .flat_map(|m| m.keys())
+                    .all(|r| !r.starts_with("unknown")),
+                "{skipped:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn amazons_q1_2026_capex_is_read_exactly() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/bundled");
+        let text = std::fs::read_to_string(dir.join("filings-quarterly.csv")).unwrap();
+        let (records, _) = parse_quarterly(&text).unwrap();
+        let amzn = &records[&Ticker::parse("AMZN").unwrap()];
+        let capex = amzn
+            .iter()
+            .find(|r| {
+                r.metric == Metric::Capex && r.period == FiscalPeriod::quarter(2026, 1).unwrap()
+            })
+            .unwrap();
+        assert_eq!(capex.value, Decimal::from(44_203_000_000_i64));
+        assert_eq!(capex.known_at, date!(2026 - 04 - 30));
+    }
+}

@@ -1,0 +1,63 @@
+//! Configuration from environment variables (or the equivalent flags), with
+//! documented defaults. `server --help` lists them all.
+
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address the dashboard listens on.
+    #[arg(
+        long,
+        env = "CAPEX_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+
+    /// PostgreSQL to use. When unset, the server runs its own cluster under
+    /// CAPEX_DATA_DIR (created on first start, stopped on shutdown).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+
+    /// Data directory of the embedded PostgreSQL cluster.
+    #[arg(long, env = "CAPEX_DATA_DIR", default_value = "data/pg", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Folder holding initdb and pg_ctl (default: the newest /usr/lib/postgresql/*/bin, else PATH).
+    #[arg(long, env = "PG_BIN_DIR", global = true)]
+    pub pg_bin_dir: Option<PathBuf>,
+
+    /// Maximum connections in the database pool.
+    #[arg(long, env = "CAPEX_DB_POOL_SIZE", default_value_t = 16, global = true)]
+    pub db_pool_size: u32,
+
+    /// Folder of the built site (WebAssembly, JS, CSS, static files) made by cargo-leptos.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: PathBuf,
+
+    /// Folder of the bundled real filings loaded on start.
+    #[arg(
+        long,
+        env = "CAPEX_BUNDLED_DATA",
+        default_value = "data/bundled",
+        global = true
+    )]
+    pub bundled_data: PathBuf,
+
+    /// Log format: `text` for people, `json` for log pipelines. Levels via RUST_LOG (default info).
+    #[arg(long, env = "CAPEX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,109 @@
+//! The SEC company-facts JSON, as served by
+//! `https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json`.
+//!
+//! Only the `us-gaap` taxonomy is read; other taxonomies (`dei`, `ecd`, …) are
+//! ignored. Every entry keeps the filing that reported it (`accn`, `form`,
+//! `filed`); `fy`/`fp` describe that filing, not the period of the value.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+
+/// The whole document for one company.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CompanyFacts {
+    /// The SEC's numeric company identifier (a JSON number; some mirrors use a string).
+    #[serde(deserialize_with = "number_or_string")]
+    pub cik: u64,
+    #[serde(rename = "entityName")]
+    pub entity_name: String,
+    pub facts: Taxonomies,
+}
+
+/// The taxonomies we read.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Taxonomies {
+    /// Concept name (the tag) → concept.
+    #[serde(rename = "us-gaap", default)]
+    pub us_gaap: BTreeMap<String, Concept>,
+}
+
+/// One XBRL concept (tag) with its values grouped by unit (`USD`, `shares`, `USD/shares`, `pure`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Concept {
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub units: BTreeMap<String, Vec<RawFact>>,
+}
+
+/// One reported value, as it appears in one filing. Serializing it gives the
+/// entry back as the SEC wrote it (kept verbatim as a fact's source text).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RawFact {
+    /// Start of the period for durations; absent for instants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// End of the period, or the date of an instant.
+    pub end: String,
+    /// The value, kept as a JSON number so it converts to an exact decimal.
+    pub val: serde_json::Number,
+    /// Accession number of the filing.
+    pub accn: String,
+    /// Fiscal year of the *filing* (not of the value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fy: Option<i32>,
+    /// Fiscal period of the *filing* (`Q1`…`Q3`, `FY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fp: Option<String>,
+    pub form: String,
+    /// Filing date, `YYYY-MM-DD`.
+    pub filed: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<String>,
+}
+
+fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumOrStr {
+        Num(u64),
+        Str(String),
+    }
+    match NumOrStr::deserialize(d)? {
+        NumOrStr::Num(n) => Ok(n),
+        NumOrStr::Str(s) => s.trim().parse().map_err(serde::de::Error::custom),
+    }
+}
+
+impl CompanyFacts {
+    /// Parses the JSON document; the error says where the document is malformed.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minimal_document_parses_and_other_taxonomies_are_ignored() {
+        let json = br#"{"cik": 789019, "entityName": "MICROSOFT CORPORATION", "facts": {
+            "dei": {"X": {"units": {"shares": [{"end": "2020-01-01", "val": 1, "accn": "a", "form": "10-K", "filed": "2020-01-02"}]}}},
+            "us-gaap": {"Revenues": {"label": "Revenues", "units": {"USD": [
+                {"start": "2025-07-01", "end": "2025-09-30", "val": 77673000000, "accn": "0000950170-25-134561",
+                 "fy": 2026, "fp": "Q1", "form": "10-Q", "filed": "2025-10-29", "frame": "CY2025Q3"}]}}}}}"#;
+        let doc = CompanyFacts::from_slice(json).unwrap();
+        assert_eq!(doc.cik, 789019);
+        let facts = &doc.facts.us_gaap["Revenues"].units["USD"];
+        assert_eq!(facts[0].val.to_string(), "77673000000");
+        assert_eq!(facts[0].fy, Some(2026));
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_number_is_a_parse_error() {
+        let json = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"Revenues": {"units": {"USD": [
+            {"end": "2025-09-30", "val": "lots", "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}}}}}"#;
+        assert!(CompanyFacts::from_slice(json).is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! Capex Lens server: configuration, telemetry, the embedded PostgreSQL, the
+//! filings store and its loaders, and the HTTP application.
+//!
+//! `main.rs` only parses the command line and calls [`cli::run`].
+
+pub mod bundled;
+pub mod cli;
+pub mod configuration;
+pub mod csv_io;
+pub mod db;
+pub mod edgar;
+pub mod embedded_pg;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

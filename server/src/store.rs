@@ -1,0 +1,301 @@
+//! Writing to the filings store: companies and fact versions.
+//!
+//! Every loader (bundled CSV files, the EDGAR importer, CSV import) turns its
+//! input into [`FactRecord`]s and hands them to [`apply_facts`] inside one
+//! transaction per company, so an error leaves the store exactly as before.
+//! Versions are never overwritten: a different value for a key adds a version.
+
+use anyhow::Context;
+use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, Ticker};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::{PgConnection, Row};
+use std::collections::HashMap;
+use time::Date;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[sqlx(type_name = "source_kind", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Read in an SEC filing.
+    Filing,
+    /// A formula on reported values (e.g. Q4 = FY − 9M); inputs in `derivation`.
+    Derived,
+    /// An aggregator site, not a filing.
+    Secondary,
+    /// Entered by an analyst.
+    Analyst,
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    pub kind: SourceKind,
+    pub form: Option<String>,
+    pub accession: Option<AccessionNumber>,
+    pub filed_date: Option<Date>,
+    pub url: Option<String>,
+    /// The source as written where the value was read, verbatim.
+    pub text: String,
+    /// For derived values: the formula and its inputs with their provenance.
+    pub derivation: Option<serde_json::Value>,
+    pub entered_by: Option<String>,
+}
+
+/// One value for one key (company, metric, fiscal period), with its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactRecord {
+    pub ticker: Ticker,
+    pub metric: Metric,
+    pub period: FiscalPeriod,
+    pub period_start: Option<Date>,
+    pub period_end: Date,
+    pub value: Decimal,
+    pub unit: &'static str,
+    /// When the value became known: the filing date, or the day of an entry.
+    pub known_at: Date,
+    pub source: Source,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyRecord {
+    pub ticker: Ticker,
+    pub name: String,
+    pub cik: Option<Cik>,
+    pub fiscal_year_end_month: u8,
+    pub nets_capex_proceeds: bool,
+}
+
+/// What applying a batch of records did, by category.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    /// Keys seen for the first time.
+    pub new: usize,
+    /// A later source reported a different value: a new current version (restatement).
+    pub changed: usize,
+    /// An older source than the current version, with a different value: kept as history.
+    pub history: usize,
+    /// Already stored (same value known at the same date, or a later repeat of the current value).
+    pub unchanged: usize,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Filing => "filing",
+            SourceKind::Derived => "derived",
+            SourceKind::Secondary => "secondary",
+            SourceKind::Analyst => "analyst",
+        }
+    }
+}
+
+impl ApplyReport {
+    pub fn written(&self) -> usize {
+        self.new + self.changed + self.history
+    }
+}
+
+/// Inserts the company or updates its descriptive fields.
+pub async fn upsert_company(conn: &mut PgConnection, c: &CompanyRecord) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO companies (ticker, name, cik, fiscal_year_end_month, nets_capex_proceeds)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (ticker) DO UPDATE SET
+             name = EXCLUDED.name,
+             cik = COALESCE(EXCLUDED.cik, companies.cik),
+             fiscal_year_end_month = EXCLUDED.fiscal_year_end_month,
+             nets_capex_proceeds = EXCLUDED.nets_capex_proceeds",
+    )
+    .bind(c.ticker.as_str())
+    .bind(&c.name)
+    .bind(c.cik.map(|c| c.value() as i64))
+    .bind(i16::from(c.fiscal_year_end_month))
+    .bind(c.nets_capex_proceeds)
+    .execute(&mut *conn)
+    .await
+    .with_context(|| format!("saving company {}", c.ticker))?;
+    Ok(())
+}
+
+type Key = (String, i32, i16);
+
+#[derive(Debug)]
+struct StoredVersion {
+    value: Decimal,
+    known_at: Date,
+    version: i32,
+}
+
+/// Applies records for one company. Call inside a transaction: the company row
+/// is locked so that concurrent imports of the same company queue up.
+pub async fn apply_facts(
+    conn: &mut PgConnection,
+    ticker: &Ticker,
+    records: &[FactRecord],
+) -> anyhow::Result<ApplyReport> {
+    let locked = sqlx::query("SELECT ticker FROM companies WHERE ticker = $1 FOR UPDATE")
+        .bind(ticker.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .context("locking the company")?;
+    anyhow::ensure!(
+        locked.is_some(),
+        "company {ticker} is not in the store; add it first"
+    );
+
+    let rows = sqlx::query(
+        "SELECT metric, fiscal_year::int4 AS fiscal_year, fiscal_quarter, value, known_at, version
+         FROM fact_versions WHERE ticker = $1",
+    )
+    .bind(ticker.as_str())
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading the stored versions")?;
+    let mut stored: HashMap<Key, Vec<StoredVersion>> = HashMap::new();
+    for row in rows {
+        let key: Key = (
+            row.try_get("metric")?,
+            row.try_get("fiscal_year")?,
+            row.try_get("fiscal_quarter")?,
+        );
+        stored.entry(key).or_default().push(StoredVersion {
+            value: row.try_get("value")?,
+            known_at: row.try_get("known_at")?,
+            version: row.try_get("version")?,
+        });
+    }
+
+    // Oldest knowledge first, so versions number in the order they became known.
+    let mut ordered: Vec<&FactRecord> = records.iter().collect();
+    ordered.sort_by_key(|r| r.known_at);
+
+    let mut report = ApplyReport::default();
+    let mut to_insert: Vec<(&FactRecord, i32)> = Vec::new();
+    for r in ordered {
+        anyhow::ensure!(
+            &r.ticker == ticker,
+            "record for {} in the batch of {ticker}",
+            r.ticker
+        );
+        let key: Key = (
+            r.metric.key().to_string(),
+            r.period.fiscal_year,
+            i16::from(r.period.quarter),
+        );
+        let versions = stored.entry(key).or_default();
+        let current = versions.iter().max_by_key(|v| (v.known_at, v.version));
+        let decision = match current {
+            None => Some(&mut report.new),
+            Some(cur) => {
+                let same_known = versions
+                    .iter()
+                    .any(|v| v.value == r.value && v.known_at == r.known_at);
+                if same_known || (cur.value == r.value && r.known_at >= cur.known_at) {
+                    None
+                } else if r.known_at >= cur.known_at {
+                    Some(&mut report.changed)
+                } else {
+                    Some(&mut report.history)
+                }
+            }
+        };
+        match decision {
+            None => report.unchanged += 1,
+            Some(counter) => {
+                *counter += 1;
+                let version = versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
+                versions.push(StoredVersion {
+                    value: r.value,
+                    known_at: r.known_at,
+                    version,
+                });
+                to_insert.push((r, version));
+            }
+        }
+    }
+    insert_versions(conn, &to_insert).await?;
+    Ok(report)
+}
+
+/// One multi-row insert (arrays unnested server-side), in chunks.
+async fn insert_versions(
+    conn: &mut PgConnection,
+    rows: &[(&FactRecord, i32)],
+) -> anyhow::Result<()> {
+    for chunk in rows.chunks(2000) {
+        let mut ticker = Vec::new();
+        let mut metric = Vec::new();
+        let mut fy = Vec::new();
+        let mut fq = Vec::new();
+        let mut start = Vec::new();
+        let mut end = Vec::new();
+        let mut value = Vec::new();
+        let mut unit = Vec::new();
+        let mut version = Vec::new();
+        let mut known = Vec::new();
+        let mut kind = Vec::new();
+        let mut form = Vec::new();
+        let mut accession = Vec::new();
+        let mut filed = Vec::new();
+        let mut url = Vec::new();
+        let mut text = Vec::new();
+        let mut derivation = Vec::new();
+        let mut entered_by = Vec::new();
+        let mut note = Vec::new();
+        for (r, v) in chunk {
+            ticker.push(r.ticker.as_str().to_string());
+            metric.push(r.metric.key().to_string());
+            fy.push(r.period.fiscal_year as i16);
+            fq.push(i16::from(r.period.quarter));
+            start.push(r.period_start);
+            end.push(r.period_end);
+            value.push(r.value);
+            unit.push(r.unit.to_string());
+            version.push(*v);
+            known.push(r.known_at);
+            kind.push(r.source.kind.as_str());
+            form.push(r.source.form.clone());
+            accession.push(r.source.accession.as_ref().map(|a| a.as_str().to_string()));
+            filed.push(r.source.filed_date);
+            url.push(r.source.url.clone());
+            text.push(r.source.text.clone());
+            derivation.push(r.source.derivation.clone());
+            entered_by.push(r.source.entered_by.clone());
+            note.push(r.note.clone());
+        }
+        sqlx::query(
+            "INSERT INTO fact_versions (ticker, metric, fiscal_year, fiscal_quarter, period_start,
+                 period_end, value, unit, version, known_at, source_kind, form, accession,
+                 filed_date, source_url, source_text, derivation, entered_by, note)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int2[], $4::int2[], $5::date[],
+                 $6::date[], $7::numeric[], $8::text[], $9::int4[], $10::date[], $11::text[]::source_kind[],
+                 $12::text[], $13::text[], $14::date[], $15::text[], $16::text[], $17::jsonb[],
+                 $18::text[], $19::text[])",
+        )
+        .bind(ticker)
+        .bind(metric)
+        .bind(fy)
+        .bind(fq)
+        .bind(start)
+        .bind(end)
+        .bind(value)
+        .bind(unit)
+        .bind(version)
+        .bind(known)
+        .bind(kind)
+        .bind(form)
+        .bind(accession)
+        .bind(filed)
+        .bind(url)
+        .bind(text)
+        .bind(derivation)
+        .bind(entered_by)
+        .bind(note)
+        .execute(&mut *conn)
+        .await
+        .context("inserting fact versions")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Headless Chromium driven through chromedriver (WebDriver).
+//!
+//! The driver runs in a process group of its own that is killed on drop, so a
+//! failing test never leaves Chromium behind.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Browser {
+    pub async fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let mut cmd = Command::new(&driver_path);
+        cmd.arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let driver = cmd.spawn().unwrap_or_else(|e| {
+            panic!("cannot start {driver_path}: {e} (install chromium-driver)")
+        });
+        let mut browser = Browser {
+            client: connect(port).await,
+            driver,
+        };
+        browser.client.set_window_size(1280, 900).await.ok();
+        browser
+    }
+
+    /// Opens `url` and waits until the WebAssembly has hydrated the page.
+    pub async fn open_hydrated(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("body[data-hydrated='true']"))
+            .await
+            .expect("the page hydrates within 20 s");
+    }
+}
+
+async fn connect(port: u16) -> Client {
+    let mut caps = serde_json::Map::new();
+    let chrome_binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chrome_binary,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic"
+            ]
+        }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) if Instant::now() > deadline => panic!("cannot connect to chromedriver: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Kill chromedriver and the Chromium it started (same process group).
+        let pgid = self.driver.id() as i32;
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pgid}")])
+            .status();
+        let _ = self.driver.wait();
+    }
+}

@@ -29,7 +29,7 @@ impl Browser {
         let driver = cmd.spawn().unwrap_or_else(|e| {
             panic!("cannot start {driver_path}: {e} (install chromium-driver)")
         });
-        let mut browser = Browser {
+        let browser = Browser {
             client: connect(port).await,
             driver,
         };
@@ -40,12 +40,17 @@ impl Browser {
     /// Opens `url` and waits until the WebAssembly has hydrated the page.
     pub async fn open_hydrated(&self, url: &str) {
         self.client.goto(url).await.expect("navigate");
-        self.client
+        let hydrated = self
+            .client
             .wait()
             .at_most(Duration::from_secs(20))
             .for_element(Locator::Css("body[data-hydrated='true']"))
-            .await
-            .expect("the page hydrates within 20 s");
+            .await;
+        if let Err(e) = hydrated {
+            let source = self.client.source().await.unwrap_or_default();
+            let head: String = source.chars().take(3000).collect();
+            panic!("the page did not hydrate within 20 s ({e}); page starts:\n{head}");
+        }
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Mapped {
     pub ytd_inputs: usize,
     /// Derived records among `records`.
     pub derived: usize,
+    /// Records dropped because a later filing repeated the value already known.
+    pub repeats: usize,
     /// Entries not used, counted per reason.
     pub skipped: BTreeMap<String, usize>,
 }
@@ -191,7 +193,31 @@ pub fn map_company_facts(
             &b.source.accession,
         ))
     });
+    drop_repeats(&mut out);
     Ok(out)
+}
+
+/// Keeps, per key, only the records whose value differs from the one known
+/// just before (a later filing repeating a value adds nothing: the value was
+/// known since the first filing). Records must be sorted by key, then date.
+fn drop_repeats(out: &mut Mapped) {
+    let mut kept: Vec<FactRecord> = Vec::with_capacity(out.records.len());
+    for record in std::mem::take(&mut out.records) {
+        let repeat = kept.last().is_some_and(|prev| {
+            prev.metric == record.metric
+                && prev.period == record.period
+                && prev.value == record.value
+        });
+        if repeat {
+            out.repeats += 1;
+            if record.source.kind == SourceKind::Derived {
+                out.derived -= 1;
+            }
+        } else {
+            kept.push(record);
+        }
+    }
+    out.records = kept;
 }
 
 fn skip(out: &mut Mapped, reason: String) {

@@ -162,6 +162,8 @@ pub struct CompanyImportReport {
     pub derived: usize,
     /// 6- and 9-month year-to-date entries used only as derivation inputs.
     pub ytd_inputs: usize,
+    /// Values repeated unchanged by later filings (known since the first).
+    pub repeats: usize,
     /// Keys seen for the first time.
     pub new: usize,
     /// A later filing reported a different value: a new current version.
@@ -191,8 +193,8 @@ impl fmt::Display for CompanyImportReport {
         writeln!(f, "{} {} (CIK {}){mode}", self.ticker, self.name, self.cik)?;
         writeln!(
             f,
-            "  read {} entries -> {} records ({} derived), {} year-to-date inputs, {} ms",
-            self.facts_read, self.records, self.derived, self.ytd_inputs, self.duration_ms
+            "  read {} entries -> {} records ({} derived); {} year-to-date inputs, {} repeats of known values; {} ms",
+            self.facts_read, self.records, self.derived, self.ytd_inputs, self.repeats, self.duration_ms
         )?;
         writeln!(
             f,
@@ -295,6 +297,7 @@ fn build_report(
         records: mapped.records.len(),
         derived: mapped.derived,
         ytd_inputs: mapped.ytd_inputs,
+        repeats: mapped.repeats,
         new: applied.new,
         changed: applied.changed,
         history: applied.history,

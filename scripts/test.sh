@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check and test: formatting,
+# clippy, unit tests, integration tests against a real PostgreSQL, and browser
+# tests in headless Chromium against the hydrated site.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
+# Builds use the committed query data in .sqlx/, never a live database.
+export SQLX_OFFLINE=true
+unset DATABASE_URL
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (server and tests, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "building the site (WebAssembly + server) with cargo-leptos"
+cargo leptos build
+
+stop_test_pg() {
+  if [ -f target/test-pg/postmaster.pid ]; then
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" -D target/test-pg -m immediate stop >/dev/null 2>&1 || true
+    else "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" -D target/test-pg -m immediate stop >/dev/null 2>&1 || true; fi
+  fi
+}
+trap stop_test_pg EXIT
+
+step "tests (unit, integration on PostgreSQL, browser in headless Chromium)"
+LEPTOS_SITE_ROOT="$PWD/target/site" cargo test --workspace -- --test-threads="${TEST_THREADS:-4}"

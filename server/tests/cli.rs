@@ -1,0 +1,73 @@
+//! The binary's failure modes: one clear line on stderr, a non-zero exit, no panic.
+
+use std::net::TcpListener;
+use std::process::Command;
+
+fn server() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env_remove("DATABASE_URL")
+        .env("CAPEX_BUNDLED_DATA", "/nonexistent");
+    cmd
+}
+
+fn assert_one_clear_line(output: &std::process::Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: ") && last.contains(needle),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_taken_port_is_reported_with_what_to_do() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+
+    let out = server()
+        .args(["--addr", &addr.to_string()])
+        .output()
+        .unwrap();
+
+    assert_one_clear_line(&out, "already in use");
+}
+
+#[test]
+fn an_unreachable_database_url_is_reported_with_what_to_do() {
+    let out = server()
+        .args(["--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/nothing")
+        .output()
+        .unwrap();
+
+    assert_one_clear_line(&out, "cannot connect to the database");
+}
+
+#[test]
+fn missing_postgres_binaries_are_reported_with_what_to_install() {
+    let out = server()
+        .args(["--addr", "127.0.0.1:0", "--pg-bin-dir", "/nonexistent"])
+        .output()
+        .unwrap();
+
+    assert_one_clear_line(&out, "apt-get install postgresql");
+}
+
+#[test]
+fn help_lists_the_environment_variables() {
+    let out = server().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+
+    for var in [
+        "CAPEX_ADDR",
+        "DATABASE_URL",
+        "CAPEX_DATA_DIR",
+        "PG_BIN_DIR",
+        "LEPTOS_SITE_ROOT",
+        "CAPEX_LOG_FORMAT",
+    ] {
+        assert!(help.contains(var), "--help mentions {var}");
+    }
+}

@@ -1,0 +1,56 @@
+//! Real pages in headless Chromium: server-rendered, then hydrated.
+
+use capex_lens_tests::browser::Browser;
+use capex_lens_tests::spawn_app;
+use fantoccini::Locator;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sorting_the_overview_by_capex_reorders_rows_without_a_reload() {
+    // Arrange: the largest latest-quarter capex, computed from the store.
+    let app = spawn_app().await;
+    let rows = app::api::overview::ssr::overview(&app.db.pool)
+        .await
+        .unwrap();
+    let largest = rows
+        .iter()
+        .filter_map(|r| r.capex.as_ref().map(|c| (c.value, r.ticker.clone())))
+        .max()
+        .map(|(_, t)| t)
+        .unwrap();
+    let browser = Browser::start().await;
+    browser.open_hydrated(&app.url("/")).await;
+    let c = &browser.client;
+    // A marker that a full page reload would wipe out.
+    c.execute("window.__noReload = 42; return null;", vec![])
+        .await
+        .unwrap();
+    let first_before = first_ticker(c).await;
+
+    // Act
+    c.find(Locator::Css("button[data-sort='Capex']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // Assert
+    let first_after = first_ticker(c).await;
+    assert_eq!(first_after, largest);
+    assert_eq!(first_before, "AMZN", "server order is alphabetical");
+    let marker = c
+        .execute("return window.__noReload;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, serde_json::json!(42), "the page was not reloaded");
+}
+
+async fn first_ticker(c: &fantoccini::Client) -> String {
+    c.find(Locator::Css("table.overview tbody tr"))
+        .await
+        .unwrap()
+        .attr("data-ticker")
+        .await
+        .unwrap()
+        .unwrap()
+}

@@ -1,0 +1,256 @@
+//! The filings store against a real PostgreSQL: every query, a fresh database each.
+
+use capex_lens_tests::TestDb;
+use domain::{FiscalPeriod, Metric, Ticker};
+use rust_decimal::Decimal;
+use server::store::{self, CompanyRecord, FactRecord, Source, SourceKind};
+use time::macros::date;
+
+fn company() -> CompanyRecord {
+    CompanyRecord {
+        ticker: Ticker::parse("TEST").unwrap(),
+        name: "Test Corp".into(),
+        cik: None,
+        fiscal_year_end_month: 12,
+        nets_capex_proceeds: false,
+    }
+}
+
+fn capex(value: i64, known_at: time::Date) -> FactRecord {
+    FactRecord {
+        ticker: Ticker::parse("TEST").unwrap(),
+        metric: Metric::Capex,
+        period: FiscalPeriod::quarter(2026, 1).unwrap(),
+        period_start: Some(date!(2026 - 01 - 01)),
+        period_end: date!(2026 - 03 - 31),
+        value: Decimal::from(value),
+        unit: "USD",
+        known_at,
+        source: Source {
+            kind: SourceKind::Filing,
+            form: Some("10-Q".into()),
+            accession: None,
+            filed_date: Some(known_at),
+            url: None,
+            text: "test filing".into(),
+            derivation: None,
+            entered_by: None,
+        },
+        note: None,
+    }
+}
+
+async fn versions(db: &TestDb) -> Vec<(i32, Decimal)> {
+    sqlx::query_as(
+        "SELECT version, value FROM fact_versions WHERE ticker = 'TEST' ORDER BY version",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
+}
+
+async fn current_value(db: &TestDb) -> Decimal {
+    sqlx::query_scalar("SELECT value FROM current_facts WHERE ticker = 'TEST' AND metric = 'capex'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn applying_the_same_facts_twice_writes_nothing_the_second_time() {
+    // Arrange
+    let db = TestDb::new().await;
+    let mut tx = db.pool.begin().await.unwrap();
+    store::upsert_company(&mut tx, &company()).await.unwrap();
+    let records = vec![capex(100, date!(2026 - 04 - 30))];
+    let first = store::apply_facts(&mut tx, &company().ticker, &records)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Act
+    let mut tx = db.pool.begin().await.unwrap();
+    let second = store::apply_facts(&mut tx, &company().ticker, &records)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Assert
+    assert_eq!((first.new, first.unchanged), (1, 0));
+    assert_eq!((second.new, second.changed, second.unchanged), (0, 0, 1));
+    assert_eq!(versions(&db).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_restatement_adds_a_version_that_becomes_current_and_keeps_the_first() {
+    // Arrange
+    let db = TestDb::new().await;
+    let mut tx = db.pool.begin().await.unwrap();
+    store::upsert_company(&mut tx, &company()).await.unwrap();
+    store::apply_facts(
+        &mut tx,
+        &company().ticker,
+        &[capex(100, date!(2026 - 04 - 30))],
+    )
+    .await
+    .unwrap();
+
+    // Act
+    let report = store::apply_facts(
+        &mut tx,
+        &company().ticker,
+        &[capex(120, date!(2027 - 04 - 29))],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // Assert
+    assert_eq!(report.changed, 1);
+    assert_eq!(
+        versions(&db).await,
+        vec![(1, Decimal::from(100)), (2, Decimal::from(120))]
+    );
+    assert_eq!(current_value(&db).await, Decimal::from(120));
+}
+
+#[tokio::test]
+async fn an_older_report_imported_later_joins_history_without_becoming_current() {
+    let db = TestDb::new().await;
+    let mut tx = db.pool.begin().await.unwrap();
+    store::upsert_company(&mut tx, &company()).await.unwrap();
+    store::apply_facts(
+        &mut tx,
+        &company().ticker,
+        &[capex(120, date!(2027 - 04 - 29))],
+    )
+    .await
+    .unwrap();
+
+    let report = store::apply_facts(
+        &mut tx,
+        &company().ticker,
+        &[capex(100, date!(2026 - 04 - 30))],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(report.history, 1);
+    assert_eq!(current_value(&db).await, Decimal::from(120));
+}
+
+#[tokio::test]
+async fn fact_versions_cannot_be_updated_or_deleted() {
+    let db = TestDb::new().await;
+    let mut tx = db.pool.begin().await.unwrap();
+    store::upsert_company(&mut tx, &company()).await.unwrap();
+    store::apply_facts(
+        &mut tx,
+        &company().ticker,
+        &[capex(100, date!(2026 - 04 - 30))],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let update = sqlx::query("UPDATE fact_versions SET value = 1")
+        .execute(&db.pool)
+        .await;
+    let delete = sqlx::query("DELETE FROM fact_versions")
+        .execute(&db.pool)
+        .await;
+
+    assert!(update.unwrap_err().to_string().contains("never changed"));
+    assert!(delete.is_err());
+    assert_eq!(current_value(&db).await, Decimal::from(100));
+}
+
+#[tokio::test]
+async fn facts_for_an_unknown_company_are_refused_and_nothing_is_written() {
+    let db = TestDb::new().await;
+    let mut tx = db.pool.begin().await.unwrap();
+
+    let result = store::apply_facts(
+        &mut tx,
+        &company().ticker,
+        &[capex(100, date!(2026 - 04 - 30))],
+    )
+    .await;
+    drop(tx);
+
+    assert!(result.unwrap_err().to_string().contains("not in the store"));
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM fact_versions")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn loading_the_bundled_data_twice_is_idempotent() {
+    // Arrange
+    let db = TestDb::with_bundled_data().await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM fact_versions")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+
+    // Act
+    let reports = server::bundled::load(
+        &db.pool,
+        &capex_lens_tests::workspace_root().join("data/bundled"),
+    )
+    .await
+    .unwrap();
+
+    // Assert
+    assert!(
+        before > 300,
+        "the bundled files hold hundreds of facts, got {before}"
+    );
+    assert_eq!(count().await, before);
+    assert!(reports.iter().all(|(_, _, r)| r.applied.written() == 0));
+}
+
+#[tokio::test]
+async fn the_overview_query_returns_amazons_latest_quarter_with_its_filing() {
+    // Arrange
+    let db = TestDb::with_bundled_data().await;
+
+    // Act
+    let rows = app::api::overview::ssr::overview(&db.pool).await.unwrap();
+
+    // Assert: Amazon's latest bundled quarter is calendar 2026 Q2 (10-Q accn 0001018724-26-000026).
+    let amzn = rows.iter().find(|r| r.ticker == "AMZN").expect("AMZN row");
+    assert_eq!(amzn.period_label.as_deref(), Some("FY26 Q2"));
+    let capex = amzn.capex.as_ref().expect("capex");
+    assert_eq!(capex.value, Decimal::from(54_208_000_000_i64));
+    assert!(
+        capex.source.label.contains("0001018724-26-000026"),
+        "{}",
+        capex.source.label
+    );
+    assert!(capex
+        .source
+        .url
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("https://www.sec.gov/Archives/edgar/data/1018724/"));
+    // FCF = OCF − capex + proceeds, all for 2026 Q2.
+    let ocf = amzn.operating_cash_flow.as_ref().expect("ocf").value;
+    match &amzn.free_cash_flow {
+        app::api::Computed::Value { value, .. } => {
+            assert_eq!(
+                *value,
+                ocf - Decimal::from(54_208_000_000_i64) + Decimal::from(1_132_000_000_i64)
+            )
+        }
+        other => panic!("expected FCF, got {other:?}"),
+    }
+    // Every bundled company is listed, even one without quarterly figures yet.
+    assert_eq!(rows.len(), 6);
+}

@@ -15,6 +15,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use time::{macros::format_description, Date};
 
+/// SEC XBRL company-facts files, imported through the EDGAR importer's path.
+pub const EDGAR_FILES: &[&str] = &[
+    "edgar/companyfacts_CIK0001652044.json",
+    "edgar/companyfacts_CIK0001045810.json",
+    "edgar/companyfacts_CIK0000789019_subset.json",
+];
+
 /// The quarterly files, in load order.
 pub const QUARTERLY_FILES: &[&str] = &["filings-quarterly.csv", "filings-quarterly-msft-meta.csv"];
 
@@ -76,6 +83,34 @@ pub async fn load(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<(String, Stri
     tx.commit().await?;
 
     let mut reports = Vec::new();
+    for file in EDGAR_FILES {
+        let path = dir.join(file);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let report = crate::edgar::import_company_facts_with(
+            pool,
+            &bytes,
+            &crate::edgar::ImportOptions::default(),
+        )
+        .await
+        .with_context(|| format!("importing {}", path.display()))?;
+        let ticker = report.ticker.clone();
+        let applied = ApplyReport {
+            new: report.new,
+            changed: report.changed,
+            history: report.history,
+            unchanged: report.unchanged,
+        };
+        tracing::info!(company.ticker = %ticker, file, new = applied.new, changed = applied.changed,
+            unchanged = applied.unchanged, "bundled company facts loaded");
+        reports.push((
+            file.to_string(),
+            ticker,
+            LoadReport {
+                applied,
+                skipped: report.skipped,
+            },
+        ));
+    }
     for file in QUARTERLY_FILES {
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path)

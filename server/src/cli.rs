@@ -5,6 +5,7 @@
 use crate::configuration::Settings;
 use crate::db::Database;
 use crate::{bundled, startup, telemetry};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -23,6 +24,32 @@ pub enum Command {
     Serve,
     /// Load the bundled real filings into the store and exit (serving does this too).
     LoadBundled,
+    /// Import filings: from SEC EDGAR's XBRL company facts, or from a CSV file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import company facts from SEC EDGAR (`--ticker MSFT`, `--cik 789019`) or a file on disk (`--file`).
+    Edgar(crate::edgar::EdgarArgs),
+    /// Import fact versions from a CSV file in the export layout (one transaction).
+    Csv {
+        /// The CSV file (see `server export csv`).
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every fact version with its provenance, as CSV (to stdout, or `--out FILE`).
+    Csv {
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -57,6 +84,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 &settings,
                 |pool| async move { load_bundled(&dir, &pool).await },
             )
+            .await
+        }
+        Command::Import(ImportCommand::Edgar(args)) => {
+            with_database(&settings, |pool| async move {
+                for report in crate::edgar::run(&pool, &args).await? {
+                    println!("{report}");
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Import(ImportCommand::Csv { file }) => {
+            with_database(&settings, |pool| async move {
+                let reader = std::fs::File::open(&file)
+                    .with_context(|| format!("opening {}", file.display()))?;
+                let report = crate::csv_io::import_csv(&pool, reader).await?;
+                println!("{report}");
+                Ok(())
+            })
+            .await
+        }
+        Command::Export(ExportCommand::Csv { out }) => {
+            with_database(&settings, |pool| async move {
+                let rows = match &out {
+                    Some(path) => {
+                        let file = std::fs::File::create(path)
+                            .with_context(|| format!("creating {}", path.display()))?;
+                        crate::csv_io::export_csv(&pool, std::io::BufWriter::new(file)).await?
+                    }
+                    None => crate::csv_io::export_csv(&pool, std::io::stdout().lock()).await?,
+                };
+                eprintln!("exported {rows} fact versions");
+                Ok(())
+            })
             .await
         }
     }

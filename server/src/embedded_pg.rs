@@ -280,8 +280,7 @@ impl EmbeddedPostgres {
             let detail = String::from_utf8_lossy(&out.stderr)
                 .lines()
                 .chain(String::from_utf8_lossy(&out.stdout).lines())
-                .filter(|l| !l.trim().is_empty())
-                .last()
+                .rfind(|l| !l.trim().is_empty())
                 .unwrap_or("no output")
                 .trim()
                 .to_string();

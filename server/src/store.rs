@@ -186,20 +186,17 @@ pub async fn apply_facts(
         );
         let versions = stored.entry(key).or_default();
         let current = versions.iter().max_by_key(|v| (v.known_at, v.version));
+        // What was current on the record's own date: if it already says the
+        // same, the record repeats a known value (idempotent re-imports).
+        let as_of = versions
+            .iter()
+            .filter(|v| v.known_at <= r.known_at)
+            .max_by_key(|v| (v.known_at, v.version));
         let decision = match current {
             None => Some(&mut report.new),
-            Some(cur) => {
-                let same_known = versions
-                    .iter()
-                    .any(|v| v.value == r.value && v.known_at == r.known_at);
-                if same_known || (cur.value == r.value && r.known_at >= cur.known_at) {
-                    None
-                } else if r.known_at >= cur.known_at {
-                    Some(&mut report.changed)
-                } else {
-                    Some(&mut report.history)
-                }
-            }
+            Some(_) if as_of.is_some_and(|v| v.value == r.value) => None,
+            Some(cur) if r.known_at >= cur.known_at => Some(&mut report.changed),
+            Some(_) => Some(&mut report.history),
         };
         match decision {
             None => report.unchanged += 1,

@@ -254,3 +254,32 @@ async fn the_overview_query_returns_amazons_latest_quarter_with_its_filing() {
     // Every bundled company is listed, even one without quarterly figures yet.
     assert_eq!(rows.len(), 6);
 }
+
+#[tokio::test]
+async fn reimporting_a_batch_with_a_repeat_before_a_restatement_changes_nothing() {
+    // Arrange: x known on d0, x repeated on d1, then restated to y on d2.
+    let db = TestDb::new().await;
+    let batch = vec![
+        capex(100, date!(2026 - 04 - 30)),
+        capex(100, date!(2026 - 07 - 30)),
+        capex(120, date!(2027 - 04 - 29)),
+    ];
+    let mut tx = db.pool.begin().await.unwrap();
+    store::upsert_company(&mut tx, &company()).await.unwrap();
+    let first = store::apply_facts(&mut tx, &company().ticker, &batch)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Act
+    let mut tx = db.pool.begin().await.unwrap();
+    let again = store::apply_facts(&mut tx, &company().ticker, &batch)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Assert
+    assert_eq!((first.new, first.unchanged, first.changed), (1, 1, 1));
+    assert_eq!(again.written(), 0, "{again:?}");
+    assert_eq!(versions(&db).await.len(), 2);
+}

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The document around the app, rendered on the server only.
@@ -58,11 +58,20 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">"Capex Lens"</a>
                 <nav>
                     <a href="/">"Companies"</a>
+                    <a href="/methodology">"Methodology"</a>
                 </nav>
             </header>
             <main>
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=StaticSegment("") view=routes::overview::Overview/>
+                    // Async: the title, preview tags and status code depend on the data,
+                    // so the page is sent once its data is ready.
+                    <Route
+                        path=(StaticSegment("company"), ParamSegment("ticker"))
+                        view=routes::company::Company
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("methodology") view=routes::methodology::Methodology/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -2,6 +2,7 @@
 //! documented defaults. `server --help` lists them all.
 
 use clap::{Args, ValueEnum};
+use domain::analytics::Thresholds;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -51,6 +52,11 @@ pub struct Settings {
     )]
     pub bundled_data: PathBuf,
 
+    /// Scorecard thresholds as JSON, overriding the methodology's defaults field by field,
+    /// e.g. `{"ai_spread_watch_pp": -10.0}`. The methodology page shows those in force.
+    #[arg(long, env = "CAPEX_THRESHOLDS", value_parser = parse_thresholds, default_value = "{}", global = true)]
+    pub thresholds: Thresholds,
+
     /// Log format: `text` for people, `json` for log pipelines. Levels via RUST_LOG (default info).
     #[arg(long, env = "CAPEX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -60,4 +66,9 @@ pub struct Settings {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+fn parse_thresholds(raw: &str) -> Result<Thresholds, String> {
+    serde_json::from_str(raw)
+        .map_err(|e| format!("CAPEX_THRESHOLDS is not valid threshold JSON: {e}"))
 }

@@ -25,13 +25,12 @@ pub const REQUEST_ID: &str = "x-request-id";
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    pub thresholds: domain::analytics::Thresholds,
 }
 
 /// The whole application as a router, ready to serve or to test in-process.
 pub fn router(state: AppState) -> Router {
-    let context = ServerContext {
-        pool: state.pool.clone(),
-    };
+    let context = ServerContext::new(state.pool.clone(), state.thresholds.clone());
     let provide = move || provide_context(context.clone());
     let routes = generate_route_list(App);
     let app = Router::new()

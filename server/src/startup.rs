@@ -55,6 +55,7 @@ impl Application {
         let state = AppState {
             leptos_options: leptos_options(settings, addr),
             pool,
+            thresholds: settings.thresholds.clone(),
         };
         Self {
             listener,

@@ -101,6 +101,7 @@ pub fn test_settings() -> Settings {
         site_root: root.join("target/site"),
         bundled_data: root.join("data/bundled"),
         log_format: LogFormat::Text,
+        thresholds: Default::default(),
     }
 }
 

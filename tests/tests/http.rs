@@ -78,3 +78,64 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
         Some("br")
     );
 }
+
+#[tokio::test]
+async fn a_company_page_shows_its_scorecard_and_linked_facts() {
+    let app = spawn_app().await;
+
+    let res = app.get("/company/GOOGL").await;
+
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Alphabet Inc. (GOOGL) scorecard · Capex Lens"),
+        "title"
+    );
+    for q in [
+        "Is AI-related revenue growing faster than capex?",
+        "Are customers signing durable contracts",
+    ] {
+        assert!(html.contains(q), "{q}");
+    }
+    assert!(
+        html.contains("https://www.sec.gov/Archives/edgar/data/1652044/"),
+        "facts link to Alphabet's filings"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_company_is_a_404_with_a_clear_message() {
+    let app = spawn_app().await;
+
+    let res = app.get("/company/NOPE").await;
+
+    assert_eq!(res.status(), 404);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("No company with ticker NOPE"));
+}
+
+#[tokio::test]
+async fn a_malformed_ticker_is_a_400_not_a_crash() {
+    let app = spawn_app().await;
+
+    let res = app.get("/company/%3Cscript%3E").await;
+
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("is not valid"));
+}
+
+#[tokio::test]
+async fn the_methodology_page_shows_the_thresholds_in_force() {
+    let app = spawn_app().await;
+
+    let html = app.get("/methodology").await.text().await.unwrap();
+
+    assert!(html.contains("Scorecard thresholds in force"));
+    assert!(
+        html.contains("−15.0 pp") || html.contains("-15.0 pp"),
+        "default Watch bound"
+    );
+}

@@ -1,6 +1,8 @@
 //! Server functions: the public endpoints the pages call. Each lives beside
 //! the server-only code (`mod ssr`) that backs it.
 
+pub mod company;
+pub mod methodology;
 pub mod overview;
 
 use rust_decimal::Decimal;

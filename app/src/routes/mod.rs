@@ -1,4 +1,6 @@
 //! One component per route.
 
+pub mod company;
+pub mod methodology;
 pub mod not_found;
 pub mod overview;

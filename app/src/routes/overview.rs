@@ -126,7 +126,7 @@ fn OverviewRowView(row: OverviewRow) -> impl IntoView {
     view! {
         <tr data-ticker=row.ticker.clone()>
             <th scope="row">
-                <span class="ticker">{row.ticker.clone()}</span>
+                <a class="ticker" href=format!("/company/{}", row.ticker)>{row.ticker.clone()}</a>
                 <span class="name">{row.name.clone()}</span>
             </th>
             <td class="period" title=period_title>{row.period_label.clone().unwrap_or_else(|| "n/a".into())}</td>

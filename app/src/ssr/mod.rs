@@ -1,7 +1,10 @@
 //! Server-only plumbing shared by the server functions: the database handle
 //! provided as context, and the mapping of database errors to [`AppError`].
 
+pub mod facts;
+
 use crate::error::AppError;
+use domain::analytics::Thresholds;
 use leptos::prelude::*;
 use sqlx::PgPool;
 
@@ -9,13 +12,29 @@ use sqlx::PgPool;
 #[derive(Clone, Debug)]
 pub struct ServerContext {
     pub pool: PgPool,
+    /// Scorecard thresholds in force (configuration; methodology defaults).
+    pub thresholds: Thresholds,
+    pub facts: facts::FactsCache,
 }
 
-/// The database pool, or an internal error if the server forgot to provide it.
+impl ServerContext {
+    pub fn new(pool: PgPool, thresholds: Thresholds) -> Self {
+        Self {
+            pool,
+            thresholds,
+            facts: facts::FactsCache::default(),
+        }
+    }
+}
+
+/// The server context, or an internal error if the server forgot to provide it.
+pub fn context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| AppError::Internal("no-context".into()))
+}
+
+/// The database pool.
 pub fn pool() -> Result<PgPool, AppError> {
-    use_context::<ServerContext>()
-        .map(|c| c.pool)
-        .ok_or_else(|| AppError::Internal("no-context".into()))
+    context().map(|c| c.pool)
 }
 
 /// Maps a database error to what the user sees, logs the detail, and sets the

@@ -1,0 +1,10 @@
+//! The methodology's configurable part: the scorecard thresholds in force.
+
+use crate::error::AppError;
+use domain::analytics::Thresholds;
+use leptos::prelude::*;
+
+#[server]
+pub async fn get_thresholds() -> Result<Thresholds, AppError> {
+    Ok(crate::ssr::context()?.thresholds)
+}

@@ -1,0 +1,153 @@
+//! Loading a company's current facts: one query per company, cached in
+//! memory until the store changes. Fact versions are append-only, so the
+//! highest version id is a cheap, exact "has anything changed" check that
+//! holds across several server instances.
+
+use domain::analytics::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
+use domain::{FiscalPeriod, Metric, Ticker};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// A company with its current facts, ready for the analytics.
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub name: String,
+    pub cik: Option<i64>,
+    pub facts: CompanyFacts,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct FactsCache {
+    inner: Arc<RwLock<HashMap<String, (i64, Arc<Company>)>>>,
+}
+
+impl FactsCache {
+    /// The company's current facts, from the cache when nothing changed.
+    pub async fn get(
+        &self,
+        pool: &PgPool,
+        ticker: &Ticker,
+    ) -> Result<Option<Arc<Company>>, sqlx::Error> {
+        let generation = generation(pool).await?;
+        if let Some((g, company)) = self
+            .inner
+            .read()
+            .ok()
+            .and_then(|m| m.get(ticker.as_str()).cloned())
+        {
+            if g == generation {
+                return Ok(Some(company));
+            }
+        }
+        let Some(company) = load(pool, ticker).await? else {
+            return Ok(None);
+        };
+        let company = Arc::new(company);
+        if let Ok(mut map) = self.inner.write() {
+            map.insert(ticker.as_str().to_string(), (generation, company.clone()));
+        }
+        Ok(Some(company))
+    }
+}
+
+/// The highest fact-version id: changes whenever anything is written.
+pub async fn generation(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!" FROM fact_versions"#)
+        .fetch_one(pool)
+        .await
+}
+
+struct FactRow {
+    id: Option<i64>,
+    metric: Option<String>,
+    fiscal_year: Option<i16>,
+    fiscal_quarter: Option<i16>,
+    period_start: Option<time::Date>,
+    period_end: Option<time::Date>,
+    value: Option<rust_decimal::Decimal>,
+    source_kind: Option<String>,
+    form: Option<String>,
+    accession: Option<String>,
+    filed_date: Option<time::Date>,
+    source_url: Option<String>,
+    entered_by: Option<String>,
+}
+
+/// Loads the company and all its current facts (two small queries).
+pub async fn load(pool: &PgPool, ticker: &Ticker) -> Result<Option<Company>, sqlx::Error> {
+    let Some(company) = sqlx::query!(
+        "SELECT ticker, name, cik, fiscal_year_end_month, nets_capex_proceeds FROM companies WHERE ticker = $1",
+        ticker.as_str()
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let rows = sqlx::query_as!(
+        FactRow,
+        r#"SELECT id, metric, fiscal_year, fiscal_quarter, period_start, period_end, value,
+                  source_kind::text AS source_kind, form, accession, filed_date, source_url, entered_by
+           FROM current_facts WHERE ticker = $1"#,
+        ticker.as_str()
+    )
+    .fetch_all(pool)
+    .await?;
+    let facts = rows
+        .into_iter()
+        .filter_map(|r| fact_point(r, company.cik))
+        .collect();
+    Ok(Some(Company {
+        name: company.name,
+        cik: company.cik,
+        facts: CompanyFacts {
+            ticker: company.ticker,
+            fiscal_year_end_month: u8::try_from(company.fiscal_year_end_month).unwrap_or(12),
+            nets_capex_proceeds: company.nets_capex_proceeds,
+            facts,
+        },
+    }))
+}
+
+fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
+    let metric = Metric::parse(r.metric.as_deref()?).ok()?;
+    let fy = i32::from(r.fiscal_year?);
+    let fq = u8::try_from(r.fiscal_quarter?).ok()?;
+    let period = if fq == 0 {
+        FiscalPeriod::year(fy).ok()?
+    } else {
+        FiscalPeriod::quarter(fy, fq).ok()?
+    };
+    let source = crate::api::overview::ssr::source_ref(
+        r.source_kind.as_deref(),
+        r.form.as_deref(),
+        r.accession.as_deref(),
+        r.filed_date,
+        r.source_url.as_deref(),
+        cik,
+    );
+    let kind = match source.kind.as_str() {
+        "derived" => ProvenanceKind::Derived,
+        "secondary" => ProvenanceKind::Secondary,
+        "analyst" => ProvenanceKind::Analyst,
+        _ => ProvenanceKind::Filing,
+    };
+    let label = match (&r.entered_by, kind) {
+        (Some(who), ProvenanceKind::Analyst) => format!("{} by {who}", source.label),
+        _ => source.label,
+    };
+    Some(FactPoint {
+        metric,
+        period,
+        period_start: r.period_start,
+        period_end: r.period_end?,
+        value: r.value?,
+        provenance: Provenance {
+            fact_id: r.id?,
+            kind,
+            label,
+            url: source.url,
+        },
+    })
+}

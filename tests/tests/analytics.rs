@@ -1,0 +1,88 @@
+//! The analytics on facts read back from the store (the server's path), against
+//! figures computed by hand from the bundled filings.
+
+use capex_lens_tests::TestDb;
+use domain::analytics::{point_at, scorecard, Basis, DerivedMetric, Measure, Signal, Thresholds};
+use domain::{FiscalPeriod, Metric, Ticker};
+use rust_decimal::Decimal;
+
+#[tokio::test]
+async fn amazons_ttm_operating_cash_flow_at_q1_2026_is_148_5_billion_from_the_store() {
+    // Arrange
+    let db = TestDb::with_bundled_data().await;
+    let amzn = app::ssr::facts::load(&db.pool, &Ticker::parse("AMZN").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Act
+    let ttm = point_at(
+        &amzn.facts,
+        Measure::Stored(Metric::OperatingCashFlow),
+        FiscalPeriod::quarter(2026, 1).unwrap(),
+        Basis::Ttm,
+    );
+
+    // Assert: 32,515 + 35,525 + 54,459 + 26,032 = 148,531 ($M), 10-Qs/10-K of 2025-26.
+    assert_eq!(ttm.exact, Some(Decimal::from(148_531_000_000_i64)));
+    assert_eq!(domain::format::usd(ttm.exact.unwrap()), "$148.5B");
+    assert_eq!(ttm.inputs.len(), 4);
+}
+
+#[tokio::test]
+async fn amazons_ttm_fcf_at_q1_2026_is_incomplete_and_names_the_missing_proceeds() {
+    let db = TestDb::with_bundled_data().await;
+    let amzn = app::ssr::facts::load(&db.pool, &Ticker::parse("AMZN").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let fcf = point_at(
+        &amzn.facts,
+        Measure::Derived(DerivedMetric::Fcf),
+        FiscalPeriod::quarter(2026, 1).unwrap(),
+        Basis::Ttm,
+    );
+
+    assert_eq!(
+        fcf.value, None,
+        "never a different number than Amazon's $1.2B"
+    );
+    let missing: Vec<String> = fcf.missing.iter().map(ToString::to_string).collect();
+    assert!(
+        missing.contains(&"capex_proceeds for FY25 Q3".to_string()),
+        "{missing:?}"
+    );
+    assert!(
+        missing.contains(&"capex_proceeds for FY25 Q4".to_string()),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_bundled_company_gets_four_answers_without_nan_or_guesses() {
+    let db = TestDb::with_bundled_data().await;
+    for t in ["AMZN", "GOOGL", "META", "MSFT", "NVDA", "ORCL"] {
+        let company = app::ssr::facts::load(&db.pool, &Ticker::parse(t).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let latest = app::api::company::ssr::latest_quarter(&company).expect("a latest quarter");
+
+        let card = scorecard(&company.facts, latest, &Thresholds::default());
+
+        assert_eq!(card.answers.len(), 4, "{t}");
+        for a in &card.answers {
+            assert!(
+                a.figures.iter().all(|f| f.value.is_none_or(f64::is_finite)),
+                "{t}"
+            );
+            if a.signal == Signal::InsufficientData {
+                assert!(
+                    !a.missing.is_empty() || !a.notes.is_empty(),
+                    "{t}: insufficient data must say what is missing"
+                );
+            }
+        }
+    }
+}

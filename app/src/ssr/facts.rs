@@ -17,9 +17,12 @@ pub struct Company {
     pub facts: CompanyFacts,
 }
 
+/// Per ticker: the store generation it was loaded at, and the company.
+type Entries = HashMap<String, (i64, Arc<Company>)>;
+
 #[derive(Debug, Default, Clone)]
 pub struct FactsCache {
-    inner: Arc<RwLock<HashMap<String, (i64, Arc<Company>)>>>,
+    inner: Arc<RwLock<Entries>>,
 }
 
 impl FactsCache {

@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=routes::not_found::NotFound>
-                    <Route path=StaticSegment("") view=routes::overview::Overview/>
+                    <Route path=StaticSegment("") view=routes::overview::Overview ssr=SsrMode::Async/>
                     // Async: the title, preview tags and status code depend on the data,
                     // so the page is sent once its data is ready.
                     <Route

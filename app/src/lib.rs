@@ -5,6 +5,7 @@
 //! functions with their database code) and to WebAssembly with `hydrate`.
 
 pub mod api;
+pub mod chart;
 pub mod components;
 pub mod error;
 pub mod routes;

@@ -5,6 +5,8 @@
 //! WebAssembly, so the browser can rerun the same computations.
 
 pub mod analytics;
+pub mod chart_query;
+pub mod entry;
 pub mod format;
 pub mod ids;
 pub mod metric;

@@ -111,6 +111,7 @@ pub async fn load(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<(String, Stri
             },
         ));
     }
+    reports.extend(load_disclosures(pool, dir).await?);
     for file in QUARTERLY_FILES {
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path)
@@ -134,6 +135,155 @@ pub async fn load(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<(String, Stri
         }
     }
     Ok(reports)
+}
+
+/// Who the bundled disclosures are entered as: the first analyst entries.
+pub const DISCLOSURES_AUTHOR: &str = "bundled data (data/bundled/disclosures.csv)";
+
+#[derive(Debug, Deserialize)]
+struct DisclosureRow {
+    ticker: String,
+    topic: String,
+    metric: String,
+    value: String,
+    unit: String,
+    fiscal_period: String,
+    period_end: String,
+    statement_date: String,
+    source_url: String,
+    source_kind: String,
+    note: String,
+}
+
+/// Loads `disclosures.csv` (statements filings do not tag) as analyst entries
+/// known at the date they were made: AI revenue run-rates, capex guidance and
+/// remaining performance obligations. Other topics (growth rates, useful lives,
+/// segment backlogs) are reported as skipped with the reason.
+pub async fn load_disclosures(
+    pool: &PgPool,
+    dir: &Path,
+) -> anyhow::Result<Vec<(String, String, LoadReport)>> {
+    let path = dir.join("disclosures.csv");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let (by_company, skipped) =
+        parse_disclosures(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let mut reports = Vec::new();
+    for (ticker, records) in by_company {
+        let mut tx = pool.begin().await?;
+        let applied = store::apply_facts(&mut tx, &ticker, &records).await?;
+        tx.commit().await?;
+        let skipped = skipped.get(ticker.as_str()).cloned().unwrap_or_default();
+        reports.push((
+            "disclosures.csv".to_string(),
+            ticker.to_string(),
+            LoadReport { applied, skipped },
+        ));
+    }
+    Ok(reports)
+}
+
+/// Parses the disclosures file into analyst records per company and skip reasons.
+pub fn parse_disclosures(text: &str) -> anyhow::Result<Parsed> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut out: BTreeMap<Ticker, Vec<FactRecord>> = BTreeMap::new();
+    let mut skipped: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for (i, row) in reader.deserialize::<DisclosureRow>().enumerate() {
+        let row = row.with_context(|| format!("row {}", i + 2))?;
+        match disclosure_records(&row).with_context(|| format!("row {}", i + 2))? {
+            Ok(records) => out
+                .entry(Ticker::parse(&row.ticker)?)
+                .or_default()
+                .extend(records),
+            Err(reason) => {
+                *skipped
+                    .entry(row.ticker.clone())
+                    .or_default()
+                    .entry(reason)
+                    .or_default() += 1
+            }
+        }
+    }
+    Ok((out, skipped))
+}
+
+type Disclosure = Result<Vec<FactRecord>, String>;
+
+fn disclosure_records(row: &DisclosureRow) -> anyhow::Result<Disclosure> {
+    let metrics: &[Metric] = match row.topic.as_str() {
+        "ai_run_rate" if row.unit == "USD bn" && row.metric.contains("expected") => {
+            return Ok(Err(
+                "a forward-looking run-rate statement, not a reported run-rate".into(),
+            ))
+        }
+        "ai_run_rate" if row.unit == "USD bn" => &[Metric::AiRevenueRunRate],
+        "capex_guidance" => &[Metric::CapexGuidanceLow, Metric::CapexGuidanceHigh],
+        "backlog" if row.metric.starts_with("Remaining performance obligations") => &[Metric::Rpo],
+        "backlog" => {
+            return Ok(Err(
+                "a segment or commercial backlog; the company's RPO comes from its filings".into(),
+            ))
+        }
+        "useful_life" => {
+            return Ok(Err(
+                "useful lives are assumptions of the depreciation wave, not stored facts".into(),
+            ))
+        }
+        other => {
+            return Ok(Err(format!(
+                "{other}: a growth rate or repeat of a filed figure, not a stored disclosure"
+            )))
+        }
+    };
+    let ticker = Ticker::parse(&row.ticker)?;
+    let period = parse_disclosure_period(&row.fiscal_period)
+        .with_context(|| format!("fiscal period {:?}", row.fiscal_period))?;
+    let period_end = parse_date(&row.period_end)?;
+    let known_at = parse_date(&row.statement_date)?;
+    let (low, high) = match row.value.split_once('-') {
+        Some((lo, hi)) => (lo.trim(), hi.trim()),
+        None => (row.value.trim(), row.value.trim()),
+    };
+    let billion = Decimal::from(1_000_000_000_i64);
+    let mut records = Vec::new();
+    for (metric, raw) in metrics.iter().zip([low, high]) {
+        let value: Decimal = raw.parse().with_context(|| format!("value {raw:?}"))?;
+        records.push(FactRecord {
+            ticker: ticker.clone(),
+            metric: *metric,
+            period,
+            period_start: None,
+            period_end,
+            value: value * billion,
+            unit: "USD",
+            known_at,
+            source: Source {
+                kind: SourceKind::Analyst,
+                form: None,
+                accession: find_accessions(&row.source_kind).into_iter().next(),
+                filed_date: None,
+                url: Some(row.source_url.clone()),
+                text: format!(
+                    "{} ({}): {} {}",
+                    row.metric, row.source_kind, row.value, row.unit
+                ),
+                derivation: None,
+                entered_by: Some(DISCLOSURES_AUTHOR.to_string()),
+            },
+            note: (!row.note.is_empty()).then(|| row.note.clone()),
+        });
+    }
+    Ok(Ok(records))
+}
+
+/// `FY2026 Q3`, `FY2026` (a full year, for guidance), or `Q1 2026`.
+fn parse_disclosure_period(raw: &str) -> anyhow::Result<FiscalPeriod> {
+    let first: String = raw.split(" (").next().unwrap_or(raw).trim().to_string();
+    let normalised = match first.split_once(' ') {
+        Some((q, y)) if q.starts_with('Q') && y.len() == 4 => format!("FY{y} {q}"),
+        _ => first,
+    };
+    Ok(FiscalPeriod::parse(&normalised)?)
 }
 
 type Parsed = (
@@ -389,6 +539,36 @@ mod tests {
     fn american_style_filing_dates_are_read() {
         let s = parse_source("REPORTED balance sheet in the render of META 10-Q filed 5/1/2025 (period Mar. 31, 2025)");
         assert_eq!(s.filed_date, Some(date!(2025 - 05 - 01)));
+    }
+
+    #[test]
+    fn disclosures_become_analyst_entries_known_when_stated() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/bundled");
+        let text = std::fs::read_to_string(dir.join("disclosures.csv")).unwrap();
+
+        let (records, skipped) = parse_disclosures(&text).unwrap();
+
+        // Meta raised its FY2026 capex guidance to $125-145B on 2026-04-29.
+        let meta = &records[&Ticker::parse("META").unwrap()];
+        let raised: Vec<_> = meta
+            .iter()
+            .filter(|r| r.known_at == date!(2026 - 04 - 29))
+            .collect();
+        assert_eq!(raised.len(), 2);
+        assert_eq!(raised[0].metric, Metric::CapexGuidanceLow);
+        assert_eq!(raised[0].value, Decimal::from(125_000_000_000_i64));
+        assert_eq!(raised[1].value, Decimal::from(145_000_000_000_i64));
+        assert_eq!(raised[0].period, FiscalPeriod::year(2026).unwrap());
+        assert!(raised
+            .iter()
+            .all(|r| r.source.kind == SourceKind::Analyst && r.source.url.is_some()));
+        // Microsoft's $37B AI run-rate at FY26 Q3.
+        let msft = &records[&Ticker::parse("MSFT").unwrap()];
+        assert!(msft.iter().any(|r| r.metric == Metric::AiRevenueRunRate
+            && r.value == Decimal::from(37_000_000_000_i64)
+            && r.period == FiscalPeriod::quarter(2026, 3).unwrap()));
+        // Useful lives are skipped with a reason, not dropped silently.
+        assert!(skipped["AMZN"].keys().any(|k| k.contains("useful lives")));
     }
 
     #[test]

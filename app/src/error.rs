@@ -10,6 +10,10 @@
 //!   HTTP 503, so clients and load balancers retry; bad input is
 //!   [`AppError::Invalid`] (400) and changes nothing; an unknown thing is
 //!   [`AppError::NotFound`] (404).
+//! - Authorization: not signed in is [`AppError::Unauthorized`] (401), signed in
+//!   without the role is [`AppError::Forbidden`] (403), too many login attempts
+//!   is [`AppError::TooManyRequests`] (429); each is logged on the server with
+//!   `auth.outcome`, never with credentials.
 //! - Nothing on a request path panics: no `unwrap` or `expect` outside tests.
 
 use leptos::prelude::{FromServerFnError, ServerFnErrorErr};
@@ -24,6 +28,12 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("Something went wrong on the server (reference {0}).")]
     Internal(String),
     #[error("{0}")]
@@ -37,6 +47,9 @@ impl AppError {
             AppError::Unavailable => 503,
             AppError::NotFound(_) => 404,
             AppError::Invalid(_) => 400,
+            AppError::Unauthorized(_) => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::TooManyRequests(_) => 429,
             AppError::Internal(_) | AppError::ServerFn(_) => 500,
         }
     }

@@ -59,7 +59,9 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/">"Capex Lens"</a>
                 <nav>
                     <a href="/">"Companies"</a>
+                    <a href="/compare?tickers=AMZN,GOOGL,MSFT,META,ORCL&metrics=capex">"Compare"</a>
                     <a href="/methodology">"Methodology"</a>
+                    <routes::account::AccountNav/>
                 </nav>
             </header>
             <main>
@@ -73,6 +75,20 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("methodology") view=routes::methodology::Methodology/>
+                    // Accounts and analyst entry (issue 6).
+                    <Route path=StaticSegment("login") view=routes::account::Account/>
+                    <Route path=StaticSegment("enter") view=routes::enter::Enter ssr=SsrMode::Async/>
+                    <Route
+                        path=(StaticSegment("company"), ParamSegment("ticker"), StaticSegment("history"), ParamSegment("metric"), ParamSegment("period"))
+                        view=routes::history::FactHistory
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("compare") view=routes::compare::Compare ssr=SsrMode::Async/>
+                    <Route
+                        path=(StaticSegment("c"), ParamSegment("id"))
+                        view=routes::compare::ShortLink
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             <footer class="site-footer">

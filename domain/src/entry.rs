@@ -96,6 +96,9 @@ pub fn parse_amount(raw: &str, unit: Unit) -> Result<Decimal, AmountError> {
             s = rest.trim_start().to_string();
         }
     }
+    if unit == Unit::Usd && s.ends_with("/unit") {
+        return Err(AmountError::WrongUnit("US dollars per unit".into()));
+    }
     for suffix in ["usd/unit", "usd"] {
         if let Some(rest) = s.strip_suffix(suffix) {
             s = rest.trim_end().to_string();
@@ -175,7 +178,7 @@ fn strip_separators(s: &str) -> Option<String> {
     Some(out)
 }
 
-/// What the form shows it understood: `$37.0B (37,000,000,000 USD)`.
+/// What the form shows it understood: `$37B (37,000,000,000 USD)`.
 pub fn describe(value: Decimal, unit: Unit) -> String {
     match unit {
         Unit::Usd => format!(
@@ -339,7 +342,7 @@ mod tests {
     fn the_form_shows_what_it_understood() {
         assert_eq!(
             describe(dec("37000000000"), Unit::Usd),
-            "$37.0B (37,000,000,000 USD)"
+            "$37B (37,000,000,000 USD)"
         );
         assert_eq!(group_thousands(dec("-1234.5")), "-1,234.5");
     }

@@ -30,6 +30,9 @@ pub enum Command {
     /// Export data.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Manage accounts (the password is read from a prompt or stdin, never from arguments).
+    #[command(subcommand)]
+    User(crate::users::UserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +108,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::User(command) => {
+            with_database(&settings, |pool| async move {
+                crate::users::run(&pool, command).await
+            })
+            .await
+        }
         Command::Export(ExportCommand::Csv { out }) => {
             with_database(&settings, |pool| async move {
                 let rows = match &out {
@@ -131,6 +140,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
         return Err(e);
     }
     let app = startup::Application::new(listener, settings, pool.clone());
+    crate::auth::spawn_expired_session_cleanup(pool.clone());
     tracing::info!(http.addr = %app.local_addr(), "serving Capex Lens on http://{}", app.local_addr());
     let served = app.run_until(startup::shutdown_signal()).await;
     db.close(pool, true).await;

@@ -57,6 +57,30 @@ pub struct Settings {
     #[arg(long, env = "CAPEX_THRESHOLDS", value_parser = parse_thresholds, default_value = "{}", global = true)]
     pub thresholds: Thresholds,
 
+    /// The address people use to reach the dashboard, e.g. `https://capex.example.com`.
+    /// When https, the session cookie is `Secure`; state-changing requests must
+    /// come from this origin (when unset: from the request's own host).
+    #[arg(long, env = "CAPEX_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// A signed-in session ends after this many minutes without a request.
+    #[arg(
+        long,
+        env = "CAPEX_SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub session_idle_minutes: u64,
+
+    /// A signed-in session ends this many hours after login, however active.
+    #[arg(
+        long,
+        env = "CAPEX_SESSION_MAX_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
+    pub session_max_hours: u64,
+
     /// Log format: `text` for people, `json` for log pipelines. Levels via RUST_LOG (default info).
     #[arg(long, env = "CAPEX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

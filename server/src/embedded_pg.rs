@@ -134,8 +134,13 @@ impl EmbeddedPostgres {
             self.initdb().await?;
         }
         if self.is_running().await {
-            tracing::info!(pg.data_dir = %self.data_dir.display(), "embedded PostgreSQL already running; adopting it");
-            return Ok(());
+            if self.accepts_connections().await {
+                tracing::info!(pg.data_dir = %self.data_dir.display(), "embedded PostgreSQL already running; adopting it");
+                return Ok(());
+            }
+            // A cluster still shutting down (a previous server stopping it):
+            // wait for it to finish, then start it again.
+            self.wait_until_stopped().await?;
         }
         // A stale pid file from a killed postmaster makes pg_ctl refuse; pg_ctl
         // status said no server runs, so the file is stale.
@@ -192,6 +197,37 @@ impl EmbeddedPostgres {
         }
         conn.close().await.ok();
         Ok(())
+    }
+
+    /// Whether the running cluster accepts connections (not starting up or shutting down).
+    async fn accepts_connections(&self) -> bool {
+        use sqlx::{ConnectOptions, Connection};
+        for _ in 0..20 {
+            match self.connect_options("postgres").connect().await {
+                Ok(conn) => {
+                    let _ = conn.close().await;
+                    return true;
+                }
+                Err(e) if e.to_string().contains("starting up") => {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    async fn wait_until_stopped(&self) -> Result<(), EmbeddedPgError> {
+        for _ in 0..240 {
+            if !self.is_running().await {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        Err(EmbeddedPgError::Command {
+            what: "waiting for the embedded PostgreSQL to stop".into(),
+            detail: "it is still shutting down after 60 s".into(),
+        })
     }
 
     pub async fn is_running(&self) -> bool {

@@ -3,14 +3,19 @@
 //!
 //! `main.rs` only parses the command line and calls [`cli::run`].
 
+pub mod auth;
 pub mod bundled;
+pub mod chart_png;
+pub mod chart_routes;
 pub mod cli;
 pub mod configuration;
 pub mod csv_io;
 pub mod db;
 pub mod edgar;
 pub mod embedded_pg;
+pub mod entry;
 pub mod routes;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod users;

@@ -25,16 +25,47 @@ pub const REQUEST_ID: &str = "x-request-id";
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
-    pub thresholds: domain::analytics::Thresholds,
+    /// What server functions and the chart endpoints share: pool, thresholds, facts cache.
+    pub context: ServerContext,
+    /// Sessions and the origin check (accounts); defaults until set from settings.
+    pub auth: crate::auth::AuthConfig,
+    /// Rendered link-preview images, keyed by store generation and chart query.
+    pub png_cache: std::sync::Arc<crate::chart_png::PngCache>,
+}
+
+impl AppState {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        pool: PgPool,
+        thresholds: domain::analytics::Thresholds,
+    ) -> Self {
+        let context = ServerContext::new(pool.clone(), thresholds);
+        Self {
+            leptos_options,
+            pool,
+            context,
+            auth: crate::auth::AuthConfig::default(),
+            png_cache: Default::default(),
+        }
+    }
 }
 
 /// The whole application as a router, ready to serve or to test in-process.
 pub fn router(state: AppState) -> Router {
-    let context = ServerContext::new(state.pool.clone(), state.thresholds.clone());
-    let provide = move || provide_context(context.clone());
+    let context = state.context.clone();
+    let accounts = app::ssr::auth::Accounts::new(state.auth.absolute_timeout);
+    let entry_writer = crate::entry::writer();
+    let provide = move || {
+        provide_context(context.clone());
+        provide_context(accounts.clone());
+        provide_context(entry_writer.clone());
+    };
     let routes = generate_route_list(App);
     let app = Router::new()
         .route("/healthz", get(healthz))
+        .route("/chart.svg", get(crate::chart_routes::svg))
+        .route("/chart.csv", get(crate::chart_routes::csv))
+        .route("/chart.png", get(crate::chart_routes::png))
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -43,7 +74,18 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide, shell))
-        .with_state(state);
+        .with_state(state.clone());
+    // Accounts, innermost first: the cross-origin check, the session, and
+    // `Cache-Control: no-store` for whatever carries or sets a session cookie.
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            crate::auth::csrf_guard,
+        ))
+        .layer(crate::auth::session_layer(state.pool.clone(), &state.auth))
+        .layer(axum::middleware::from_fn(
+            crate::auth::no_store_for_sessions,
+        ));
     with_middleware(app)
 }
 

@@ -52,11 +52,12 @@ impl Application {
     /// Builds the router around a bound listener.
     pub fn new(listener: TcpListener, settings: &Settings, pool: PgPool) -> Self {
         let addr = listener.local_addr().unwrap_or(settings.addr);
-        let state = AppState {
-            leptos_options: leptos_options(settings, addr),
+        let mut state = AppState::new(
+            leptos_options(settings, addr),
             pool,
-            thresholds: settings.thresholds.clone(),
-        };
+            settings.thresholds.clone(),
+        );
+        state.auth = crate::auth::AuthConfig::from_settings(settings);
         Self {
             listener,
             router: router(state),
@@ -81,7 +82,11 @@ impl Application {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        axum::serve(listener, self.router)
+        // Connection info gives the login rate limit the client's address.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

@@ -7,6 +7,7 @@
 //! of its own, migrated, so tests never see each other's rows. Set
 //! `TEST_DATABASE_URL` to use another server instead.
 
+pub mod accounts;
 pub mod browser;
 
 use server::configuration::{LogFormat, Settings};
@@ -102,6 +103,9 @@ pub fn test_settings() -> Settings {
         bundled_data: root.join("data/bundled"),
         log_format: LogFormat::Text,
         thresholds: Default::default(),
+        public_url: None,
+        session_idle_minutes: 30,
+        session_max_hours: 12,
     }
 }
 

@@ -1,7 +1,11 @@
 //! Server functions: the public endpoints the pages call. Each lives beside
 //! the server-only code (`mod ssr`) that backs it.
 
+pub mod auth;
+pub mod chart;
 pub mod company;
+pub mod entry;
+pub mod history;
 pub mod methodology;
 pub mod overview;
 

@@ -7,7 +7,7 @@ use super::layout::{
 use super::{ChartSpec, Theme, FONT_FAMILY};
 use domain::analytics::Series;
 use domain::chart_query::Scale;
-use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, Ranged, ValueFormatter};
+use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -140,6 +140,19 @@ fn tick_decimals(min: f64, max: f64) -> usize {
     }
 }
 
+/// Decimals for a log-scale tick: none for whole numbers, else enough to
+/// show the first significant digit (0.05 → 2).
+fn log_tick_decimals(v: f64) -> usize {
+    if (v - v.round()).abs() < 1e-9 {
+        0
+    } else if v >= 1.0 {
+        1
+    } else {
+        // −log10 of a positive v < 1 is positive; capped at 6 decimals.
+        (-v.log10()).ceil().clamp(1.0, 6.0) as usize
+    }
+}
+
 /// Axes, grid, zero line and the series, on a y coordinate of either scale.
 fn plot<DB, Y>(
     root: &DrawingArea<DB, Shift>,
@@ -152,8 +165,7 @@ fn plot<DB, Y>(
 where
     DB: DrawingBackend,
     Y: AsRangedCoord<Value = f64>,
-    Y::CoordDescType:
-        Ranged<ValueType = f64, FormatOption = DefaultFormatting> + ValueFormatter<f64>,
+    Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let p = layout.plot;
     let n = layout.slots.len();
@@ -175,18 +187,24 @@ where
     let log = spec.scale == Scale::Log;
     let y_fmt = move |v: &f64| {
         let decimals = if log {
-            tick_decimals(0.0, v.abs())
+            log_tick_decimals(*v)
         } else {
             linear_decimals
         };
         unit.tick(*v, decimals)
     };
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
+    // On a log scale the labelled ticks are the layout's (1, 2, 5 × 10ⁿ),
+    // drawn below; plotters would label only the powers of ten.
+    let log_ticks = layout.log_ticks();
+    let mesh_fmt = move |v: &f64| if log { String::new() } else { y_fmt(v) };
+    let mut mesh = chart.configure_mesh();
+    if log {
+        mesh.disable_y_mesh();
+    }
+    mesh.disable_x_mesh()
         .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&y_fmt)
+        .y_labels(8)
+        .y_label_formatter(&mesh_fmt)
         .y_desc(unit.axis_title())
         .axis_desc_style(font(LABEL_FONT).color(&colors.text))
         .label_style(font(LABEL_FONT).color(&colors.muted))
@@ -194,6 +212,21 @@ where
         .light_line_style(TRANSPARENT)
         .axis_style(colors.axis.stroke_width(1))
         .draw()?;
+
+    for v in &log_ticks {
+        let Some(y) = layout.y_px(*v) else { continue };
+        root.draw(&PathElement::new(
+            vec![(px(p.left), px(y)), (px(p.right), px(y))],
+            colors.grid.stroke_width(1),
+        ))?;
+        root.draw(&Text::new(
+            y_fmt(v),
+            (px(p.left) - 8, px(y)),
+            font(LABEL_FONT)
+                .color(&colors.muted)
+                .pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
 
     // The x labels, at the layout's slot positions.
     for slot in layout.slots.iter().filter(|s| s.labelled) {

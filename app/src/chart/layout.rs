@@ -18,7 +18,7 @@ pub(crate) const Y_AXIS_W: f64 = 76.0;
 /// Height of the x-axis label area, pixels.
 pub(crate) const X_AXIS_H: f64 = 34.0;
 /// Gap between the plot and the right edge.
-pub(crate) const RIGHT_GAP: f64 = 16.0;
+pub(crate) const RIGHT_GAP: f64 = 24.0;
 /// Height of the title band when there is a title.
 pub(crate) const TITLE_H: f64 = 30.0;
 /// Font sizes (plotters sizes: the SVG's `font-size` is this / 1.24).
@@ -358,6 +358,30 @@ impl ChartLayout {
             .then(|| self.plot.bottom - frac * self.plot.height())
     }
 
+    /// Values that get a labelled grid line on a log scale: 1, 2 and 5 times
+    /// powers of ten inside the range (only powers of ten when that gives
+    /// too many). Empty on a linear scale, where plotters picks the ticks.
+    pub fn log_ticks(&self) -> Vec<f64> {
+        let Some(y) = self.y.filter(|y| y.scale == Scale::Log && y.min > 0.0) else {
+            return Vec::new();
+        };
+        let (lo, hi) = (y.min.log10().floor() as i32, y.max.log10().ceil() as i32);
+        let ticks = |mantissas: &[f64]| -> Vec<f64> {
+            (lo..=hi)
+                .flat_map(|e| mantissas.iter().map(move |m| m * 10f64.powi(e)))
+                .filter(|v| *v >= y.min && *v <= y.max)
+                .collect()
+        };
+        let fine = ticks(&[1.0, 2.0, 5.0]);
+        if fine.len() > 10 {
+            ticks(&[1.0])
+        } else if fine.len() < 3 {
+            ticks(&[1.0, 1.5, 2.0, 3.0, 5.0, 7.0])
+        } else {
+            fine
+        }
+    }
+
     /// The point of `series` at slot `slot`, if it has one.
     pub fn point_at<'a>(&self, series: &'a Series, slot: usize) -> Option<&'a SeriesPoint> {
         let key = self.slots.get(slot)?.key;
@@ -429,7 +453,7 @@ fn thin_labels(slots: &mut [Slot], plot_w: f64, annual: bool) {
     }
     // Keep the newest quarter labelled: count back from the end.
     for (i, slot) in slots.iter_mut().enumerate() {
-        slot.labelled = (n - 1 - i) % k == 0;
+        slot.labelled = (n - 1 - i).is_multiple_of(k);
     }
 }
 

@@ -57,10 +57,29 @@ fn spec() -> ChartSpec {
     ChartSpec::new("Capex, TTM", AxisUnit::UsdBillions)
 }
 
+/// The text of every `<text>` element (plotters writes it on its own line).
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|el| {
+            let body = el.split_once('>')?.1;
+            Some(body.split("</text>").next()?.trim().to_string())
+        })
+        .collect()
+}
+
+fn has_text(svg: &str, text: &str) -> bool {
+    texts(svg).iter().any(|t| t == text)
+}
+
 /// The `<polyline>` elements drawn in `color` (`#RRGGBB`, upper case).
 fn polylines<'a>(svg: &'a str, color: &str) -> Vec<&'a str> {
     svg.split('<')
-        .filter(|el| el.starts_with("polyline") && el.contains(&format!("stroke=\"{color}\"")))
+        .filter(|el| {
+            el.starts_with("polyline")
+                && el.contains(&format!("stroke=\"{color}\""))
+                && el.contains("stroke-width=\"2\"")
+        })
         .collect()
 }
 
@@ -77,11 +96,11 @@ fn the_svg_names_every_series_and_states_the_unit_on_the_axis() {
     ];
     let svg = render_svg(&spec(), &series, 800, 400);
     assert!(svg.starts_with("<svg"), "{svg}");
-    assert!(svg.contains(">GOOGL<") && svg.contains(">NVDA<"), "{svg}");
-    assert!(svg.contains(">USD billions<"), "{svg}");
-    assert!(svg.contains(">Capex, TTM<"), "{svg}");
+    assert!(has_text(&svg, "GOOGL") && has_text(&svg, "NVDA"), "{svg}");
+    assert!(has_text(&svg, "USD billions"), "{svg}");
+    assert!(has_text(&svg, "Capex, TTM"), "{svg}");
     assert!(
-        svg.contains(">CY24 Q1<") || svg.contains(">CY24 Q3<"),
+        has_text(&svg, "CY24 Q1") || has_text(&svg, "CY24 Q3"),
         "{svg}"
     );
     // Values are billions: the axis does not count to 50,000,000,000.
@@ -187,7 +206,8 @@ fn a_series_of_only_missing_values_renders_a_no_data_chart() {
     let series = vec![usd_series("MSFT", capex(), 2024, &[None, None])];
     let svg = render_svg(&spec(), &series, 640, 320);
     assert!(
-        svg.contains("No data to show") && svg.contains(">MSFT<"),
+        svg.contains("No data to show")
+            && has_text(&svg, "MSFT · Capex (purchases of property and equipment)"),
         "{svg}"
     );
 }
@@ -204,7 +224,7 @@ fn a_hidden_series_stays_in_the_legend_but_is_not_drawn() {
         measure: capex(),
     });
     let (svg, layout) = render_svg_with_layout(&spec, &series, 800, 400);
-    assert!(svg.contains("NVDA (hidden)"), "{svg}");
+    assert!(has_text(&svg, "NVDA (hidden)"), "{svg}");
     assert_eq!(polylines(&svg, "#0072B2").len(), 1);
     assert!(polylines(&svg, "#E69F00").is_empty(), "{svg}");
     assert!(layout.legend[1].hidden);
@@ -321,4 +341,23 @@ fn a_negative_linear_range_includes_a_zero_line() {
     let layout = chart_layout(&spec(), &series, 800, 400);
     let y = layout.y.unwrap();
     assert!(y.min < -5.0 && y.max > 3.0, "{y:?}");
+}
+
+#[test]
+fn a_log_scale_labels_one_two_and_five_times_powers_of_ten() {
+    let spec = ChartSpec {
+        scale: Scale::Log,
+        ..spec()
+    };
+    let series = vec![usd_series(
+        "NVDA",
+        capex(),
+        2024,
+        &[Some(3.0), Some(30.0), Some(120.0)],
+    )];
+    let (svg, layout) = render_svg_with_layout(&spec, &series, 800, 400);
+    assert_eq!(layout.log_ticks(), vec![5.0, 10.0, 20.0, 50.0, 100.0]);
+    for label in ["5", "10", "20", "50", "100"] {
+        assert!(has_text(&svg, label), "{label}: {svg}");
+    }
 }

@@ -79,6 +79,32 @@ struct FactRow {
 
 /// Loads the company and all its current facts (two small queries).
 pub async fn load(pool: &PgPool, ticker: &Ticker) -> Result<Option<Company>, sqlx::Error> {
+    load_at(pool, ticker, None).await
+}
+
+/// The company's facts as the store held them at `at` (versions recorded up
+/// to then), and whether anything newer was recorded since.
+pub async fn load_as_of(
+    pool: &PgPool,
+    ticker: &Ticker,
+    at: time::OffsetDateTime,
+) -> Result<(Option<Company>, bool), sqlx::Error> {
+    let company = load_at(pool, ticker, Some(at)).await?;
+    let newer = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM fact_versions WHERE ticker = $1 AND recorded_at > $2) AS "newer!""#,
+        ticker.as_str(),
+        at
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((company, newer))
+}
+
+async fn load_at(
+    pool: &PgPool,
+    ticker: &Ticker,
+    at: Option<time::OffsetDateTime>,
+) -> Result<Option<Company>, sqlx::Error> {
     let Some(company) = sqlx::query!(
         "SELECT ticker, name, cik, fiscal_year_end_month, nets_capex_proceeds FROM companies WHERE ticker = $1",
         ticker.as_str()
@@ -90,10 +116,16 @@ pub async fn load(pool: &PgPool, ticker: &Ticker) -> Result<Option<Company>, sql
     };
     let rows = sqlx::query_as!(
         FactRow,
-        r#"SELECT id, metric, fiscal_year, fiscal_quarter, period_start, period_end, value,
-                  source_kind::text AS source_kind, form, accession, filed_date, source_url, entered_by
-           FROM current_facts WHERE ticker = $1"#,
-        ticker.as_str()
+        r#"SELECT DISTINCT ON (metric, fiscal_year, fiscal_quarter)
+                  id AS "id?", metric AS "metric?", fiscal_year AS "fiscal_year?",
+                  fiscal_quarter AS "fiscal_quarter?", period_start, period_end AS "period_end?",
+                  value AS "value?", source_kind::text AS source_kind, form, accession, filed_date,
+                  source_url, entered_by
+           FROM fact_versions
+           WHERE ticker = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2)
+           ORDER BY metric, fiscal_year, fiscal_quarter, known_at DESC, version DESC"#,
+        ticker.as_str(),
+        at
     )
     .fetch_all(pool)
     .await?;

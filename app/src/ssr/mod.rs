@@ -1,6 +1,8 @@
 //! Server-only plumbing shared by the server functions: the database handle
 //! provided as context, and the mapping of database errors to [`AppError`].
 
+pub mod auth;
+pub mod entry;
 pub mod facts;
 
 use crate::error::AppError;

@@ -1,0 +1,190 @@
+//! Chart data for shareable links, and short links (`/c/{id}`).
+//!
+//! The chart's whole state is its query string ([`ChartQuery`]), untrusted
+//! input parsed once here. A short link stores the canonical query and pins
+//! the data to the fact versions recorded when the link was created.
+
+use crate::error::AppError;
+use domain::analytics::Series;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Everything a page needs to draw a chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChartData {
+    /// The canonical query string (defaults left out), the chart's address.
+    pub query: String,
+    pub series: Vec<Series>,
+    /// Company names for the tickers, in query order.
+    pub companies: Vec<(String, String)>,
+    /// For a short link: when its data was pinned (RFC 3339), and whether
+    /// newer figures exist since.
+    pub pinned_at: Option<String>,
+    pub newer_data: bool,
+}
+
+/// The chart described by `query` (a query string without `?`), on the
+/// latest data, or pinned to a short link's creation time when `short_id` is given.
+#[server]
+pub async fn get_chart(query: String, short_id: Option<String>) -> Result<ChartData, AppError> {
+    let ctx = crate::ssr::context()?;
+    let (query, pinned) = match short_id {
+        Some(id) => {
+            let link = ssr::resolve(&ctx.pool, &id)
+                .await
+                .map_err(crate::ssr::db_error)?;
+            let Some(link) = link else {
+                let err = AppError::NotFound(format!("There is no chart link {id}."));
+                crate::ssr::set_status(&err);
+                return Err(err);
+            };
+            (link.query, Some(link.created_at))
+        }
+        None => (query, None),
+    };
+    let parsed = ssr::parse(&query)?;
+    ssr::chart_data(&ctx, &parsed, pinned)
+        .await
+        .map_err(crate::ssr::db_error)
+}
+
+/// Stores (or finds) the short link of a chart; identical charts share one id.
+#[server]
+pub async fn create_short_link(query: String) -> Result<String, AppError> {
+    let ctx = crate::ssr::context()?;
+    let parsed = ssr::parse(&query)?;
+    ssr::create(&ctx.pool, &parsed.to_query_string())
+        .await
+        .map_err(crate::ssr::db_error)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::ChartData;
+    use crate::error::AppError;
+    use crate::ssr::ServerContext;
+    use domain::analytics::series;
+    use domain::chart_query::ChartQuery;
+    use sqlx::PgPool;
+    use time::OffsetDateTime;
+
+    pub struct ShortLink {
+        pub query: String,
+        pub created_at: OffsetDateTime,
+    }
+
+    /// Parses an untrusted query string; problems become one 400 message.
+    pub fn parse(query: &str) -> Result<ChartQuery, AppError> {
+        ChartQuery::parse(query.trim_start_matches('?')).map_err(|problems| {
+            let message = problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let err = AppError::Invalid(message);
+            crate::ssr::set_status(&err);
+            err
+        })
+    }
+
+    /// Series for every (ticker, measure) of the query, within its range.
+    pub async fn chart_data(
+        ctx: &ServerContext,
+        query: &ChartQuery,
+        pinned: Option<OffsetDateTime>,
+    ) -> Result<ChartData, sqlx::Error> {
+        let mut out = Vec::new();
+        let mut companies = Vec::new();
+        let mut newer_data = false;
+        for ticker in &query.tickers {
+            let company = match pinned {
+                Some(at) => {
+                    let (company, newer) =
+                        crate::ssr::facts::load_as_of(&ctx.pool, ticker, at).await?;
+                    newer_data |= newer;
+                    company.map(std::sync::Arc::new)
+                }
+                None => ctx.facts.get(&ctx.pool, ticker).await?,
+            };
+            let Some(company) = company else {
+                companies.push((ticker.to_string(), format!("{ticker} (not in the store)")));
+                continue;
+            };
+            companies.push((ticker.to_string(), company.name.clone()));
+            for measure in &query.measures {
+                let mut s = series(&company.facts, *measure, query.basis, query.alignment);
+                s.points.retain(|p| query.in_range(p));
+                out.push(s);
+            }
+        }
+        Ok(ChartData {
+            query: query.to_query_string(),
+            series: out,
+            companies,
+            pinned_at: pinned.and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            }),
+            newer_data,
+        })
+    }
+
+    pub async fn resolve(pool: &PgPool, id: &str) -> Result<Option<ShortLink>, sqlx::Error> {
+        sqlx::query_as!(
+            ShortLink,
+            "SELECT query, created_at FROM short_links WHERE id = $1",
+            id
+        )
+        .fetch_optional(pool)
+        .await
+    }
+
+    /// Returns the id of `canonical_query`'s link, creating it if needed.
+    pub async fn create(pool: &PgPool, canonical_query: &str) -> Result<String, sqlx::Error> {
+        if let Some(id) = sqlx::query_scalar!(
+            "SELECT id FROM short_links WHERE query = $1",
+            canonical_query
+        )
+        .fetch_optional(pool)
+        .await?
+        {
+            return Ok(id);
+        }
+        // A random id; on the unlikely collision, or a concurrent insert of
+        // the same query, try again and read back what won.
+        for _ in 0..5 {
+            let id = new_id();
+            let inserted = sqlx::query_scalar!(
+                "INSERT INTO short_links (id, query) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id",
+                id,
+                canonical_query
+            )
+            .fetch_optional(pool)
+            .await?;
+            if let Some(id) = inserted {
+                return Ok(id);
+            }
+            if let Some(id) = sqlx::query_scalar!(
+                "SELECT id FROM short_links WHERE query = $1",
+                canonical_query
+            )
+            .fetch_optional(pool)
+            .await?
+            {
+                return Ok(id);
+            }
+        }
+        Err(sqlx::Error::Protocol(
+            "could not allocate a short link id".into(),
+        ))
+    }
+
+    /// Ten characters of URL-safe base64 from a random UUID (60 bits).
+    fn new_id() -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let bits = uuid::Uuid::new_v4().as_u128();
+        (0..10)
+            .map(|i| ALPHABET[((bits >> (i * 6)) & 63) as usize] as char)
+            .collect()
+    }
+}

@@ -1,0 +1,122 @@
+use crate::api::auth::{ChangePassword, Login, Logout, Role, SignedIn};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// `/login`: sign in; once signed in, change the password or sign out.
+#[component]
+pub fn Account() -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::api::auth::who_am_i());
+    view! {
+        <Title text="Account"/>
+        <section class="account">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(user)) => view! { <SignedInView user/> }.into_any(),
+                        Ok(None) => view! { <LoginForm/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Where to go after signing in.
+fn landing(role: Role) -> &'static str {
+    if role.allows(Role::Analyst) {
+        "/enter"
+    } else {
+        "/"
+    }
+}
+
+/// Reloads the whole page at `href`, so every part of it sees the new
+/// session. Called from effects only, which run in the browser.
+fn reload_to(href: &str) {
+    let _ = window().location().set_href(href);
+}
+
+#[component]
+fn LoginForm() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(user)) = login.value().get() {
+            reload_to(landing(user.role));
+        }
+    });
+    let error = move || match login.value().get() {
+        Some(Err(e)) => {
+            Some(view! { <p class="error" role="alert" id="login-error">{e.to_string()}</p> })
+        }
+        _ => None,
+    };
+    view! {
+        <h1>"Sign in"</h1>
+        <p>"Analysts sign in to enter figures. Reading the dashboard needs no account."</p>
+        <ActionForm action=login attr:id="login-form">
+            <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
+            <label>"Password" <input type="password" name="password" autocomplete="current-password" required/></label>
+            <button type="submit" disabled=move || login.pending().get()>"Sign in"</button>
+        </ActionForm>
+        {error}
+    }
+}
+
+#[component]
+fn SignedInView(user: SignedIn) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let change = ServerAction::<ChangePassword>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            reload_to("/");
+        }
+    });
+    let change_result = move || {
+        change.value().get().map(|r| match r {
+            Ok(()) => view! { <p class="ok" role="status">"Password changed. Your other sessions have ended."</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
+    let enter = user.role.allows(Role::Analyst);
+    view! {
+        <h1>"Account"</h1>
+        <p>"Signed in as " <strong id="signed-in-email">{user.email.clone()}</strong> " (" {user.role.as_str()} ")."</p>
+        {enter.then(|| view! { <p><a href="/enter">"Enter figures"</a></p> })}
+        <ActionForm action=logout attr:id="logout-form">
+            <button type="submit">"Sign out"</button>
+        </ActionForm>
+        <h2>"Change password"</h2>
+        <p class="hint">"8 to 128 characters; common passwords are refused. A few unrelated words work well."</p>
+        <ActionForm action=change attr:id="password-form">
+            <label>"Current password" <input type="password" name="current_password" autocomplete="current-password" required/></label>
+            <label>"New password" <input type="password" name="new_password" autocomplete="new-password" minlength="8" maxlength="128" required/></label>
+            <label>"Repeat new password" <input type="password" name="new_password_repeat" autocomplete="new-password" required/></label>
+            <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
+        </ActionForm>
+        {change_result}
+    }
+}
+
+/// The header's account links: "Sign in", or "Enter figures" and the account.
+#[component]
+pub fn AccountNav() -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::api::auth::who_am_i());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(user)) => {
+                        let enter = user.role.allows(Role::Analyst);
+                        view! {
+                            {enter.then(|| view! { <a href="/enter">"Enter figures"</a> })}
+                            <a href="/login" class="account-link">{user.email}</a>
+                        }
+                            .into_any()
+                    }
+                    _ => view! { <a href="/login" class="account-link">"Sign in"</a> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

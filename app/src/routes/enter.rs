@@ -1,0 +1,225 @@
+use crate::api::entry::{current_value, entry_companies, CompanyChoice, SaveEntry, SaveOutcome};
+use crate::api::history::history_href;
+use domain::entry::{describe, parse_amount, Unit};
+use domain::{FiscalPeriod, Metric};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// `/enter`: an analyst enters one figure (analysts only; the server
+/// functions check the role again).
+#[component]
+pub fn Enter() -> impl IntoView {
+    let companies = Resource::new(|| (), |_| entry_companies());
+    view! {
+        <Title text="Enter a figure"/>
+        <section class="entry">
+            <h1>"Enter a figure"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match companies.await {
+                        Ok(list) => view! { <EntryForm companies=list/> }.into_any(),
+                        Err(e) => view! {
+                            <div class="error" role="alert">
+                                <p>{e.to_string()}</p>
+                                <p><a href="/login">"Sign in as an analyst"</a></p>
+                            </div>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
+    let save = ServerAction::<SaveEntry>::new();
+    let first = companies
+        .first()
+        .map(|c| c.ticker.clone())
+        .unwrap_or_default();
+    let ticker = RwSignal::new(first);
+    let metric = RwSignal::new(Metric::Capex.key().to_string());
+    let period = RwSignal::new(String::new());
+    let value = RwSignal::new(String::new());
+
+    // The version in force for the chosen key; refetched after every save attempt.
+    let current = Resource::new(
+        move || {
+            (
+                ticker.get(),
+                metric.get(),
+                period.get(),
+                save.version().get(),
+            )
+        },
+        |(t, m, p, _)| async move {
+            if FiscalPeriod::parse(&p).is_err() {
+                return Ok(None);
+            }
+            current_value(t, m, p).await
+        },
+    );
+    let base_version = move || {
+        current
+            .get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .map(|c| c.version.to_string())
+            .unwrap_or_else(|| "0".into())
+    };
+
+    // What the value field is understood as, while typing.
+    let understood = move || {
+        let raw = value.get();
+        if raw.trim().is_empty() {
+            return None;
+        }
+        let unit = Metric::parse(&metric.get())
+            .map(Unit::for_metric)
+            .unwrap_or(Unit::Usd);
+        Some(match parse_amount(&raw, unit) {
+            Ok(v) => format!("Understood as {}", describe(v, unit)),
+            Err(e) => format!("Not understood: {e}"),
+        })
+    };
+
+    let error_for = move |field: &'static str| {
+        move || {
+            match save.value().get() {
+            Some(Ok(SaveOutcome::Invalid { errors, .. })) => errors
+                .into_iter()
+                .find(|e| e.field == field)
+                .map(|e| view! { <p class="field-error" role="alert" data-field=field>{e.message}</p> }),
+            _ => None,
+        }
+        }
+    };
+    let needs_confirm = move || matches!(save.value().get(), Some(Ok(SaveOutcome::Invalid { errors, .. })) if errors.iter().any(|e| e.field == "confirm"));
+
+    let outcome = move || {
+        save.value().get().map(|r| match r {
+            Ok(SaveOutcome::Saved { version, understood }) => view! {
+                <p class="ok" role="status" id="entry-saved">
+                    {format!("Saved as version {version}: {understood}.")}
+                </p>
+            }
+                .into_any(),
+            Ok(SaveOutcome::Conflict { current, understood }) => {
+                let newer = current
+                    .map(|c| {
+                        format!(
+                            "{} (version {}, {}{})",
+                            c.display,
+                            c.version,
+                            c.source_kind,
+                            c.entered_by.map(|w| format!(" by {w}")).unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_else(|| "no value".into());
+                view! {
+                    <div class="conflict" role="alert" id="entry-conflict">
+                        <p>{format!("Someone saved a newer value while you were editing: {newer}.")}</p>
+                        <p>{format!("Your value ({understood}) was not saved; your input is kept below. Save again to replace the newer value.")}</p>
+                    </div>
+                }
+                    .into_any()
+            }
+            Ok(SaveOutcome::Invalid { errors, .. }) => view! {
+                <p class="error" role="alert">
+                    {format!("Not saved: {} field(s) need attention.", errors.len())}
+                </p>
+            }
+                .into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
+
+    let history_link = move || {
+        let m = Metric::parse(&metric.get()).ok()?;
+        let p = FiscalPeriod::parse(&period.get()).ok()?;
+        let href = history_href(&ticker.get(), m, p);
+        Some(view! { <a href=href>"History of this number"</a> })
+    };
+
+    view! {
+        <ActionForm action=save attr:id="entry-form" attr:class="entry-form">
+            <label>
+                "Company"
+                <select name="ticker" on:change=move |ev| ticker.set(event_target_value(&ev))>
+                    {companies
+                        .into_iter()
+                        .map(|c| {
+                            let label = format!("{} — {} (fiscal year ends in month {})", c.ticker, c.name, c.fiscal_year_end_month);
+                            view! { <option value=c.ticker.clone()>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            {error_for("ticker")}
+            <label>
+                "Period (fiscal)"
+                <input type="text" name="period" placeholder="FY26 Q3, or FY26 for a full year" required
+                    on:input=move |ev| period.set(event_target_value(&ev))/>
+            </label>
+            {error_for("period")}
+            <label>
+                "Metric"
+                <select name="metric" on:change=move |ev| metric.set(event_target_value(&ev))>
+                    {Metric::ALL
+                        .iter()
+                        .map(|m| {
+                            view! { <option value=m.key() selected=*m == Metric::Capex>{m.label()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            {error_for("metric")}
+            <label>
+                "Value"
+                <input type="text" name="value" placeholder="37B, 37,000M or 37000000000" required autocomplete="off"
+                    on:input=move |ev| value.set(event_target_value(&ev))/>
+            </label>
+            <p class="hint" id="entry-understood" aria-live="polite">{understood}</p>
+            {error_for("value")}
+            <label>
+                "Source URL"
+                <input type="url" name="source_url" placeholder="https://…" required/>
+            </label>
+            {error_for("source_url")}
+            <label>
+                "Note"
+                <textarea name="note" maxlength="2000" rows="3"></textarea>
+            </label>
+            {error_for("note")}
+            <p class="current" id="entry-current">
+                {move || match current.get() {
+                    Some(Ok(Some(c))) => format!(
+                        "Current value: {} (version {}, known {}, {}{})",
+                        c.display,
+                        c.version,
+                        c.known_at,
+                        c.source_kind,
+                        c.entered_by.map(|w| format!(" by {w}")).unwrap_or_default()
+                    ),
+                    Some(Ok(None)) => "No value stored yet for this company, metric and period.".into(),
+                    _ => String::new(),
+                }}
+                " "
+                {history_link}
+            </p>
+            <input type="hidden" name="base_version" prop:value=base_version/>
+            <Show when=needs_confirm>
+                {error_for("confirm")}
+                <label class="confirm">
+                    <input type="checkbox" name="confirm" value="true"/>
+                    " I checked this unusual value; save it anyway."
+                </label>
+            </Show>
+            {error_for("base_version")}
+            <button type="submit" disabled=move || save.pending().get()>"Save"</button>
+        </ActionForm>
+        {outcome}
+    }
+}

@@ -1,0 +1,719 @@
+//! Accounts on the server: the password policy, Argon2id hashes, the users
+//! table, the signed-in user read from the session, authorization checks for
+//! server functions, and login rate limiting.
+//!
+//! Sessions live in PostgreSQL (table `sessions`, managed by tower-sessions);
+//! the server layer sets the cookie flags and the idle timeout. This module
+//! stores the account id and the login time in the session and enforces the
+//! absolute timeout.
+//!
+//! Logs use dotted fields (`user.id`, `auth.action`, `auth.outcome`) and never
+//! contain a password, a hash or a session id.
+
+use crate::api::auth::{Role, SignedIn};
+use crate::error::AppError;
+use anyhow::Context;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use leptos::prelude::*;
+use password_hash::rand_core::OsRng;
+use password_hash::SaltString;
+use sqlx::PgPool;
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tower_sessions::Session;
+
+/// Session key: the signed-in account's id (the server also copies it to
+/// `sessions.user_id`, so a user's sessions can be ended on the server).
+pub const SESSION_USER_ID: &str = "auth.user_id";
+/// Session key: when the account signed in, in Unix seconds (absolute timeout).
+pub const SESSION_LOGIN_AT: &str = "auth.login_at";
+
+/// Shortest password accepted, in characters (OWASP ASVS 2.1.1).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest password accepted, in characters (ASVS 2.1.2 asks for at least 64).
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// The answer to every failed login, whatever the reason.
+pub const LOGIN_FAILED: &str = "Email or password is incorrect.";
+
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
+
+/// Shared account state, provided as Leptos context by the server.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    pub limiter: Arc<LoginLimiter>,
+    /// A session ends this long after login, however active it is.
+    pub absolute_timeout: Duration,
+}
+
+impl Accounts {
+    pub fn new(absolute_timeout: Duration) -> Self {
+        Self {
+            limiter: Arc::new(LoginLimiter::default()),
+            absolute_timeout,
+        }
+    }
+}
+
+// ----- passwords ----------------------------------------------------------
+
+/// Why a new password is refused. No composition rules (ASVS 2.1.9).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordPolicyError {
+    #[error("The password must be at least {MIN_PASSWORD_CHARS} characters long.")]
+    TooShort,
+    #[error("The password must be at most {MAX_PASSWORD_CHARS} characters long.")]
+    TooLong,
+    #[error("This password is too common. Choose another; a few unrelated words work well.")]
+    Common,
+    #[error("The password must not be the email address.")]
+    IsEmail,
+}
+
+/// Checks a new password: 8 to 128 characters, not a common password, not the email.
+pub fn check_password_policy(password: &str, email: &str) -> Result<(), PasswordPolicyError> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(PasswordPolicyError::TooShort);
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(PasswordPolicyError::TooLong);
+    }
+    let lower = password.to_lowercase();
+    if !email.is_empty() && lower == email.to_lowercase() {
+        return Err(PasswordPolicyError::IsEmail);
+    }
+    let common = COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l == lower);
+    if common {
+        return Err(PasswordPolicyError::Common);
+    }
+    Ok(())
+}
+
+/// An Argon2id PHC string (the crate's defaults: 19 MiB, 2 passes, 1 lane,
+/// the OWASP recommendation) with a random salt. CPU-heavy: call from
+/// blocking code or through [`hash_password_async`].
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the PHC string `phc`. A malformed hash never matches.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// [`hash_password`] off the async threads.
+pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .context("the hashing task failed")?
+}
+
+/// Verifies against the account's hash, or against a dummy hash when there is
+/// no account, so both take the same time (no user enumeration by timing).
+async fn verify_or_dummy(password: String, phc: Option<String>) -> bool {
+    let verified = tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => verify_password(&password, &phc),
+        None => {
+            let _ = verify_password(&password, dummy_hash());
+            false
+        }
+    })
+    .await;
+    verified.unwrap_or(false)
+}
+
+/// The hash of a random password, made once per process with the same parameters.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let random = SaltString::generate(&mut OsRng);
+        hash_password(random.as_str()).unwrap_or_default()
+    })
+}
+
+// ----- emails and users ----------------------------------------------------
+
+/// Why an email address is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an email address")]
+pub struct EmailError(pub String);
+
+/// Trims and lower-cases an email address and checks its shape.
+pub fn normalize_email(raw: &str) -> Result<String, EmailError> {
+    let email = raw.trim().to_lowercase();
+    let bad = || EmailError(raw.chars().take(80).collect());
+    if email.len() < 3 || email.len() > 254 {
+        return Err(bad());
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    match email.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
+        {
+            Ok(email)
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// A row of `users`.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+impl UserRow {
+    /// The role, or `Viewer` for a value this build does not know.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Viewer)
+    }
+}
+
+pub async fn find_user_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        "SELECT id, email, role, password_hash, disabled FROM users WHERE email = $1",
+        email
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn find_user_by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        "SELECT id, email, role, password_hash, disabled FROM users WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("{0}")]
+    Email(#[from] EmailError),
+    #[error("{0}")]
+    Password(#[from] PasswordPolicyError),
+    #[error("an account with the email {0} already exists")]
+    Exists(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Creates an account after checking the email and the password policy.
+/// Returns the new account's id.
+pub async fn create_user(
+    pool: &PgPool,
+    email: &str,
+    role: Role,
+    password: &str,
+) -> Result<i64, CreateUserError> {
+    let email = normalize_email(email)?;
+    check_password_policy(password, &email)?;
+    let hash = hash_password_async(password.to_string()).await?;
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO users (email, role, password_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+        email,
+        role.as_str(),
+        hash
+    )
+    .fetch_optional(pool)
+    .await
+    .context("saving the account")?;
+    let id = inserted.ok_or_else(|| CreateUserError::Exists(email.clone()))?;
+    tracing::info!(user.id = id, user.role = %role, auth.action = "user_add", auth.outcome = "success", "account created");
+    Ok(id)
+}
+
+/// Disables an account and deletes all its sessions, in one transaction.
+/// Returns the account id and how many sessions ended, or `None` if no such account.
+pub async fn disable_user(pool: &PgPool, email: &str) -> anyhow::Result<Option<(i64, u64)>> {
+    let email = normalize_email(email)?;
+    let mut tx = pool.begin().await.context("starting a transaction")?;
+    let Some(id) = sqlx::query_scalar!(
+        "UPDATE users SET disabled = true WHERE email = $1 RETURNING id",
+        email
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("disabling the account")?
+    else {
+        return Ok(None);
+    };
+    let ended = sqlx::query!("DELETE FROM sessions WHERE user_id = $1", id)
+        .execute(&mut *tx)
+        .await
+        .context("ending the account's sessions")?
+        .rows_affected();
+    tx.commit().await.context("committing")?;
+    tracing::info!(
+        user.id = id,
+        auth.action = "user_disable",
+        auth.outcome = "success",
+        sessions.ended = ended,
+        "account disabled"
+    );
+    Ok(Some((id, ended)))
+}
+
+/// Deletes the account's sessions on the server, except the one with id `keep`.
+pub async fn end_sessions(pool: &PgPool, user_id: i64, keep: Option<&str>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND ($2::text IS NULL OR id <> $2)",
+        user_id,
+        keep
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+// ----- rate limiting -------------------------------------------------------
+
+/// Failed logins counted in memory, per account and per client address, in a
+/// sliding window. A server restart forgets them; several server processes
+/// count separately (documented in the README).
+#[derive(Debug)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Failures allowed per account within the window.
+    pub per_account: usize,
+    /// Failures allowed per client address within the window.
+    pub per_address: usize,
+    pub window: Duration,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        Self {
+            failures: Mutex::new(HashMap::new()),
+            per_account: 5,
+            per_address: 20,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl LoginLimiter {
+    fn keys(account: &str, address: Option<IpAddr>) -> (String, Option<String>) {
+        (
+            format!("account:{account}"),
+            address.map(|a| format!("address:{a}")),
+        )
+    }
+
+    /// `Err(retry_after)` when the account or the address has used up its attempts.
+    pub fn check(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+        let now = Instant::now();
+        let (account_key, address_key) = Self::keys(account, address);
+        let Ok(mut map) = self.failures.lock() else {
+            return Ok(());
+        };
+        let mut retry = None;
+        for (key, limit) in [
+            (Some(account_key), self.per_account),
+            (address_key, self.per_address),
+        ] {
+            let Some(key) = key else { continue };
+            if let Some(q) = map.get_mut(&key) {
+                while q
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) > self.window)
+                {
+                    q.pop_front();
+                }
+                if q.len() >= limit {
+                    let oldest = q.front().copied().unwrap_or(now);
+                    let wait = self.window.saturating_sub(now.duration_since(oldest));
+                    retry = Some(retry.map_or(wait, |r: Duration| r.max(wait)));
+                }
+            }
+        }
+        retry.map_or(Ok(()), Err)
+    }
+
+    pub fn record_failure(&self, account: &str, address: Option<IpAddr>) {
+        let now = Instant::now();
+        let (account_key, address_key) = Self::keys(account, address);
+        let Ok(mut map) = self.failures.lock() else {
+            return;
+        };
+        if map.len() > 100_000 {
+            // Bound the memory an attacker can make us hold.
+            let window = self.window;
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
+        }
+        for key in [Some(account_key), address_key].into_iter().flatten() {
+            map.entry(key).or_default().push_back(now);
+        }
+    }
+
+    /// A successful login clears the account's failures.
+    pub fn record_success(&self, account: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&format!("account:{account}"));
+        }
+    }
+}
+
+// ----- the current request -------------------------------------------------
+
+fn accounts() -> Result<Accounts, AppError> {
+    use_context::<Accounts>().ok_or_else(|| AppError::Internal("no-accounts".into()))
+}
+
+/// The request's session (the server's session layer provides it).
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = %e, "no session layer");
+        AppError::Internal("no-session".into())
+    })
+}
+
+/// The client's address, when the server knows it.
+pub async fn client_address() -> Option<IpAddr> {
+    leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0.ip())
+}
+
+/// Marks the response as not cacheable (it depends on who is signed in).
+pub fn no_store() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+}
+
+fn session_error(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store error");
+    let err = AppError::Unavailable;
+    crate::ssr::set_status(&err);
+    err
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The signed-in account, or `None`. A session past its absolute timeout, or
+/// of an account that was disabled or deleted, is ended here.
+pub async fn current_user() -> Result<Option<SignedIn>, AppError> {
+    let session = session().await?;
+    let Some(user_id) = session
+        .get::<i64>(SESSION_USER_ID)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    no_store();
+    let login_at = session
+        .get::<i64>(SESSION_LOGIN_AT)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
+    let absolute = accounts()?.absolute_timeout.as_secs() as i64;
+    if now_unix() - login_at > absolute {
+        tracing::info!(
+            user.id = user_id,
+            auth.action = "session",
+            auth.outcome = "expired",
+            "session reached its absolute timeout"
+        );
+        session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    }
+    let pool = crate::ssr::pool()?;
+    let user = find_user_by_id(&pool, user_id)
+        .await
+        .map_err(crate::ssr::db_error)?;
+    match user {
+        Some(u) if !u.disabled => Ok(Some(SignedIn {
+            id: u.id,
+            role: u.role(),
+            email: u.email,
+        })),
+        _ => {
+            tracing::info!(
+                user.id = user_id,
+                auth.action = "session",
+                auth.outcome = "ended",
+                "session of a disabled or deleted account"
+            );
+            session.flush().await.map_err(session_error)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The signed-in account if it has at least `needed`; otherwise 401 (not
+/// signed in) or 403 (signed in without the role), logged as refused.
+/// Every server function that changes state starts with this.
+pub async fn require(needed: Role, action: &'static str) -> Result<SignedIn, AppError> {
+    no_store();
+    let user = current_user().await?;
+    let refused = match &user {
+        None => AppError::Unauthorized("Sign in to do this.".into()),
+        Some(u) if !u.role.allows(needed) => AppError::Forbidden(format!(
+            "Your account ({}) may not do this; it needs the {needed} role.",
+            u.role
+        )),
+        Some(u) => return Ok(u.clone()),
+    };
+    tracing::warn!(
+        user.id = user.as_ref().map(|u| u.id),
+        user.role = user.as_ref().map(|u| u.role.as_str()),
+        auth.action = action,
+        auth.required = needed.as_str(),
+        auth.outcome = "refused",
+        "action refused"
+    );
+    crate::ssr::set_status(&refused);
+    Err(refused)
+}
+
+/// Signs in (see [`crate::api::auth::login`]).
+pub async fn login(email: &str, password: &str) -> Result<SignedIn, AppError> {
+    no_store();
+    let accounts = accounts()?;
+    let address = client_address().await;
+    // An unparsable email is counted and answered like any unknown account.
+    let account = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    if let Err(retry) = accounts.limiter.check(&account, address) {
+        tracing::warn!(client.address = ?address, auth.action = "login", auth.outcome = "rate_limited", "login refused: too many attempts");
+        let err = AppError::TooManyRequests(format!(
+            "Too many failed sign-in attempts. Try again in {} minutes.",
+            retry.as_secs().div_ceil(60).max(1)
+        ));
+        crate::ssr::set_status(&err);
+        return Err(err);
+    }
+    let pool = crate::ssr::pool()?;
+    let user = if password.chars().count() > MAX_PASSWORD_CHARS {
+        None // never hash unbounded input
+    } else {
+        find_user_by_email(&pool, &account)
+            .await
+            .map_err(crate::ssr::db_error)?
+    };
+    let verified = verify_or_dummy(
+        password.chars().take(MAX_PASSWORD_CHARS).collect(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
+    let user = match user {
+        Some(u) if verified && !u.disabled => u,
+        other => {
+            accounts.limiter.record_failure(&account, address);
+            let reason = match &other {
+                None => "unknown_account",
+                Some(u) if u.disabled => "disabled",
+                Some(_) => "wrong_password",
+            };
+            tracing::warn!(
+                user.id = other.as_ref().map(|u| u.id),
+                client.address = ?address,
+                auth.action = "login",
+                auth.outcome = "failure",
+                auth.reason = reason,
+                "login failed"
+            );
+            let err = AppError::Unauthorized(LOGIN_FAILED.into());
+            crate::ssr::set_status(&err);
+            return Err(err);
+        }
+    };
+    accounts.limiter.record_success(&account);
+    let session = session().await?;
+    // A new id for the signed-in session: an id planted before login is useless.
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(SESSION_USER_ID, user.id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SESSION_LOGIN_AT, now_unix())
+        .await
+        .map_err(session_error)?;
+    tracing::info!(user.id = user.id, user.role = %user.role(), client.address = ?address, auth.action = "login", auth.outcome = "success", "signed in");
+    Ok(SignedIn {
+        id: user.id,
+        role: user.role(),
+        email: user.email,
+    })
+}
+
+/// Signs out: deletes the session on the server and clears the cookie.
+pub async fn logout() -> Result<(), AppError> {
+    no_store();
+    let session = session().await?;
+    let user_id = session
+        .get::<i64>(SESSION_USER_ID)
+        .await
+        .map_err(session_error)?;
+    session.flush().await.map_err(session_error)?;
+    if let Some(id) = user_id {
+        tracing::info!(
+            user.id = id,
+            auth.action = "logout",
+            auth.outcome = "success",
+            "signed out"
+        );
+    }
+    Ok(())
+}
+
+/// Changes the password of the signed-in account.
+pub async fn change_password(current: &str, new: &str, repeat: &str) -> Result<(), AppError> {
+    let user = require(Role::Viewer, "change_password").await?;
+    let accounts = accounts()?;
+    let address = client_address().await;
+    let invalid = |msg: String| {
+        let err = AppError::Invalid(msg);
+        crate::ssr::set_status(&err);
+        err
+    };
+    if accounts.limiter.check(&user.email, address).is_err() {
+        let err = AppError::TooManyRequests("Too many failed attempts. Try again later.".into());
+        crate::ssr::set_status(&err);
+        return Err(err);
+    }
+    let pool = crate::ssr::pool()?;
+    let row = find_user_by_id(&pool, user.id)
+        .await
+        .map_err(crate::ssr::db_error)?
+        .ok_or_else(|| AppError::Unauthorized("Sign in to do this.".into()))?;
+    let current = current.chars().take(MAX_PASSWORD_CHARS).collect();
+    if !verify_or_dummy(current, Some(row.password_hash)).await {
+        accounts.limiter.record_failure(&user.email, address);
+        tracing::warn!(
+            user.id = user.id,
+            auth.action = "change_password",
+            auth.outcome = "failure",
+            auth.reason = "wrong_password",
+            "password change refused"
+        );
+        return Err(invalid("The current password is incorrect.".into()));
+    }
+    if new != repeat {
+        return Err(invalid("The new passwords do not match.".into()));
+    }
+    check_password_policy(new, &user.email).map_err(|e| invalid(e.to_string()))?;
+    let hash = hash_password_async(new.to_string()).await.map_err(|e| {
+        tracing::error!(error = %e, "hashing failed");
+        AppError::Internal("hash".into())
+    })?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1",
+        user.id,
+        hash
+    )
+    .execute(&pool)
+    .await
+    .map_err(crate::ssr::db_error)?;
+    let session = session().await?;
+    session.cycle_id().await.map_err(session_error)?;
+    // The old id was deleted by the cycle; every other session of the account ends too.
+    let ended = end_sessions(&pool, user.id, None)
+        .await
+        .map_err(crate::ssr::db_error)?;
+    tracing::info!(
+        user.id = user.id,
+        auth.action = "change_password",
+        auth.outcome = "success",
+        sessions.ended = ended,
+        "password changed"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_policy_counts_characters_and_refuses_common_ones() {
+        assert_eq!(
+            check_password_policy("short", "a@b.c"),
+            Err(PasswordPolicyError::TooShort)
+        );
+        assert_eq!(
+            check_password_policy(&"é".repeat(129), "a@b.c"),
+            Err(PasswordPolicyError::TooLong)
+        );
+        assert_eq!(
+            check_password_policy("Password123", "a@b.c"),
+            Err(PasswordPolicyError::Common)
+        );
+        assert_eq!(
+            check_password_policy("ann@example.com", "ann@example.com"),
+            Err(PasswordPolicyError::IsEmail)
+        );
+        assert_eq!(
+            check_password_policy("correct horse battery", "a@b.c"),
+            Ok(())
+        );
+        assert_eq!(check_password_policy(&"x".repeat(128), "a@b.c"), Ok(()));
+    }
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterz", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalize_email("  Ann@Example.COM "),
+            Ok("ann@example.com".into())
+        );
+        for bad in ["", "ann", "@example.com", "ann@", "a b@c.d", "a@b@c"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_limiter_refuses_after_the_allowed_failures() {
+        let limiter = LoginLimiter::default();
+        let ip: IpAddr = [127, 0, 0, 1].into();
+        for _ in 0..limiter.per_account {
+            assert!(limiter.check("ann@example.com", Some(ip)).is_ok());
+            limiter.record_failure("ann@example.com", Some(ip));
+        }
+        assert!(limiter.check("ann@example.com", Some(ip)).is_err());
+        assert!(limiter.check("bob@example.com", Some(ip)).is_ok());
+    }
+}

@@ -1,0 +1,275 @@
+//! Accounts on the HTTP side: server-side sessions in PostgreSQL, the
+//! cross-site request forgery guard, and `Cache-Control: no-store` for
+//! anything that depends on who is signed in.
+//!
+//! - Sessions: tower-sessions with its PostgreSQL store (table `sessions`).
+//!   The cookie is HttpOnly, SameSite=Lax, Secure when `CAPEX_PUBLIC_URL` is
+//!   https; a session ends after `CAPEX_SESSION_IDLE_MINUTES` without a request
+//!   (its expiry moves on every request) and `CAPEX_SESSION_MAX_HOURS` after
+//!   login whatever the activity (checked by `app::ssr::auth::current_user`).
+//!   The store wrapper copies the account id into `sessions.user_id`, so
+//!   logging out, changing the password and disabling an account delete the
+//!   account's sessions on the server.
+//! - CSRF: SameSite=Lax keeps the cookie off cross-site POSTs, and every
+//!   state-changing request (anything but GET, HEAD, OPTIONS) must carry an
+//!   `Origin` (or, failing that, a `Referer`) of this site.
+
+use crate::configuration::Settings;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+use std::time::Duration;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "capex_session";
+
+/// Session and origin settings, from [`Settings`].
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after login.
+    pub absolute_timeout: Duration,
+    /// `https://capex.example.com` (no trailing slash) when configured.
+    pub public_origin: Option<String>,
+}
+
+impl AuthConfig {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(settings.session_idle_minutes.max(1) * 60),
+            absolute_timeout: Duration::from_secs(settings.session_max_hours.max(1) * 3600),
+            public_origin: settings.public_url.as_deref().and_then(origin_of),
+        }
+    }
+
+    /// Whether the cookie gets the `Secure` flag: when the site is served over https.
+    pub fn secure_cookie(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 3600),
+            public_origin: None,
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased; `None` if it is not http(s).
+pub fn origin_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(format!("{scheme}://{authority}"))
+}
+
+/// The PostgreSQL session store, with the account id copied to a column.
+#[derive(Debug, Clone)]
+pub struct UserSessionStore {
+    inner: PostgresStore,
+    pool: PgPool,
+}
+
+impl UserSessionStore {
+    pub fn new(pool: PgPool) -> Self {
+        // Schema and table are created by our migrations, not by the store.
+        let inner = PostgresStore::new(pool.clone());
+        let inner = inner
+            .clone()
+            .with_schema_name("public")
+            .and_then(|s| s.with_table_name("sessions"))
+            .unwrap_or(inner);
+        Self { inner, pool }
+    }
+
+    async fn index_user(&self, record: &Record) -> session_store::Result<()> {
+        let user_id = record
+            .data
+            .get(app::ssr::auth::SESSION_USER_ID)
+            .and_then(serde_json::Value::as_i64);
+        sqlx::query!(
+            "UPDATE sessions SET user_id = $2 WHERE id = $1",
+            record.id.to_string(),
+            user_id
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(|e| session_store::Error::Backend(e.to_string()))?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for UserSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.inner.create(record).await?;
+        self.index_user(record).await
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.inner.save(record).await?;
+        self.index_user(record).await
+    }
+
+    async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
+        self.inner.load(session_id).await
+    }
+
+    async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
+        self.inner.delete(session_id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ExpiredDeletion for UserSessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        self.inner.delete_expired().await
+    }
+}
+
+/// The session layer: cookie flags and the idle timeout.
+pub fn session_layer(pool: PgPool, config: &AuthConfig) -> SessionManagerLayer<UserSessionStore> {
+    let idle =
+        time::Duration::seconds(i64::try_from(config.idle_timeout.as_secs()).unwrap_or(1800));
+    SessionManagerLayer::new(UserSessionStore::new(pool))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookie())
+        .with_path("/")
+        // Every request of a signed-in user moves the expiry on (idle timeout).
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// Deletes expired sessions every ten minutes until the process ends.
+pub fn spawn_expired_session_cleanup(pool: PgPool) {
+    let store = UserSessionStore::new(pool);
+    tokio::spawn(async move {
+        if let Err(e) = store
+            .continuously_delete_expired(tokio::time::Duration::from_secs(600))
+            .await
+        {
+            tracing::warn!(error = %e, "deleting expired sessions stopped");
+        }
+    });
+}
+
+/// Refuses state-changing requests that do not come from this site: the
+/// `Origin` (or the `Referer`'s origin) must be the configured public origin,
+/// or have the request's `Host`. A request with neither header is refused.
+pub async fn csrf_guard(State(config): State<AuthConfig>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let claimed = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null")
+        .map(str::to_string)
+        .or_else(|| {
+            headers
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(origin_of)
+        });
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let allowed = match (&claimed, &config.public_origin) {
+        (None, _) => false,
+        (Some(origin), Some(public)) => origin.eq_ignore_ascii_case(public),
+        (Some(origin), None) => origin_of(origin)
+            .and_then(|o| o.split_once("://").map(|(_, a)| a.to_string()))
+            .is_some_and(|authority| host.as_deref() == Some(authority.as_str())),
+    };
+    if allowed {
+        return next.run(req).await;
+    }
+    tracing::warn!(
+        http.method = %req.method(),
+        http.path = %req.uri().path(),
+        http.origin = claimed.as_deref().unwrap_or("none"),
+        auth.action = "csrf_check",
+        auth.outcome = "refused",
+        "cross-origin request refused"
+    );
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CACHE_CONTROL, "no-store")],
+        "Cross-origin request refused: state-changing requests must come from this site.\n",
+    )
+        .into_response()
+}
+
+/// `Cache-Control: no-store` on every response to a request that carries a
+/// session cookie or that sets one (except static files, the same for all).
+pub async fn no_store_for_sessions(req: Request, next: Next) -> Response<Body> {
+    let has_session = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| {
+            c.split(';')
+                .any(|p| p.trim().starts_with(&format!("{SESSION_COOKIE}=")))
+        });
+    let is_static = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let sets_cookie = res.headers().contains_key(header::SET_COOKIE);
+    if (has_session || sets_cookie) && !is_static {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_and_authority() {
+        assert_eq!(
+            origin_of("https://Capex.example.com/path?q"),
+            Some("https://capex.example.com".into())
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000"),
+            Some("http://127.0.0.1:3000".into())
+        );
+        assert_eq!(origin_of("javascript:alert(1)"), None);
+        assert_eq!(origin_of("https://user@evil.com"), None);
+    }
+
+    #[test]
+    fn the_cookie_is_secure_when_the_site_is_https() {
+        let mut config = AuthConfig::default();
+        assert!(!config.secure_cookie());
+        config.public_origin = origin_of("https://capex.example.com");
+        assert!(config.secure_cookie());
+    }
+}

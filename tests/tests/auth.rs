@@ -1,0 +1,311 @@
+//! Accounts over HTTP: signing in and out, the session cookie, rate limiting,
+//! disabling, and the cross-origin guard.
+
+use app::api::auth::Role;
+use capex_lens_tests::accounts::{add_user, Agent, PASSWORD};
+use capex_lens_tests::{spawn_app_with, TestDb};
+use server::users::{run_with, RoleArg, UserCommand};
+use std::time::{Duration, Instant};
+
+async fn session_rows(app: &capex_lens_tests::TestApp, user_id: i64) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn who_am_i(agent: &mut Agent<'_>) -> serde_json::Value {
+    let res = agent.post("/api/auth/me", &[]).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_added_on_the_command_line_signs_in_with_the_password_from_stdin() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    let add = UserCommand::Add {
+        email: "Root@Example.com".into(),
+        role: RoleArg::Admin,
+    };
+    run_with(&app.db.pool, add, || Ok(PASSWORD.to_string()))
+        .await
+        .unwrap();
+    let mut agent = Agent::new(&app);
+
+    // Act
+    let res = agent.login("root@example.com", PASSWORD).await;
+
+    // Assert
+    assert_eq!(res.status(), 200);
+    let user: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(user["email"], "root@example.com");
+    assert_eq!(user["role"], "admin");
+    assert_eq!(who_am_i(&mut agent).await["email"], "root@example.com");
+}
+
+#[tokio::test]
+async fn the_command_line_refuses_a_short_or_common_password() {
+    let db = TestDb::new().await;
+
+    for (password, expected) in [("short", "at least 8"), ("Password123", "too common")] {
+        let add = UserCommand::Add {
+            email: "ann@example.com".into(),
+            role: RoleArg::Analyst,
+        };
+        let err = run_with(&db.pool, add, || Ok(password.to_string()))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_401_and_no_session() {
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::new(&app);
+
+    let res = agent.login("ann@example.com", "not the password").await;
+
+    assert_eq!(res.status(), 401);
+    assert!(agent.cookie.is_none(), "no session for a failed login");
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Email or password is incorrect"));
+}
+
+#[tokio::test]
+async fn an_unknown_user_and_a_wrong_password_get_the_same_answer_in_similar_time() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::new(&app);
+    // Warm up (the dummy hash is made once per process).
+    agent.login("warm@example.com", "whatever pass").await;
+
+    // Act
+    let t = Instant::now();
+    let wrong = agent.login("ann@example.com", "not the password").await;
+    let wrong_time = t.elapsed();
+    let (wrong_status, wrong_body) = (wrong.status(), wrong.text().await.unwrap());
+    let t = Instant::now();
+    let unknown = agent.login("nobody@example.com", "not the password").await;
+    let unknown_time = t.elapsed();
+    let (unknown_status, unknown_body) = (unknown.status(), unknown.text().await.unwrap());
+
+    // Assert
+    assert_eq!(wrong_status, 401);
+    assert_eq!(unknown_status, wrong_status);
+    assert_eq!(unknown_body, wrong_body);
+    // Both verify an Argon2id hash; without the dummy hash the unknown user
+    // would answer many times faster.
+    assert!(
+        unknown_time * 3 >= wrong_time,
+        "unknown {unknown_time:?} vs wrong password {wrong_time:?}"
+    );
+}
+
+#[tokio::test]
+async fn login_attempts_are_rate_limited_per_account() {
+    // Arrange: five failures use up the account's attempts.
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::new(&app);
+    for _ in 0..5 {
+        let res = agent.login("ann@example.com", "wrong password!").await;
+        assert_eq!(res.status(), 401);
+    }
+
+    // Act: even the right password is refused now.
+    let res = agent.login("ann@example.com", PASSWORD).await;
+
+    // Assert
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("Too many"));
+    assert!(agent.cookie.is_none());
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_same_site_lax_and_not_cached() {
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::new(&app);
+
+    let res = agent.login("ann@example.com", PASSWORD).await;
+
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("capex_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    assert!(cookie.contains("Max-Age=1800"), "idle timeout: {cookie}");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    // A page rendered for a signed-in user is not cached either.
+    let page = agent.get("/methodology").await;
+    assert_eq!(page.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn signing_in_again_issues_a_new_session_id_and_the_old_one_stops_working() {
+    // Arrange: a session id known before login (session fixation).
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::signed_in(&app, "ann@example.com").await;
+    let before = agent.cookie.clone().unwrap();
+
+    // Act
+    let res = agent.login("ann@example.com", PASSWORD).await;
+
+    // Assert
+    assert_eq!(res.status(), 200);
+    let after = agent.cookie.clone().unwrap();
+    assert_ne!(before, after, "the session id changes at login");
+    let mut old = Agent::new(&app);
+    old.cookie = Some(before);
+    assert!(who_am_i(&mut old).await.is_null());
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session_on_the_server() {
+    let app = spawn_app_with(TestDb::new().await).await;
+    let id = add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::signed_in(&app, "ann@example.com").await;
+    let cookie = agent.cookie.clone();
+    assert_eq!(session_rows(&app, id).await, 1);
+
+    let res = agent.post("/api/auth/logout", &[]).await;
+
+    assert_eq!(res.status(), 200);
+    assert_eq!(session_rows(&app, id).await, 0);
+    let mut replay = Agent::new(&app);
+    replay.cookie = cookie;
+    assert!(who_am_i(&mut replay).await.is_null());
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions_and_refuses_their_login() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    let id = add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::signed_in(&app, "ann@example.com").await;
+
+    // Act
+    let disable = UserCommand::Disable {
+        email: "ann@example.com".into(),
+    };
+    run_with(&app.db.pool, disable, || unreachable!("no password needed"))
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(session_rows(&app, id).await, 0);
+    assert!(who_am_i(&mut agent).await.is_null());
+    let res = Agent::new(&app).login("ann@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_the_other_sessions() {
+    // Arrange: two sessions of the same account.
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut laptop = Agent::signed_in(&app, "ann@example.com").await;
+    let mut phone = Agent::signed_in(&app, "ann@example.com").await;
+
+    // Act
+    let new = "a completely different phrase";
+    let res = laptop
+        .post(
+            "/api/auth/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new),
+                ("new_password_repeat", new),
+            ],
+        )
+        .await;
+
+    // Assert
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(who_am_i(&mut laptop).await["email"], "ann@example.com");
+    assert!(who_am_i(&mut phone).await.is_null());
+    assert_eq!(
+        Agent::new(&app)
+            .login("ann@example.com", PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        Agent::new(&app)
+            .login("ann@example.com", new)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_cross_origin_post_is_refused_before_it_reaches_the_server_function() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut forged = Agent::new(&app);
+    forged.origin = Some("https://evil.example".into());
+    let mut bare = Agent::new(&app);
+    bare.origin = None;
+
+    // Act
+    let cross = forged.login("ann@example.com", PASSWORD).await;
+    let without_origin = bare.login("ann@example.com", PASSWORD).await;
+
+    // Assert
+    assert_eq!(cross.status(), 403);
+    assert!(cross
+        .text()
+        .await
+        .unwrap()
+        .contains("Cross-origin request refused"));
+    assert_eq!(without_origin.status(), 403);
+    assert!(forged.cookie.is_none() && bare.cookie.is_none());
+}
+
+#[tokio::test]
+async fn a_session_is_valid_only_until_its_absolute_timeout() {
+    // Arrange: a session whose login time is 13 hours ago.
+    let app = spawn_app_with(TestDb::new().await).await;
+    let id = add_user(&app, "ann@example.com", Role::Analyst).await;
+    let agent = Agent::signed_in(&app, "ann@example.com").await;
+    let sid = agent.cookie.clone().unwrap();
+    let sid = sid.trim_start_matches("capex_session=").to_string();
+    let old = time::OffsetDateTime::now_utc() - Duration::from_secs(13 * 3600);
+    // Rewrite the stored record as the store would have written it.
+    let store = server::auth::UserSessionStore::new(app.db.pool.clone());
+    use tower_sessions::session_store::SessionStore;
+    let id_parsed: tower_sessions::session::Id = sid.parse().unwrap();
+    let mut record = store.load(&id_parsed).await.unwrap().unwrap();
+    record.data.insert(
+        app::ssr::auth::SESSION_LOGIN_AT.into(),
+        serde_json::json!(old.unix_timestamp()),
+    );
+    store.save(&record).await.unwrap();
+    let mut agent = agent;
+
+    // Act
+    let me = who_am_i(&mut agent).await;
+
+    // Assert
+    assert!(me.is_null());
+    assert_eq!(session_rows(&app, id).await, 0);
+}

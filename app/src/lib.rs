@@ -76,7 +76,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=StaticSegment("methodology") view=routes::methodology::Methodology/>
                     // Accounts and analyst entry (issue 6).
-                    <Route path=StaticSegment("login") view=routes::account::Account/>
+                    <Route path=StaticSegment("login") view=routes::account::Account ssr=SsrMode::Async/>
                     <Route path=StaticSegment("enter") view=routes::enter::Enter ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("company"), ParamSegment("ticker"), StaticSegment("history"), ParamSegment("metric"), ParamSegment("period"))
@@ -103,6 +103,13 @@ pub fn App() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    // Panics go to the console, and are marked on the page so browser tests
+    // can see them.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-panic", &info.to_string());
+        }
+    }));
     leptos::mount::hydrate_body(App);
 }

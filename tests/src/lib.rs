@@ -99,7 +99,9 @@ pub fn test_settings() -> Settings {
         data_dir: root.join("target/test-pg-unused"),
         pg_bin_dir: None,
         db_pool_size: 8,
-        site_root: root.join("target/site"),
+        site_root: std::env::var_os("LEPTOS_SITE_ROOT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target/site")),
         bundled_data: root.join("data/bundled"),
         log_format: LogFormat::Text,
         thresholds: Default::default(),

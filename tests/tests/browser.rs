@@ -54,3 +54,57 @@ async fn first_ticker(c: &fantoccini::Client) -> String {
         .unwrap()
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chart_controls_give_a_new_link_and_back_restores_the_previous_chart() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&app.url("/compare?tickers=GOOGL,MSFT&metrics=capex"))
+        .await
+        .unwrap();
+    let c = &browser.client;
+
+    // Act: switch to quarterly figures and apply.
+    c.execute(
+        "document.querySelector(\"select[name='basis']\").value = 'quarterly'; return null;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css(".chart-controls button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let changed = wait_for_url(c, |u| u.contains("basis=quarterly")).await;
+    let svg_after = c.find(Locator::Css(".chart-canvas svg")).await.is_ok();
+    c.back().await.unwrap();
+    let restored = wait_for_url(c, |u| !u.contains("basis=")).await;
+
+    // Assert
+    assert!(
+        changed.contains("basis=quarterly") && changed.contains("tickers=GOOGL%2CMSFT")
+            || changed.contains("tickers=GOOGL,MSFT"),
+        "{changed}"
+    );
+    assert!(svg_after, "the new chart is drawn");
+    assert!(
+        restored.ends_with("/compare?tickers=GOOGL,MSFT&metrics=capex"),
+        "{restored}"
+    );
+}
+
+async fn wait_for_url(c: &fantoccini::Client, ok: impl Fn(&str) -> bool) -> String {
+    for _ in 0..50 {
+        let url = c.current_url().await.unwrap().to_string();
+        if ok(&url) {
+            return url;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    c.current_url().await.unwrap().to_string()
+}

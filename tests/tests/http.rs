@@ -139,3 +139,89 @@ async fn the_methodology_page_shows_the_thresholds_in_force() {
         "default Watch bound"
     );
 }
+
+#[tokio::test]
+async fn a_compare_link_renders_the_chart_on_the_server_with_preview_tags() {
+    let app = spawn_app().await;
+
+    let res = app.get("/compare?tickers=GOOGL,MSFT&metrics=capex").await;
+
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<svg"),
+        "the chart is present before any WebAssembly runs"
+    );
+    assert!(
+        html.contains(r#"property="og:image""#) && html.contains("/chart.png?tickers=GOOGL,MSFT")
+    );
+    assert!(html.contains(r#"name="twitter:card" content="summary_large_image""#));
+}
+
+#[tokio::test]
+async fn a_malformed_chart_query_gets_a_helpful_400() {
+    let app = spawn_app().await;
+
+    let res = app.get("/compare?tickers=GOOGL&metrics=capx").await;
+
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("capx"), "names the bad value");
+}
+
+#[tokio::test]
+async fn the_preview_image_is_a_1200_by_630_png_and_the_data_exports_as_csv() {
+    let app = spawn_app().await;
+
+    let png = app.get("/chart.png?tickers=AMZN&metrics=capex").await;
+    let csv = app
+        .get("/chart.csv?tickers=AMZN&metrics=capex&basis=quarterly")
+        .await;
+
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let bytes = png.bytes().await.unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height, big-endian, at bytes 16..24.
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1200);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 630);
+    let text = csv.text().await.unwrap();
+    // Amazon's capex for the quarter ended 2026-03-31: $44,203M (10-Q).
+    assert!(
+        text.contains("AMZN,capex,FY26 Q1,2026-03-31,44203000000"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+}
+
+#[tokio::test]
+async fn identical_charts_share_one_short_link_which_reproduces_the_chart() {
+    // Arrange
+    let app = spawn_app().await;
+    let query = "tickers=GOOGL,MSFT&metrics=capex";
+
+    // Act: the same chart twice, once with its parameters in another order.
+    let a = app::api::chart::ssr::create(
+        &app.db.pool,
+        &app::api::chart::ssr::parse(query)
+            .unwrap()
+            .to_query_string(),
+    )
+    .await
+    .unwrap();
+    let b = app::api::chart::ssr::create(
+        &app.db.pool,
+        &app::api::chart::ssr::parse("metrics=capex&tickers=GOOGL,MSFT")
+            .unwrap()
+            .to_query_string(),
+    )
+    .await
+    .unwrap();
+    let page = app.get(&format!("/c/{a}")).await;
+
+    // Assert
+    assert_eq!(a, b);
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<svg") && html.contains("shows the figures as stored on"));
+    assert_eq!(app.get("/c/NoSuchLink1").await.status(), 404);
+}

@@ -61,6 +61,14 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
                 }
             };
             let layout_tip = layout.clone();
+            // One text node: adjacent dynamic texts (some possibly empty) hydrate badly.
+            let alignment_text = match query.alignment {
+                Alignment::Calendar => "Quarters aligned to calendar quarters (a fiscal quarter belongs to the calendar quarter containing its midpoint).",
+                Alignment::Fiscal => "Quarters labelled on each company's fiscal calendar.",
+            };
+            let caption = format!("{} Values in {}. {alignment_text}", layout.notes.join(" "), unit.description())
+                .trim()
+                .to_string();
             let tooltip = move || {
                 let slot = hovered.get()?;
                 let s = layout_tip.slots.get(slot)?;
@@ -98,14 +106,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
                         inner_html=svg
                     ></div>
                     <div class="chart-overlay" aria-hidden="true">{tooltip}</div>
-                    <figcaption>
-                        {layout.notes.join(" ")}
-                        " Values in " {unit.description()} ". "
-                        {match query.alignment {
-                            Alignment::Calendar => "Quarters aligned to calendar quarters (a fiscal quarter belongs to the calendar quarter containing its midpoint).",
-                            Alignment::Fiscal => "Quarters labelled on each company's fiscal calendar.",
-                        }}
-                    </figcaption>
+<figcaption>{caption}</figcaption>
                 </figure>
             }
         })
@@ -127,7 +128,10 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
                 </p>
             }
         })}
-        <form class="chart-controls" on:submit=|ev| ev.prevent_default()>
+        // A plain GET form: it works before (and without) the WebAssembly, and
+        // its result is always the chart's canonical address.
+        <form class="chart-controls" method="get" action="/compare">
+            {hidden_fields(&query)}
             <label>"Basis "
                 <select name="basis" on:change=move |ev| {
                     let mut q = q_basis.clone();
@@ -159,6 +163,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
                     <option value="log" selected=query.scale == Scale::Log>"Log"</option>
                 </select>
             </label>
+            <button type="submit">"Apply"</button>
         </form>
         {charts}
         <div class="chart-links">
@@ -176,6 +181,51 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
         </div>
     }
     .into_any()
+}
+
+/// The parts of the query the form's selects do not set.
+fn hidden_fields(query: &ChartQuery) -> impl IntoView {
+    let mut fields = vec![
+        (
+            "tickers",
+            query
+                .tickers
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            "metrics",
+            query
+                .measures
+                .iter()
+                .map(|m| m.key())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    ];
+    if let Some(from) = query.from {
+        fields.push(("from", from.to_string()));
+    }
+    if let Some(to) = query.to {
+        fields.push(("to", to.to_string()));
+    }
+    if !query.hidden.is_empty() {
+        fields.push((
+            "hide",
+            query
+                .hidden
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ));
+    }
+    fields
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+        .collect_view()
 }
 
 /// The chart's default title: its measures and companies.

@@ -40,6 +40,9 @@ fn reload_to(href: &str) {
 #[component]
 fn LoginForm() -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    // `data-ready` once the form is interactive (effects run in the browser only).
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     Effect::new(move |_| {
         if let Some(Ok(user)) = login.value().get() {
             reload_to(landing(user.role));
@@ -54,7 +57,7 @@ fn LoginForm() -> impl IntoView {
     view! {
         <h1>"Sign in"</h1>
         <p>"Analysts sign in to enter figures. Reading the dashboard needs no account."</p>
-        <ActionForm action=login attr:id="login-form">
+        <ActionForm action=login attr:id="login-form" attr:data-ready=move || ready.get().to_string()>
             <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
             <label>"Password" <input type="password" name="password" autocomplete="current-password" required/></label>
             <button type="submit" disabled=move || login.pending().get()>"Sign in"</button>
@@ -98,25 +101,9 @@ fn SignedInView(user: SignedIn) -> impl IntoView {
     }
 }
 
-/// The header's account links: "Sign in", or "Enter figures" and the account.
+/// The header's account link. Static (no resource), so it renders the same
+/// on every page whatever the page's streaming mode; `/login` shows the state.
 #[component]
 pub fn AccountNav() -> impl IntoView {
-    let me = Resource::new(|| (), |_| crate::api::auth::who_am_i());
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(user)) => {
-                        let enter = user.role.allows(Role::Analyst);
-                        view! {
-                            {enter.then(|| view! { <a href="/enter">"Enter figures"</a> })}
-                            <a href="/login" class="account-link">{user.email}</a>
-                        }
-                            .into_any()
-                    }
-                    _ => view! { <a href="/login" class="account-link">"Sign in"</a> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
+    view! { <a href="/login" class="account-link">"Account"</a> }
 }

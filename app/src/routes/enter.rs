@@ -35,6 +35,9 @@ pub fn Enter() -> impl IntoView {
 #[component]
 fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
     let save = ServerAction::<SaveEntry>::new();
+    // `data-ready` once the form is interactive (effects run in the browser only).
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     let first = companies
         .first()
         .map(|c| c.ticker.clone())
@@ -144,7 +147,7 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
     };
 
     view! {
-        <ActionForm action=save attr:id="entry-form" attr:class="entry-form">
+        <ActionForm action=save attr:id="entry-form" attr:class="entry-form" attr:data-ready=move || ready.get().to_string()>
             <label>
                 "Company"
                 <select name="ticker" on:change=move |ev| ticker.set(event_target_value(&ev))>

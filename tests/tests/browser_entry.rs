@@ -45,7 +45,7 @@ async fn wait_ready(c: &Client, form: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "hydration of /login panics at leptos_meta's Stylesheet under the in-process test server (see the helper's report); run with --ignored"]
+#[ignore = "fails at its last check (line 146) since the hydration fix; to investigate; run with --ignored"]
 async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
     // Arrange: an analyst, and the latest quarter of Microsoft's capex.
     let app = spawn_app().await;

@@ -1075,4 +1075,41 @@ mod properties {
             }
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn ttm_values_are_the_numbers_of_the_fiscal_ttm_series_point_for_point(c in any_company()) {
+            for tv in ttm_values(&c, Metric::ALL) {
+                let s = series(&c, Measure::Stored(tv.metric), Basis::Ttm, Alignment::Fiscal);
+                let exact: Vec<Option<Decimal>> = s.points.iter().map(|p| p.exact).collect();
+                prop_assert_eq!(&tv.values, &exact, "{}", tv.metric.key());
+                for (i, p) in s.points.iter().enumerate() {
+                    prop_assert_eq!(tv.period(i), Some(p.fiscal_period));
+                }
+                prop_assert_eq!(tv.first.is_none(), s.points.is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn ttm_values_of_amazon_give_148_5_billion_operating_cash_flow_at_q1_2026() {
+    // Arrange
+    let amzn = amazon();
+
+    // Act
+    let v = ttm_values(&amzn, &[Metric::OperatingCashFlow, Metric::PpeNet]);
+
+    // Assert: 32,515 + 35,525 + 54,459 + 26,032 = 148,531 ($M); the first
+    // three quarters (FY22 Q1–Q3) have no TTM; a balance is its own value.
+    let ocf = &v[0];
+    assert_eq!(ocf.first, Some(q(2022, 1)));
+    assert_eq!(&ocf.values[..3], &[None, None, None]);
+    let i = (q(2026, 1).index() - q(2022, 1).index()) as usize;
+    assert_eq!(ocf.values[i], Some(millions(148_531)));
+    assert_eq!(ocf.period(i), Some(q(2026, 1)));
+    let ppe = &v[1];
+    assert_eq!(ppe.values[i], Some(millions(397_458)));
 }

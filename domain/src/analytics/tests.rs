@@ -665,24 +665,55 @@ fn q3_proxy_both_rising_by_more_than_1_pp_is_stress() {
     assert_eq!(q3_proxy("27.51", "127.51").signal, Signal::Stress);
 }
 
-fn q4_with_rpo(rpo_2025: &str) -> Signal {
-    // TTM revenue grows 10 % (1,000 → 1,100); RPO from 100.
+fn q4_with(rev_2025: &str, rpo_2025: &str) -> Signal {
+    // TTM revenue from 1,000 (250 a quarter in 2024); RPO from 100.
     let mut c = empty("Q4");
-    two_years(&mut c, Metric::Revenue, "250", "275");
+    two_years(&mut c, Metric::Revenue, "250", rev_2025);
     add(&mut c, Metric::Rpo, 2024, 4, d("100"));
     add(&mut c, Metric::Rpo, 2025, 4, d(rpo_2025));
     answer(&c, 3).signal
 }
 
+fn q4_with_rpo(rpo_2025: &str) -> Signal {
+    // TTM revenue grows 10 % (1,000 → 1,100).
+    q4_with("275", rpo_2025)
+}
+
 #[test]
 fn q4_rpo_growing_faster_with_coverage_rising_is_healthy() {
+    // +10.001 % against +10 %: coverage 0.1 → 110.01 / 1,100 = 0.100009 years.
     assert_eq!(q4_with_rpo("110.01"), Signal::Healthy);
 }
 
 #[test]
-fn q4_rpo_growing_exactly_as_fast_as_revenue_is_stress() {
-    // +10 % each: not faster, and coverage unchanged (0.1 → 0.1 years).
-    assert_eq!(q4_with_rpo("110"), Signal::Stress);
+fn q4_rpo_growing_exactly_as_fast_as_revenue_is_watch() {
+    // +10 % each: not faster (coverage unchanged at 0.1 years), but the backlog grows.
+    assert_eq!(q4_with_rpo("110"), Signal::Watch);
+}
+
+#[test]
+fn q4_rpo_growing_slower_than_revenue_is_watch() {
+    // +5 % against +10 %: coverage falls from 0.1 to 105 / 1,100 = 0.0955 years.
+    assert_eq!(q4_with_rpo("105"), Signal::Watch);
+}
+
+#[test]
+fn q4_rpo_flat_is_stress() {
+    // 0 % against +10 %: neither grows nor keeps up.
+    assert_eq!(q4_with_rpo("100"), Signal::Stress);
+}
+
+#[test]
+fn q4_rpo_shrinking_less_than_falling_revenue_is_watch() {
+    // Revenue −10 % (1,000 → 900), RPO −5 % (100 → 95): coverage rises
+    // from 0.1 to 95 / 900 = 0.1056 years, but the backlog shrinks.
+    assert_eq!(q4_with("225", "95"), Signal::Watch);
+}
+
+#[test]
+fn q4_rpo_shrinking_faster_than_revenue_is_stress() {
+    // Revenue −10 %, RPO −20 %: coverage 0.1 → 80 / 900 = 0.0889 years.
+    assert_eq!(q4_with("225", "80"), Signal::Stress);
 }
 
 #[test]
@@ -1089,6 +1120,36 @@ mod properties {
                     prop_assert_eq!(tv.period(i), Some(p.fiscal_period));
                 }
                 prop_assert_eq!(tv.first.is_none(), s.points.is_empty());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Why Q4's second test is RPO growth itself: with positive values the
+        /// change in coverage always has the sign of (RPO growth − revenue growth).
+        #[test]
+        fn coverage_rises_exactly_when_rpo_grows_faster_than_ttm_revenue(
+            rev_a in 1i64..1_000_000, rev_b in 1i64..1_000_000,
+            rpo_a in 1i64..10_000_000, rpo_b in 1i64..10_000_000,
+        ) {
+            let mut c = empty("COV");
+            two_years(&mut c, Metric::Revenue, &rev_a.to_string(), &rev_b.to_string());
+            add(&mut c, Metric::Rpo, 2024, 4, Decimal::from(rpo_a));
+            add(&mut c, Metric::Rpo, 2025, 4, Decimal::from(rpo_b));
+            let a = answer(&c, 3);
+            let fig = |name: &str| a.figures.iter().find(|f| f.name == name).and_then(|f| f.exact);
+            let (Some(g_rpo), Some(g_rev), Some(dc)) = (
+                fig("RPO, YoY growth"),
+                fig("TTM revenue, YoY growth"),
+                fig("RPO coverage, change (years)"),
+            ) else {
+                return Err(TestCaseError::fail("figures missing"));
+            };
+            // Exact decimals round in the 28th digit: compare signs away from a tie.
+            if (g_rpo - g_rev).abs() > Decimal::new(1, 20) {
+                prop_assert_eq!(dc > Decimal::ZERO, g_rpo > g_rev);
             }
         }
     }

@@ -761,6 +761,23 @@ fn amazons_wave_fits_a_share_reports_its_error_and_projects_eight_quarters() {
         .filter(|p| p.projected)
         .all(|p| p.depreciation_burden.is_some()));
     assert!(w.notes[0].contains("18 quarters of capex history"));
+    // The fit is poor, and the output says so with its number: with s = 1,
+    // FY22 Q2's modelled depreciation is FY22 Q1's capex over 24 quarters,
+    // 14,951 / 24 = 622.96 ($M), against 9,594 reported: the model knows no
+    // asset bought before 2022. RMSE over the 18 quarters is $7.75B, 56 % of
+    // the mean reported D&A (13,756 $M).
+    let q2 = w.points.iter().find(|p| p.period == q(2022, 2)).unwrap();
+    assert!((q2.modelled_depreciation.unwrap() - 14_951e6 / 24.0).abs() < 1.0);
+    assert_eq!(q2.reported_depreciation, Some(9_594e6));
+    let rel = w.fit.relative_rmse.unwrap();
+    assert!((0.55..0.57).contains(&rel), "{rel}");
+    assert!(
+        w.notes.iter().any(|n| n.contains("$7.75B per quarter")
+            && n.contains("56% of mean reported depreciation")
+            && n.contains("poor fit")),
+        "{:?}",
+        w.notes
+    );
 }
 
 #[test]

@@ -17,6 +17,9 @@ pub struct ServerContext {
     /// Scorecard thresholds in force (configuration; methodology defaults).
     pub thresholds: Thresholds,
     pub facts: facts::FactsCache,
+    /// The address people use to reach the dashboard (`CAPEX_PUBLIC_URL`),
+    /// without a trailing slash; `None`: the request's own host.
+    pub public_url: Option<String>,
 }
 
 impl ServerContext {
@@ -25,7 +28,40 @@ impl ServerContext {
             pool,
             thresholds,
             facts: facts::FactsCache::default(),
+            public_url: None,
         }
+    }
+
+    /// Sets the public address (a trailing slash is dropped).
+    pub fn with_public_url(mut self, url: Option<String>) -> Self {
+        self.public_url = url
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty());
+        self
+    }
+}
+
+/// `path` as an absolute URL: on the configured public address, else on the
+/// request's `Host` (http), else left relative.
+pub fn absolute_url(path: &str) -> String {
+    if let Some(base) = use_context::<ServerContext>().and_then(|c| c.public_url) {
+        return format!("{base}{path}");
+    }
+    let host = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+            })
+            .map(str::to_string)
+    });
+    match host {
+        Some(host) => format!("http://{host}{path}"),
+        None => path.to_string(),
     }
 }
 

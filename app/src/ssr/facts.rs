@@ -168,8 +168,11 @@ fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
         "analyst" => ProvenanceKind::Analyst,
         _ => ProvenanceKind::Filing,
     };
+    // The facts are cached for everyone: the author as the public sees it.
     let label = match (&r.entered_by, kind) {
-        (Some(who), ProvenanceKind::Analyst) => format!("{} by {who}", source.label),
+        (Some(who), ProvenanceKind::Analyst) => {
+            format!("{} by {}", source.label, domain::entry::public_author(who))
+        }
         _ => source.label,
     };
     Some(FactPoint {

@@ -3,6 +3,7 @@
 //!
 //! `main.rs` only parses the command line and calls [`cli::run`].
 
+pub mod audit;
 pub mod auth;
 pub mod bundled;
 pub mod chart_png;

@@ -55,10 +55,12 @@ pub fn router(state: AppState) -> Router {
     let context = state.context.clone();
     let accounts = app::ssr::auth::Accounts::new(state.auth.absolute_timeout);
     let entry_writer = crate::entry::writer();
+    let bulk_writer = crate::entry::bulk_writer();
     let provide = move || {
         provide_context(context.clone());
         provide_context(accounts.clone());
         provide_context(entry_writer.clone());
+        provide_context(bulk_writer.clone());
     };
     let routes = generate_route_list(App);
     let app = Router::new()
@@ -66,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/chart.svg", get(crate::chart_routes::svg))
         .route("/chart.csv", get(crate::chart_routes::csv))
         .route("/chart.png", get(crate::chart_routes::png))
+        .route("/audit.csv", get(crate::audit::csv))
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

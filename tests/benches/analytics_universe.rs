@@ -300,7 +300,7 @@ fn runs(which: &Mutex<Runs>) -> (Vec<Duration>, Vec<Duration>) {
 fn main() {
     divan::main();
     let (one, one_cpu) = runs(&DOMAIN);
-    let (two, two_cpu) = runs(&DOMAIN_2);
+    let (two, _) = runs(&DOMAIN_2);
     let (pg, pg_cpu) = runs(&POSTGRES);
     let (full, full_cpu) = runs(&FULL_SERIES);
     if one.is_empty() || two.is_empty() || pg.is_empty() {

@@ -76,12 +76,12 @@ fn month_end(month_index: i32) -> Date {
 /// Whether the fact is one of the deliberate gaps.
 fn is_gap(company: usize, k: usize, m: usize, quarters: usize) -> bool {
     let key = ((company as u64) << 32) ^ ((k as u64) << 8) ^ m as u64;
-    if mix(key ^ 0xA5A5) % 200 == 0 {
+    if mix(key ^ 0xA5A5).is_multiple_of(200) {
         return true;
     }
     let last = k + 1 == quarters;
-    (last && METRICS[m] == Metric::AiRevenueRunRate && company % 3 == 0)
-        || (last && METRICS[m] == Metric::UnitInferenceCost && company % 4 == 0)
+    (last && METRICS[m] == Metric::AiRevenueRunRate && company.is_multiple_of(3))
+        || (last && METRICS[m] == Metric::UnitInferenceCost && company.is_multiple_of(4))
 }
 
 /// One company of the universe.
@@ -165,7 +165,7 @@ pub fn company(c: usize, quarters: usize) -> CompanyFacts {
     CompanyFacts {
         ticker,
         fiscal_year_end_month: fye,
-        nets_capex_proceeds: c % 5 == 0,
+        nets_capex_proceeds: c.is_multiple_of(5),
         facts,
     }
 }

@@ -570,3 +570,45 @@ async fn several_tickers_are_spaced_to_at_most_ten_requests_per_second_with_a_pr
             .unwrap();
     assert_eq!(months, [12]);
 }
+
+#[tokio::test]
+async fn a_cik_not_in_the_store_takes_its_ticker_from_the_sec_list_and_an_unlisted_cik_is_refused()
+{
+    // Arrange: CoreWeave (CIK 1769628, year ending December); made-up capex.
+    let db = TestDb::new().await;
+    let sec = FakeSec::start().await;
+    let cik = 1_769_628;
+    sec.ticker_list(&[(cik, "CRWV", "CoreWeave, Inc.")]);
+    sec.submissions(cik, "CoreWeave, Inc.", "1231");
+    sec.company_facts(
+        cik,
+        vec![Reply::Json(small_doc(
+            cik,
+            "CoreWeave, Inc.",
+            "2026-01-01",
+            "2026-03-31",
+            3_000_000_000,
+        ))],
+    );
+    let by_cik = |ciks: &[&str]| EdgarArgs {
+        ciks: ciks.iter().map(|c| c.to_string()).collect(),
+        ..sec.args(&[])
+    };
+
+    // Act
+    let (listed, _) = run(&db.pool, &by_cik(&["1769628"])).await;
+    let (unlisted, _) = run(&db.pool, &by_cik(&["9999999"])).await;
+
+    // Assert
+    let reports = listed.unwrap();
+    assert_eq!(
+        (reports[0].ticker.as_str(), reports[0].fiscal_year_end_month),
+        ("CRWV", 12)
+    );
+    let err = format!("{:#}", unlisted.unwrap_err());
+    assert!(err.contains("no ticker known for CIK 9999999"), "{err}");
+    assert_eq!(
+        snapshot(&db.pool).await,
+        (1, 1, vec![("CRWV".to_string(), 12)])
+    );
+}

@@ -251,6 +251,13 @@ async fn hiding_a_series_and_changing_the_basis_update_the_address_without_a_rel
     // Act 1: hide GOOGL by clicking its legend entry.
     click_at(c, xy[0], xy[1]).await;
     let hidden = wait_for_url(c, |u| u.contains("hide=")).await;
+    c.wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//figure[@data-chart='compare']//*[name()='text'][contains(., 'GOOGL (hidden)')]",
+        ))
+        .await
+        .expect("the chart redraws with GOOGL hidden");
 
     // Act 2: switch the basis to quarterly (the select's change event).
     c.execute(

@@ -4,7 +4,7 @@ use crate::components::ChartFigure;
 use domain::analytics::{Alignment, Basis};
 use domain::chart_query::{ChartQuery, Scale, SeriesKey};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 
 /// An interactive chart of a [`ChartData`]: server-rendered SVG (present
 /// without JavaScript), then crosshair with exact values on hover, legend
@@ -19,6 +19,19 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
     let units = units_of(&series);
     let title = title.unwrap_or_else(|| default_title(&query));
     let navigate = use_navigate();
+    // Controls start from the address as it is when they are used, not as it
+    // was when this chart was drawn: a second change made before the first
+    // one's chart has loaded keeps the first (a short link's page has no
+    // query of its own and uses the chart's).
+    let location = use_location();
+    let current = move |drawn: &ChartQuery| -> ChartQuery {
+        let search = location.search.get_untracked();
+        let search = search.trim_start_matches('?');
+        if search.is_empty() {
+            return drawn.clone();
+        }
+        ChartQuery::parse(search).unwrap_or_else(|_| drawn.clone())
+    };
     let go = move |q: ChartQuery| {
         navigate(
             &format!("/compare?{}", q.to_query_string()),
@@ -35,7 +48,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
             let go_click = go.clone();
             let on_legend = Callback::new(move |index: usize| {
                 if let Some(s) = series_for_click(&series_for_legend, index) {
-                    let mut q = query_for_click.clone();
+                    let mut q = current(&query_for_click);
                     q.toggle_hidden(s);
                     go_click(q);
                 }
@@ -74,7 +87,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
             {hidden_fields(&query)}
             <label>"Basis "
                 <select name="basis" on:change=move |ev| {
-                    let mut q = q_basis.clone();
+                    let mut q = current(&q_basis);
                     q.basis = match event_target_value(&ev).as_str() { "quarterly" => Basis::Quarterly, "annual" => Basis::Annual, _ => Basis::Ttm };
                     go_b(q);
                 }>
@@ -85,7 +98,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
             </label>
             <label>"Quarters "
                 <select name="align" on:change=move |ev| {
-                    let mut q = q_align.clone();
+                    let mut q = current(&q_align);
                     q.alignment = if event_target_value(&ev) == "fiscal" { Alignment::Fiscal } else { Alignment::Calendar };
                     go_a(q);
                 }>
@@ -95,7 +108,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
             </label>
             <label>"Scale "
                 <select name="scale" on:change=move |ev| {
-                    let mut q = q_scale.clone();
+                    let mut q = current(&q_scale);
                     q.scale = if event_target_value(&ev) == "log" { Scale::Log } else { Scale::Linear };
                     go_s(q);
                 }>

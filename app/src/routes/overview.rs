@@ -223,8 +223,13 @@ fn TtmCell(
                 let class = if negative { "figure computed negative" } else { "figure computed" };
                 view! { <span class=class title=title>{format_value(unit, p.value, p.exact)}</span> }.into_any()
             } else {
-                let why = p.missing.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-                view! { <span class="missing" title=title>{domain::format::MISSING}<small class="why">{format!("missing {why}")}</small></span> }.into_any()
+                // The first gap in words; the whole list is in the hover text.
+                let why = match p.missing.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("missing {one}"),
+                    [first, rest @ ..] => format!("missing {first} and {} more", rest.len()),
+                };
+                view! { <span class="missing" title=title>{domain::format::MISSING}<small class="why">{why}</small></span> }.into_any()
             }
         }
     }

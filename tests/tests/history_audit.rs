@@ -190,12 +190,16 @@ async fn the_preview_recomputes_the_four_answers_with_the_typed_value_and_saves_
             continue;
         };
         let now = domain::analytics::scorecard(&company.facts, q, &thresholds);
-        let missing = now.answers.iter().flat_map(|a| &a.missing).find_map(|m| match m {
-            domain::analytics::Missing::Fact { metric, period } if *period <= q => {
-                Some((*metric, *period))
-            }
-            _ => None,
-        });
+        let missing = now
+            .answers
+            .iter()
+            .flat_map(|a| &a.missing)
+            .find_map(|m| match m {
+                domain::analytics::Missing::Fact { metric, period } if *period <= q => {
+                    Some((*metric, *period))
+                }
+                _ => None,
+            });
         let Some((metric, period)) = missing else {
             continue;
         };

@@ -28,10 +28,13 @@ enum Access {
     Admin,
 }
 
+/// A server function's path, access, and example arguments.
+type Declared = (&'static str, Access, Vec<(&'static str, String)>);
+
 /// Every server function: its path, who may call it, and well-formed
 /// arguments (so that a refusal proves the authorization check, not a
 /// malformed request). A server function missing here fails the tests.
-fn policy(period: &str, version: &str) -> Vec<(&'static str, Access, Vec<(&'static str, String)>)> {
+fn policy(period: &str, version: &str) -> Vec<Declared> {
     use app::api::{audit, auth, bulk, chart, company, entry, history, methodology, overview};
     let s = |v: &str| v.to_string();
     let key = || {

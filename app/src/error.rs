@@ -55,6 +55,12 @@ impl AppError {
             AppError::Unauthorized(_) => 401,
             AppError::Forbidden(_) => 403,
             AppError::TooManyRequests(_) => 429,
+            // The request's arguments could not be read: the client's fault.
+            AppError::ServerFn(
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_),
+            ) => 400,
             AppError::Internal(_) | AppError::ServerFn(_) => 500,
         }
     }

@@ -9,6 +9,7 @@ pub mod bundled;
 pub mod chart_png;
 pub mod chart_routes;
 pub mod cli;
+pub mod client_errors;
 pub mod configuration;
 pub mod csv_io;
 pub mod db;

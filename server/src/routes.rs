@@ -85,6 +85,9 @@ pub fn router(state: AppState) -> Router {
     // Accounts, innermost first: the cross-origin check, the session, and
     // `Cache-Control: no-store` for whatever carries or sets a session cookie.
     let app = app
+        .layer(axum::middleware::from_fn(
+            crate::client_errors::server_fn_client_errors,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::auth::csrf_guard,

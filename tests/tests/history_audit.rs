@@ -166,47 +166,64 @@ async fn a_revert_from_a_stale_page_is_a_conflict_and_writes_nothing() {
 
 #[tokio::test]
 async fn the_preview_recomputes_the_four_answers_with_the_typed_value_and_saves_nothing() {
-    // Arrange
+    // Arrange: a company whose scorecard lacks a stored figure, and that
+    // figure typed in. The oracle: the domain analytics on the stored facts
+    // with the typed value added.
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (fy, fq, period, _, value) = latest_msft_capex(&app).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let before = fact_version_count(&app).await;
-    let huge = value * Decimal::from(50);
-    // The oracle: the domain analytics on the stored facts with the value replaced.
-    let ticker = domain::Ticker::parse("MSFT").unwrap();
-    let company = app::ssr::facts::load(&app.db.pool, &ticker)
-        .await
-        .unwrap()
-        .unwrap();
-    let p = domain::FiscalPeriod::quarter(i32::from(fy), fq as u8).unwrap();
-    let stored = company
-        .facts
-        .facts
-        .iter()
-        .find(|f| f.metric == domain::Metric::Capex && f.period == p)
-        .unwrap()
-        .clone();
-    let changed = domain::entry::with_value(
-        &company.facts,
-        domain::Metric::Capex,
-        p,
-        stored.period_start,
-        stored.period_end,
-        huge,
-    );
     let thresholds = domain::analytics::Thresholds::default();
-    let expected = domain::analytics::scorecard(&changed, p, &thresholds);
-    let now = domain::analytics::scorecard(&company.facts, p, &thresholds);
+    let typed_value = Decimal::from(10_000_000_000_i64);
+    let tickers: Vec<String> = sqlx::query_scalar("SELECT ticker FROM companies ORDER BY 1")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    let mut chosen = None;
+    for t in tickers {
+        let ticker = domain::Ticker::parse(&t).unwrap();
+        let company = app::ssr::facts::load(&app.db.pool, &ticker)
+            .await
+            .unwrap()
+            .unwrap();
+        let Some(q) = app::api::company::ssr::latest_quarter(&company) else {
+            continue;
+        };
+        let now = domain::analytics::scorecard(&company.facts, q, &thresholds);
+        let missing = now
+            .answers
+            .iter()
+            .flat_map(|a| &a.missing)
+            .find_map(|m| match m {
+                domain::analytics::Missing::Fact { metric, period } if *period <= q => {
+                    Some((*metric, *period))
+                }
+                _ => None,
+            });
+        let Some((metric, period)) = missing else {
+            continue;
+        };
+        let (start, end) =
+            domain::entry::nominal_dates(period, company.facts.fiscal_year_end_month).unwrap();
+        let start = (metric.kind() == domain::MetricKind::Flow).then_some(start);
+        let changed =
+            domain::entry::with_value(&company.facts, metric, period, start, end, typed_value);
+        let expected = domain::analytics::scorecard(&changed, q, &thresholds);
+        chosen = Some((t, metric, period, q, now, expected));
+        break;
+    }
+    let (ticker, metric, period, q, now, expected) =
+        chosen.expect("a bundled company with a figure missing from its scorecard");
+    let period = period.label();
 
     // Act
-    let typed = huge.to_string();
+    let typed = typed_value.to_string();
     let (status, body) = post_json(
         &mut ann,
         "/api/entry/preview",
         &[
-            ("ticker", "MSFT"),
-            ("metric", "capex"),
+            ("ticker", ticker.as_str()),
+            ("metric", metric.key()),
             ("period", &period),
             ("value", &typed),
         ],
@@ -215,7 +232,7 @@ async fn the_preview_recomputes_the_four_answers_with_the_typed_value_and_saves_
 
     // Assert
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["quarter"], period, "{body}");
+    assert_eq!(body["quarter"], q.label(), "{body}");
     let answers = body["answers"].as_array().unwrap();
     assert_eq!(answers.len(), 4);
     for (i, a) in answers.iter().enumerate() {
@@ -230,7 +247,7 @@ async fn the_preview_recomputes_the_four_answers_with_the_typed_value_and_saves_
         answers
             .iter()
             .any(|a| a["now_sentence"] != a["with_value_sentence"]),
-        "fifty times the capex changes at least one answer: {body}"
+        "the missing figure, once typed, changes an answer: {body}"
     );
     assert_eq!(fact_version_count(&app).await, before, "nothing saved");
 }

@@ -28,10 +28,13 @@ enum Access {
     Admin,
 }
 
+/// A server function's path, access, and example arguments.
+type Declared = (&'static str, Access, Vec<(&'static str, String)>);
+
 /// Every server function: its path, who may call it, and well-formed
 /// arguments (so that a refusal proves the authorization check, not a
 /// malformed request). A server function missing here fails the tests.
-fn policy(period: &str, version: &str) -> Vec<(&'static str, Access, Vec<(&'static str, String)>)> {
+fn policy(period: &str, version: &str) -> Vec<Declared> {
     use app::api::{audit, auth, bulk, chart, company, entry, history, methodology, overview};
     let s = |v: &str| v.to_string();
     let key = || {
@@ -46,7 +49,6 @@ fn policy(period: &str, version: &str) -> Vec<(&'static str, Access, Vec<(&'stat
     );
     vec![
         (auth::Login::PATH, Access::PublicWrite("signing in creates the caller's own session"), vec![("email", s("nobody@example.com")), ("password", s("not the password"))]),
-        (auth::Logout::PATH, Access::PublicWrite("signing out ends the caller's own session only"), vec![]),
         (auth::WhoAmI::PATH, Access::PublicRead, vec![]),
         (auth::ChangePassword::PATH, Access::SignedIn, vec![("current_password", s("wrong current password")), ("new_password", s("another long phrase")), ("new_password_repeat", s("another long phrase"))]),
         (entry::EntryCompanies::PATH, Access::Analyst, vec![]),
@@ -80,6 +82,8 @@ fn policy(period: &str, version: &str) -> Vec<(&'static str, Access, Vec<(&'stat
         (chart::GetChart::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (chart::CreateShortLink::PATH, Access::PublicWrite("share links are public: identical charts share one id, and the table holds only chart queries"), vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (methodology::GetThresholds::PATH, Access::PublicRead, vec![]),
+        // Last: it ends the caller's session.
+        (auth::Logout::PATH, Access::PublicWrite("signing out ends the caller's own session only"), vec![]),
     ]
 }
 
@@ -498,8 +502,10 @@ async fn passwords_never_appear_in_the_logs_at_any_level() {
     for secret in secrets {
         assert!(!text.contains(secret), "{secret:?} appears in the logs");
     }
-    assert!(
-        !text.contains("$argon2id$"),
-        "a password hash appears in the logs"
-    );
+    // A PHC string (the migration's CHECK mentions the bare prefix).
+    if let Some(at) = text.find("$argon2id$v=") {
+        let start = text[..at].rfind('\n').unwrap_or(0);
+        let end = (at + 300).min(text.len());
+        panic!("a password hash appears in the logs: {}", &text[start..end]);
+    }
 }

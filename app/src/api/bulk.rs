@@ -106,9 +106,13 @@ pub mod ssr {
         err
     }
 
+    /// A line of the file: its number, its fields as a form, and whether it
+    /// has the header's number of fields.
+    pub type ReadLine = (u64, Form, Result<(), String>);
+
     /// The file's lines as forms, with their line numbers; a file-level
     /// problem (size, header, unreadable CSV) is one message.
-    pub fn read(csv_text: &str) -> Result<Vec<(u64, Form, Result<(), String>)>, String> {
+    pub fn read(csv_text: &str) -> Result<Vec<ReadLine>, String> {
         if csv_text.len() > MAX_BYTES {
             return Err(format!(
                 "The upload is larger than {} kB.",

@@ -81,6 +81,8 @@ pub fn App() -> impl IntoView {
                     // Accounts and analyst entry (issue 6).
                     <Route path=StaticSegment("login") view=routes::account::Account ssr=SsrMode::Async/>
                     <Route path=StaticSegment("enter") view=routes::enter::Enter ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("enter"), StaticSegment("bulk")) view=routes::bulk::BulkEntry ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("audit") view=routes::audit::Audit ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("company"), ParamSegment("ticker"), StaticSegment("history"), ParamSegment("metric"), ParamSegment("period"))
                         view=routes::history::FactHistory

@@ -3,6 +3,7 @@
 //! plausibility checks that ask for confirmation before an unusual value is
 //! saved. Pure, so the browser shows what it understood as the analyst types.
 
+use crate::analytics::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
 use crate::metric::Metric;
 use crate::period::FiscalPeriod;
 use rust_decimal::Decimal;
@@ -214,6 +215,17 @@ pub fn group_thousands(value: Decimal) -> String {
     }
 }
 
+/// Who entered a value, as shown to the public: an analyst's email address
+/// becomes "an analyst"; a descriptive author (e.g. the bundled data set)
+/// is shown as it is. Signed-in users see the email on the history page.
+pub fn public_author(entered_by: &str) -> String {
+    if entered_by.contains('@') || entered_by.trim().is_empty() {
+        "an analyst".to_string()
+    } else {
+        entered_by.to_string()
+    }
+}
+
 /// Whether a metric can meaningfully be negative (an operating loss can; a
 /// capex amount or a revenue cannot).
 pub fn can_be_negative(metric: Metric) -> bool {
@@ -244,6 +256,51 @@ pub fn implausibility(
             crate::format::usd(largest)
         )
     })
+}
+
+/// The company's facts as they would be with `value` stored for `metric` at
+/// `period` (replacing the value in force, or added where there is none), so
+/// the scorecard can be recomputed before an entry is saved. The dates of an
+/// existing fact are kept; `period_start` and `period_end` date a new one.
+pub fn with_value(
+    company: &CompanyFacts,
+    metric: Metric,
+    period: FiscalPeriod,
+    period_start: Option<Date>,
+    period_end: Date,
+    value: Decimal,
+) -> CompanyFacts {
+    let mut out = company.clone();
+    let existing = out
+        .facts
+        .iter()
+        .filter(|f| f.metric == metric && f.period == period)
+        .max_by_key(|f| f.provenance.fact_id)
+        .map(|f| (f.period_start, f.period_end));
+    let (start, end) = existing.unwrap_or((period_start, period_end));
+    let fact_id = out
+        .facts
+        .iter()
+        .map(|f| f.provenance.fact_id)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
+    out.facts
+        .retain(|f| !(f.metric == metric && f.period == period));
+    out.facts.push(FactPoint {
+        metric,
+        period,
+        period_start: start,
+        period_end: end,
+        value,
+        provenance: Provenance {
+            fact_id,
+            kind: ProvenanceKind::Analyst,
+            label: "the value being entered (not saved)".to_string(),
+            url: None,
+        },
+    });
+    out
 }
 
 /// The nominal first and last day of a fiscal period in a calendar whose year
@@ -339,6 +396,15 @@ mod tests {
     }
 
     #[test]
+    fn the_public_sees_a_role_instead_of_an_email() {
+        assert_eq!(public_author("ann@example.com"), "an analyst");
+        assert_eq!(
+            public_author("bundled data (data/bundled/disclosures.csv)"),
+            "bundled data (data/bundled/disclosures.csv)"
+        );
+    }
+
+    #[test]
     fn the_form_shows_what_it_understood() {
         assert_eq!(
             describe(dec("37000000000"), Unit::Usd),
@@ -358,6 +424,69 @@ mod tests {
             .unwrap()
             .contains("not negative"));
         assert!(implausibility(Metric::NetIncome, dec("-1"), None).is_none());
+    }
+
+    #[test]
+    fn a_previewed_value_replaces_the_one_in_force_and_keeps_its_dates() {
+        // Arrange
+        let q = FiscalPeriod::quarter(2026, 1).unwrap();
+        let point = |metric, value: &str, id| FactPoint {
+            metric,
+            period: q,
+            period_start: Some(date!(2025 - 07 - 01)),
+            period_end: date!(2025 - 09 - 30),
+            value: dec(value),
+            provenance: Provenance {
+                fact_id: id,
+                kind: ProvenanceKind::Filing,
+                label: "10-Q".into(),
+                url: None,
+            },
+        };
+        let company = CompanyFacts {
+            ticker: "MSFT".into(),
+            fiscal_year_end_month: 6,
+            nets_capex_proceeds: false,
+            facts: vec![
+                point(Metric::Capex, "19", 7),
+                point(Metric::Revenue, "77", 9),
+            ],
+        };
+
+        // Act
+        let changed = with_value(
+            &company,
+            Metric::Capex,
+            q,
+            None,
+            date!(2030 - 01 - 01),
+            dec("20"),
+        );
+        let added = with_value(
+            &company,
+            Metric::Rpo,
+            q,
+            None,
+            date!(2025 - 09 - 30),
+            dec("5"),
+        );
+
+        // Assert
+        let capex: Vec<_> = changed
+            .facts
+            .iter()
+            .filter(|f| f.metric == Metric::Capex)
+            .collect();
+        assert_eq!(capex.len(), 1);
+        assert_eq!(capex[0].value, dec("20"));
+        assert_eq!(
+            capex[0].period_end,
+            date!(2025 - 09 - 30),
+            "the stored dates are kept"
+        );
+        assert_eq!(capex[0].provenance.fact_id, 10, "the newest fact");
+        assert_eq!(added.facts.len(), 3);
+        assert_eq!(company.facts[0].value, dec("19"), "the input is unchanged");
     }
 
     #[test]

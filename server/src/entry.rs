@@ -8,7 +8,7 @@
 
 use crate::store::{self, FactRecord, Source, SourceKind};
 use anyhow::Context;
-use app::ssr::entry::{EntryWriter, NewEntry, WriteOutcome};
+use app::ssr::entry::{BulkOutcome, BulkWriter, EntryWriter, NewEntry, WriteOutcome};
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -17,9 +17,42 @@ pub fn writer() -> EntryWriter {
     EntryWriter(Arc::new(|pool, entry| Box::pin(write(pool, entry))))
 }
 
+/// The bulk writer provided as Leptos context.
+pub fn bulk_writer() -> BulkWriter {
+    BulkWriter(Arc::new(|pool, entries| Box::pin(write_all(pool, entries))))
+}
+
 /// Writes one entry (see the module documentation).
 pub async fn write(pool: PgPool, entry: NewEntry) -> anyhow::Result<WriteOutcome> {
     let mut tx = pool.begin().await.context("starting a transaction")?;
+    let outcome = write_in(&mut tx, &entry).await?;
+    if matches!(outcome, WriteOutcome::Saved { .. }) {
+        tx.commit().await.context("committing the entry")?;
+    }
+    Ok(outcome)
+}
+
+/// Writes every entry in one transaction, or none: the first entry that is
+/// not saved (a conflict or a duplicate) rolls everything back and is
+/// returned with its index.
+pub async fn write_all(pool: PgPool, entries: Vec<NewEntry>) -> anyhow::Result<BulkOutcome> {
+    let mut tx = pool.begin().await.context("starting a transaction")?;
+    // Companies are locked in ticker order, so concurrent uploads cannot deadlock.
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|a, b| entries[*a].ticker.as_str().cmp(entries[*b].ticker.as_str()));
+    let mut versions = vec![0; entries.len()];
+    for index in order {
+        match write_in(&mut tx, &entries[index]).await? {
+            WriteOutcome::Saved { version } => versions[index] = version,
+            refused => return Ok(BulkOutcome::Refused { index, refused }),
+        }
+    }
+    tx.commit().await.context("committing the upload")?;
+    Ok(BulkOutcome::Saved { versions })
+}
+
+/// Writes one entry inside `tx` (not committed).
+async fn write_in(tx: &mut sqlx::PgConnection, entry: &NewEntry) -> anyhow::Result<WriteOutcome> {
     let locked = sqlx::query_scalar!(
         "SELECT ticker FROM companies WHERE ticker = $1 FOR UPDATE",
         entry.ticker.as_str()
@@ -75,7 +108,7 @@ pub async fn write(pool: PgPool, entry: NewEntry) -> anyhow::Result<WriteOutcome
         },
         note: entry.note.clone(),
     };
-    let report = store::apply_facts(&mut tx, &entry.ticker, &[record]).await?;
+    let report = store::apply_facts(&mut *tx, &entry.ticker, &[record]).await?;
     if report.written() == 0 {
         return Ok(WriteOutcome::Duplicate {
             version: current_version,
@@ -92,6 +125,5 @@ pub async fn write(pool: PgPool, entry: NewEntry) -> anyhow::Result<WriteOutcome
     .fetch_one(&mut *tx)
     .await
     .context("reading the new version")?;
-    tx.commit().await.context("committing the entry")?;
     Ok(WriteOutcome::Saved { version })
 }

@@ -3,11 +3,13 @@
 //!
 //! `main.rs` only parses the command line and calls [`cli::run`].
 
+pub mod audit;
 pub mod auth;
 pub mod bundled;
 pub mod chart_png;
 pub mod chart_routes;
 pub mod cli;
+pub mod client_errors;
 pub mod configuration;
 pub mod csv_io;
 pub mod db;

@@ -55,17 +55,24 @@ pub fn router(state: AppState) -> Router {
     let context = state.context.clone();
     let accounts = app::ssr::auth::Accounts::new(state.auth.absolute_timeout);
     let entry_writer = crate::entry::writer();
+    let bulk_writer = crate::entry::bulk_writer();
     let provide = move || {
         provide_context(context.clone());
         provide_context(accounts.clone());
         provide_context(entry_writer.clone());
+        provide_context(bulk_writer.clone());
     };
     let routes = generate_route_list(App);
-    let app = Router::new()
+    let mut app = Router::new();
+    if bench_baseline_enabled() {
+        app = app.route(BENCH_BASELINE_PATH, get(bench_baseline));
+    }
+    let app = app
         .route("/healthz", get(healthz))
         .route("/chart.svg", get(crate::chart_routes::svg))
         .route("/chart.csv", get(crate::chart_routes::csv))
         .route("/chart.png", get(crate::chart_routes::png))
+        .route("/audit.csv", get(crate::audit::csv))
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -78,6 +85,9 @@ pub fn router(state: AppState) -> Router {
     // Accounts, innermost first: the cross-origin check, the session, and
     // `Cache-Control: no-store` for whatever carries or sets a session cookie.
     let app = app
+        .layer(axum::middleware::from_fn(
+            crate::client_errors::server_fn_client_errors,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::auth::csrf_guard,
@@ -159,6 +169,21 @@ fn with_middleware(app: Router) -> Router {
 }
 
 use axum::http::HeaderName;
+
+/// Path of the benchmarks' trivial handler (see [`bench_baseline_enabled`]).
+pub const BENCH_BASELINE_PATH: &str = "/bench/baseline";
+
+/// `CAPEX_BENCH_BASELINE=1` (set by `scripts/bench.sh` only) adds
+/// [`BENCH_BASELINE_PATH`]: a handler returning a fixed string, behind the
+/// same middleware as every page, so the benchmarks compare pages with the
+/// practical ceiling of this very server. Off otherwise: the route does not exist.
+pub fn bench_baseline_enabled() -> bool {
+    std::env::var_os("CAPEX_BENCH_BASELINE").is_some_and(|v| v == "1")
+}
+
+async fn bench_baseline() -> &'static str {
+    "ok\n"
+}
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
 async fn healthz(State(pool): State<PgPool>) -> impl IntoResponse {

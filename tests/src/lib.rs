@@ -8,7 +8,9 @@
 //! `TEST_DATABASE_URL` to use another server instead.
 
 pub mod accounts;
+pub mod bench_fragment;
 pub mod browser;
+pub mod universe;
 
 use server::configuration::{LogFormat, Settings};
 use server::embedded_pg::{Durability, EmbeddedPostgres};

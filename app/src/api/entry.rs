@@ -113,12 +113,49 @@ pub async fn save_entry(
     .await
 }
 
+/// One of the scorecard's four answers, now and with the value being entered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewAnswer {
+    pub question: String,
+    /// `Healthy`, `Watch`, `Stress` or `Insufficient data`.
+    pub now: String,
+    pub with_value: String,
+    pub now_sentence: String,
+    pub with_value_sentence: String,
+}
+
+/// How the company's scorecard would change with the value being entered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScorecardPreview {
+    /// The quarter the scorecard is computed at (`FY26 Q1`).
+    pub quarter: String,
+    /// The four answers, in the scorecard's order.
+    pub answers: Vec<PreviewAnswer>,
+}
+
+/// The scorecard now and with `value` stored for the key, computed with the
+/// analytics on the stored facts; nothing is written. `None` when the key or
+/// the value cannot be read yet (the form shows why at the field).
+#[server(endpoint = "entry/preview")]
+pub async fn preview_entry(
+    ticker: String,
+    metric: String,
+    period: String,
+    value: String,
+) -> Result<Option<ScorecardPreview>, AppError> {
+    crate::ssr::auth::require(crate::api::auth::Role::Analyst, "preview_entry").await?;
+    ssr::preview(&ticker, &metric, &period, &value).await
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{CompanyChoice, CurrentFact, FieldError, SaveOutcome};
+    use super::{
+        CompanyChoice, CurrentFact, FieldError, PreviewAnswer, SaveOutcome, ScorecardPreview,
+    };
     use crate::api::auth::SignedIn;
     use crate::error::AppError;
     use crate::ssr::entry::{EntryWriter, NewEntry, WriteOutcome};
+    use domain::analytics::scorecard;
     use domain::entry::{describe, implausibility, nominal_dates, parse_amount, Unit};
     use domain::{FiscalPeriod, Metric, MetricKind, Ticker};
     use leptos::prelude::use_context;
@@ -274,6 +311,20 @@ pub mod ssr {
     /// before anything is written; the write itself is one transaction.
     pub async fn save(user: &SignedIn, form: Form) -> Result<SaveOutcome, AppError> {
         let pool = crate::ssr::pool()?;
+        match validate(&pool, user, &form).await? {
+            Ok((entry, understood)) => write(user, &pool, entry, understood).await,
+            Err(invalid) => Ok(invalid),
+        }
+    }
+
+    /// Checks everything the analyst typed: the entry ready to write and
+    /// what the value was understood as, or the refusal (`Invalid`) with a
+    /// message per field. Writes nothing.
+    pub async fn validate(
+        pool: &PgPool,
+        user: &SignedIn,
+        form: &Form,
+    ) -> Result<Result<(NewEntry, String), SaveOutcome>, AppError> {
         let today = OffsetDateTime::now_utc().date();
         let mut errors = Vec::new();
 
@@ -292,7 +343,7 @@ pub mod ssr {
                 "SELECT fiscal_year_end_month FROM companies WHERE ticker = $1",
                 t.as_str()
             )
-            .fetch_optional(&pool)
+            .fetch_optional(pool)
             .await
             .map_err(crate::ssr::db_error)?,
             None => None,
@@ -346,7 +397,7 @@ pub mod ssr {
         let mut dates = None;
         if let (Some(t), Some(m), Some(p), Some(c)) = (&ticker, metric, period, &company) {
             let fye = u8::try_from(c.fiscal_year_end_month).unwrap_or(12);
-            match period_dates(&pool, t, p, fye)
+            match period_dates(pool, t, p, fye)
                 .await
                 .map_err(crate::ssr::db_error)?
             {
@@ -398,7 +449,7 @@ pub mod ssr {
             if let Some(err) = errors.first() {
                 tracing::info!(user.id = user.id, entry.field = %err.field, entry.outcome = "invalid", "entry refused by validation");
             }
-            return Ok(SaveOutcome::Invalid { errors, understood });
+            return Ok(Err(SaveOutcome::Invalid { errors, understood }));
         };
         let understood = describe(value, unit);
 
@@ -409,22 +460,20 @@ pub mod ssr {
                 ticker.as_str(),
                 metric.key()
             )
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .map_err(crate::ssr::db_error)?;
             if let Some(reason) = implausibility(metric, value, largest) {
-                return Ok(SaveOutcome::Invalid {
+                return Ok(Err(SaveOutcome::Invalid {
                     errors: vec![field(
                         "confirm",
                         format!("{reason} Check the value, or tick the box to save it anyway."),
                     )],
                     understood: Some(understood),
-                });
+                }));
             }
         }
 
-        let writer = use_context::<EntryWriter>()
-            .ok_or_else(|| AppError::Internal("no-entry-writer".into()))?;
         let entry = NewEntry {
             ticker: ticker.clone(),
             metric,
@@ -439,14 +488,30 @@ pub mod ssr {
             entered_by: user.email.clone(),
             base_version,
         };
-        let outcome = (writer.0)(pool.clone(), entry).await.map_err(|e| {
-            let reference = format!("{:08x}", OffsetDateTime::now_utc().nanosecond());
-            tracing::error!(error = %format!("{e:#}"), error.reference = %reference, "saving an entry failed");
-            match e.downcast_ref::<sqlx::Error>() {
-                Some(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => AppError::Unavailable,
-                _ => AppError::Internal(reference),
-            }
-        })?;
+        Ok(Ok((entry, understood)))
+    }
+
+    /// Writes a validated entry through the server's [`EntryWriter`] and
+    /// says what happened: saved, a duplicate of the current value, or a
+    /// conflict with a newer version (then nothing was written).
+    pub async fn write(
+        user: &SignedIn,
+        pool: &PgPool,
+        entry: NewEntry,
+        understood: String,
+    ) -> Result<SaveOutcome, AppError> {
+        let (ticker, metric, period, base_version) = (
+            entry.ticker.clone(),
+            entry.metric,
+            entry.period,
+            entry.base_version,
+        );
+        let writer = use_context::<EntryWriter>()
+            .ok_or_else(|| AppError::Internal("no-entry-writer".into()))?;
+        // A read-only or unreachable database is a 503 with a clear message.
+        let outcome = (writer.0)(pool.clone(), entry)
+            .await
+            .map_err(|e| crate::ssr::write_error(&e))?;
         match outcome {
             WriteOutcome::Saved { version } => {
                 tracing::info!(
@@ -483,7 +548,7 @@ pub mod ssr {
                     entry.outcome = "conflict",
                     "analyst entry based on a stale version"
                 );
-                let current = current(&pool, &ticker, metric, period)
+                let current = current(pool, &ticker, metric, period)
                     .await
                     .map_err(crate::ssr::db_error)?;
                 Ok(SaveOutcome::Conflict {
@@ -492,6 +557,58 @@ pub mod ssr {
                 })
             }
         }
+    }
+
+    /// See [`super::preview_entry`].
+    pub async fn preview(
+        ticker: &str,
+        metric: &str,
+        period: &str,
+        value: &str,
+    ) -> Result<Option<ScorecardPreview>, AppError> {
+        let Ok((ticker, metric, period)) = parse_key(ticker, metric, period) else {
+            return Ok(None);
+        };
+        let Ok(value) = parse_amount(value, Unit::for_metric(metric)) else {
+            return Ok(None);
+        };
+        let ctx = crate::ssr::context()?;
+        let Some(company) = ctx
+            .facts
+            .get(&ctx.pool, &ticker)
+            .await
+            .map_err(crate::ssr::db_error)?
+        else {
+            return Ok(None);
+        };
+        let latest = crate::api::company::ssr::latest_quarter(&company);
+        let entered = (!period.is_full_year()).then_some(period);
+        let Some(quarter) = latest.max(entered) else {
+            return Ok(None);
+        };
+        let Some((start, end)) = nominal_dates(period, company.facts.fiscal_year_end_month) else {
+            return Ok(None);
+        };
+        let start = (metric.kind() == MetricKind::Flow).then_some(start);
+        let changed = domain::entry::with_value(&company.facts, metric, period, start, end, value);
+        let now = scorecard(&company.facts, quarter, &ctx.thresholds);
+        let then = scorecard(&changed, quarter, &ctx.thresholds);
+        let answers = now
+            .answers
+            .iter()
+            .zip(&then.answers)
+            .map(|(a, b)| PreviewAnswer {
+                question: a.question.text().to_string(),
+                now: a.signal.label().to_string(),
+                with_value: b.signal.label().to_string(),
+                now_sentence: a.sentence.clone(),
+                with_value_sentence: b.sentence.clone(),
+            })
+            .collect();
+        Ok(Some(ScorecardPreview {
+            quarter: quarter.label(),
+            answers,
+        }))
     }
 
     fn capitalize(s: &str) -> String {

@@ -17,7 +17,8 @@ pub struct HistoryEntry {
     /// When it was written to the store (UTC, to the second).
     pub recorded_at: String,
     pub source: super::SourceRef,
-    /// The analyst who entered it. Shown to signed-in users only.
+    /// Who entered it: the analyst's email for signed-in users, otherwise
+    /// [`domain::entry::public_author`].
     pub entered_by: Option<String>,
     pub note: Option<String>,
     /// Whether this version is the one in force.
@@ -33,6 +34,8 @@ pub struct FactHistoryData {
     pub metric_label: String,
     pub period: String,
     pub entries: Vec<HistoryEntry>,
+    /// Whether the viewer may revert to an earlier version (analysts).
+    pub can_revert: bool,
 }
 
 /// Where the history of a number is shown: `/company/MSFT/history/capex/FY26Q3`.
@@ -60,16 +63,38 @@ pub async fn fact_history(
     let ticker = domain::Ticker::parse(&ticker).map_err(|e| invalid(e.to_string()))?;
     let metric = domain::Metric::parse(&metric).map_err(|e| invalid(e.to_string()))?;
     let period = domain::FiscalPeriod::parse(&period).map_err(|e| invalid(e.to_string()))?;
-    let signed_in = crate::ssr::auth::current_user().await?.is_some();
+    let user = crate::ssr::auth::current_user().await?;
     let pool = crate::ssr::pool()?;
-    let data = ssr::history(&pool, &ticker, metric, period, signed_in)
+    let data = ssr::history(&pool, &ticker, metric, period, user.is_some())
         .await
-        .map_err(crate::ssr::db_error)?;
+        .map_err(crate::ssr::db_error)?
+        .map(|mut d| {
+            d.can_revert = user
+                .as_ref()
+                .is_some_and(|u| u.role.allows(crate::api::auth::Role::Analyst));
+            d
+        });
     data.ok_or_else(|| {
         let err = AppError::NotFound(format!("No company with ticker {ticker} is in the store."));
         crate::ssr::set_status(&err);
         err
     })
+}
+
+/// Reverts a number to an earlier version: that version's value, with its
+/// source, is saved as a new version (history is never rewritten).
+/// `base_version` is the version the page showed as current (optimistic
+/// concurrency, as for an entry). Analysts only.
+#[server(endpoint = "facts/revert")]
+pub async fn revert_fact(
+    ticker: String,
+    metric: String,
+    period: String,
+    version: String,
+    base_version: String,
+) -> Result<crate::api::entry::SaveOutcome, AppError> {
+    let user = crate::ssr::auth::require(crate::api::auth::Role::Analyst, "revert_fact").await?;
+    ssr::revert(&user, &ticker, &metric, &period, &version, &base_version).await
 }
 
 #[cfg(feature = "ssr")]
@@ -135,7 +160,13 @@ pub mod ssr {
                     .map(|t| t.to_string())
                     .unwrap_or_default(),
                 source,
-                entered_by: if show_authors { r.entered_by } else { None },
+                entered_by: r.entered_by.map(|who| {
+                    if show_authors {
+                        who
+                    } else {
+                        domain::entry::public_author(&who)
+                    }
+                }),
                 note: r.note,
                 current: i == last,
             });
@@ -148,6 +179,106 @@ pub mod ssr {
             metric_label: metric.label().to_string(),
             period: period.label(),
             entries,
+            can_revert: false,
         }))
     }
+
+    /// See [`super::revert_fact`].
+    pub async fn revert(
+        user: &crate::api::auth::SignedIn,
+        ticker: &str,
+        metric: &str,
+        period: &str,
+        version: &str,
+        base_version: &str,
+    ) -> Result<crate::api::entry::SaveOutcome, crate::error::AppError> {
+        use crate::error::AppError;
+        let invalid = |msg: String| {
+            let err = AppError::Invalid(msg);
+            crate::ssr::set_status(&err);
+            err
+        };
+        let (ticker, metric, period) = crate::api::entry::ssr::parse_key(ticker, metric, period)
+            .map_err(|errors| {
+                invalid(
+                    errors
+                        .into_iter()
+                        .map(|e| e.message)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            })?;
+        let version: i32 = version
+            .trim()
+            .parse()
+            .map_err(|_| invalid(format!("{version:?} is not a version number.")))?;
+        let base_version: i32 = base_version
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v: &i32| *v >= 0)
+            .ok_or_else(|| invalid("The page is out of date. Reload it and try again.".into()))?;
+        let pool = crate::ssr::pool()?;
+        let row: Option<VersionRow> = sqlx::query_as(
+            "SELECT f.value, f.period_start, f.period_end, f.source_kind::text, f.form, f.accession,
+                    f.filed_date, f.source_url, c.cik
+             FROM fact_versions f JOIN companies c ON c.ticker = f.ticker
+             WHERE f.ticker = $1 AND f.metric = $2 AND f.fiscal_year = $3
+               AND f.fiscal_quarter = $4 AND f.version = $5",
+        )
+        .bind(ticker.as_str())
+        .bind(metric.key())
+        .bind(period.fiscal_year as i16)
+        .bind(i16::from(period.quarter))
+        .bind(version)
+        .fetch_optional(&pool)
+        .await
+        .map_err(crate::ssr::db_error)?;
+        let Some((value, start, end, kind, form, accession, filed, url, cik)) = row else {
+            let err = AppError::NotFound(format!("There is no version {version} of this number."));
+            crate::ssr::set_status(&err);
+            return Err(err);
+        };
+        let source = crate::api::overview::ssr::source_ref(
+            Some(&kind),
+            form.as_deref(),
+            accession.as_deref(),
+            filed,
+            url.as_deref(),
+            cik,
+        );
+        let Some(source_url) = source.url.clone() else {
+            return Err(invalid(format!(
+                "Version {version} has no source link to cite; enter the value with its source instead."
+            )));
+        };
+        let unit = Unit::for_metric(metric);
+        let entry = crate::ssr::entry::NewEntry {
+            ticker,
+            metric,
+            period,
+            period_start: start,
+            period_end: end,
+            value,
+            unit: unit.as_db_str(),
+            known_at: time::OffsetDateTime::now_utc().date(),
+            source_url,
+            note: Some(format!("Reverted to version {version} ({}).", source.label)),
+            entered_by: user.email.clone(),
+            base_version,
+        };
+        crate::api::entry::ssr::write(user, &pool, entry, describe(value, unit)).await
+    }
+
+    type VersionRow = (
+        rust_decimal::Decimal,
+        Option<time::Date>,
+        time::Date,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<time::Date>,
+        Option<String>,
+        Option<i64>,
+    );
 }

@@ -1,7 +1,9 @@
 //! Server functions: the public endpoints the pages call. Each lives beside
 //! the server-only code (`mod ssr`) that backs it.
 
+pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod chart;
 pub mod company;
 pub mod entry;

@@ -1,4 +1,6 @@
-use crate::api::entry::{current_value, entry_companies, CompanyChoice, SaveEntry, SaveOutcome};
+use crate::api::entry::{
+    current_value, entry_companies, preview_entry, CompanyChoice, SaveEntry, SaveOutcome,
+};
 use crate::api::history::history_href;
 use domain::entry::{describe, parse_amount, Unit};
 use domain::{FiscalPeriod, Metric};
@@ -14,6 +16,11 @@ pub fn Enter() -> impl IntoView {
         <Title text="Enter a figure"/>
         <section class="entry">
             <h1>"Enter a figure"</h1>
+            <p class="hint">
+                <a href="/enter/bulk">"Enter many figures from CSV"</a>
+                " · "
+                <a href="/audit">"Audit trail"</a>
+            </p>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match companies.await {
@@ -71,6 +78,52 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
             .flatten()
             .map(|c| c.version.to_string())
             .unwrap_or_else(|| "0".into())
+    };
+
+    // The scorecard now and with the value being typed (nothing is saved).
+    let preview = Resource::new(
+        move || (ticker.get(), metric.get(), period.get(), value.get()),
+        |(t, m, p, v)| async move {
+            let unit = Metric::parse(&m).map(Unit::for_metric).unwrap_or(Unit::Usd);
+            if FiscalPeriod::parse(&p).is_err() || parse_amount(&v, unit).is_err() {
+                return Ok(None);
+            }
+            preview_entry(t, m, p, v).await
+        },
+    );
+    let preview_view = move || {
+        let Some(Ok(Some(p))) = preview.get() else {
+            return None;
+        };
+        let rows = p
+            .answers
+            .into_iter()
+            .map(|a| {
+                let changed = a.now != a.with_value;
+                view! {
+                    <tr class:changed=changed>
+                        <th scope="row">{a.question}</th>
+                        <td title=a.now_sentence>{a.now}</td>
+                        <td title=a.with_value_sentence>{a.with_value}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="entry-preview" id="entry-preview" aria-live="polite">
+                <h2>{format!("Scorecard at {} with this value (not saved)", p.quarter)}</h2>
+                <table class="facts">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Question"</th>
+                            <th scope="col">"Now"</th>
+                            <th scope="col">"With this value"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </section>
+        })
     };
 
     // What the value field is understood as, while typing.
@@ -196,6 +249,12 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
                 <textarea name="note" maxlength="2000" rows="3"></textarea>
             </label>
             {error_for("note")}
+            // The resources read here and in the preview refetch as the
+            // analyst types. Read under the page's <Suspense>, each refetch
+            // would swap the form out for the fallback and back, taking the
+            // focus (and the next keystrokes) away from the field being typed
+            // in; a <Transition> of their own keeps the form in place.
+            <Transition fallback=|| ()>
             <p class="current" id="entry-current">
                 {move || match current.get() {
                     Some(Ok(Some(c))) => format!(
@@ -213,6 +272,7 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
                 {history_link}
             </p>
             <input type="hidden" name="base_version" prop:value=base_version/>
+            </Transition>
             <Show when=needs_confirm>
                 {error_for("confirm")}
                 <label class="confirm">
@@ -224,5 +284,6 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
             <button type="submit" disabled=move || save.pending().get()>"Save"</button>
         </ActionForm>
         {outcome}
+        <Transition fallback=|| ()>{preview_view}</Transition>
     }
 }

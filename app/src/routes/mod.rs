@@ -1,6 +1,8 @@
 //! One component per route.
 
 pub mod account;
+pub mod audit;
+pub mod bulk;
 pub mod company;
 pub mod compare;
 pub mod enter;

@@ -428,6 +428,18 @@ fn now_unix() -> i64 {
 /// of an account that was disabled or deleted, is ended here.
 pub async fn current_user() -> Result<Option<SignedIn>, AppError> {
     let session = session().await?;
+    let absolute = accounts()?.absolute_timeout;
+    let pool = crate::ssr::pool()?;
+    user_of_session(&session, &pool, absolute).await
+}
+
+/// The account signed in on `session`, or `None` (see [`current_user`]);
+/// for handlers outside the Leptos context, such as the CSV export.
+pub async fn user_of_session(
+    session: &Session,
+    pool: &PgPool,
+    absolute_timeout: Duration,
+) -> Result<Option<SignedIn>, AppError> {
     let Some(user_id) = session
         .get::<i64>(SESSION_USER_ID)
         .await
@@ -441,7 +453,7 @@ pub async fn current_user() -> Result<Option<SignedIn>, AppError> {
         .await
         .map_err(session_error)?
         .unwrap_or(0);
-    let absolute = accounts()?.absolute_timeout.as_secs() as i64;
+    let absolute = i64::try_from(absolute_timeout.as_secs()).unwrap_or(i64::MAX);
     if now_unix() - login_at > absolute {
         tracing::info!(
             user.id = user_id,
@@ -452,8 +464,7 @@ pub async fn current_user() -> Result<Option<SignedIn>, AppError> {
         session.flush().await.map_err(session_error)?;
         return Ok(None);
     }
-    let pool = crate::ssr::pool()?;
-    let user = find_user_by_id(&pool, user_id)
+    let user = find_user_by_id(pool, user_id)
         .await
         .map_err(crate::ssr::db_error)?;
     match user {

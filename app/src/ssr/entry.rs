@@ -57,3 +57,26 @@ impl std::fmt::Debug for EntryWriter {
         f.write_str("EntryWriter")
     }
 }
+
+/// What writing an upload did: all entries saved, or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkOutcome {
+    /// Every entry saved, as these versions (in the entries' order).
+    Saved { versions: Vec<i32> },
+    /// Entry `index` was not saved, so nothing was written.
+    Refused { index: usize, refused: WriteOutcome },
+}
+
+/// The future a [`BulkWriter`] returns.
+pub type BulkFuture = Pin<Box<dyn Future<Output = anyhow::Result<BulkOutcome>> + Send>>;
+
+/// Writes many entries in one transaction (a CSV upload), each checked as
+/// [`EntryWriter`] checks one. Provided as context by the server.
+#[derive(Clone)]
+pub struct BulkWriter(pub Arc<dyn Fn(PgPool, Vec<NewEntry>) -> BulkFuture + Send + Sync>);
+
+impl std::fmt::Debug for BulkWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BulkWriter")
+    }
+}

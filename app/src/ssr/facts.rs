@@ -172,10 +172,15 @@ fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
         "analyst" => ProvenanceKind::Analyst,
         _ => ProvenanceKind::Filing,
     };
+    // The facts are cached for everyone: the author as the public sees it.
     let label = match (&r.entered_by, kind) {
         (Some(who), ProvenanceKind::Analyst) => match r.note.as_deref().map(str::trim) {
-            Some(note) if !note.is_empty() => format!("{} by {who} ({note})", source.label),
-            _ => format!("{} by {who}", source.label),
+            Some(note) if !note.is_empty() => format!(
+                "{} by {} ({note})",
+                source.label,
+                domain::entry::public_author(who)
+            ),
+            _ => format!("{} by {}", source.label, domain::entry::public_author(who)),
         },
         (_, ProvenanceKind::Derived) => match r.formula.as_deref().map(str::trim) {
             Some(formula) if !formula.is_empty() => {

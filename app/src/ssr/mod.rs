@@ -88,11 +88,41 @@ pub fn db_error(err: sqlx::Error) -> AppError {
         sqlx::Error::Database(db) if is_unavailable_code(db.code().as_deref()) => {
             AppError::Unavailable
         }
+        _ if is_read_only(&err) => AppError::ReadOnly,
         _ => AppError::Internal(short_reference()),
     };
     tracing::error!(error = %err, error.kind = ?app_error, "database error");
     set_status(&app_error);
     app_error
+}
+
+/// Maps the error of a writer that adds context with `anyhow` (such as the
+/// entry writer) like [`db_error`] when a database error is inside it; any
+/// other error is internal. Logs the detail and sets the response status.
+pub fn write_error(err: &anyhow::Error) -> AppError {
+    let app_error = match err.downcast_ref::<sqlx::Error>() {
+        Some(
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed,
+        ) => AppError::Unavailable,
+        Some(sqlx::Error::Database(db)) if is_unavailable_code(db.code().as_deref()) => {
+            AppError::Unavailable
+        }
+        Some(e) if is_read_only(e) => AppError::ReadOnly,
+        _ => AppError::Internal(short_reference()),
+    };
+    tracing::error!(error = %format!("{err:#}"), error.kind = ?app_error, "writing failed");
+    set_status(&app_error);
+    app_error
+}
+
+/// SQLSTATE 25006 (`read_only_sql_transaction`): the database, or the
+/// server it runs on (a hot standby), accepts no writes right now.
+pub fn is_read_only(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("25006"))
 }
 
 /// Sets the HTTP status of the current response to match `err`.

@@ -1,0 +1,376 @@
+//! CSV bulk entry: an analyst pastes many figures at once, sees a dry run
+//! (new / changed / unchanged / rejected with reasons), then commits them in
+//! one transaction. Every line is checked exactly as the entry form checks
+//! one figure. Analysts only.
+//!
+//! The file: a header line `ticker,period,metric,value,source_url,note`
+//! (`note` may be left out), then one figure per line, e.g.
+//! `MSFT,FY26 Q1,capex,"19,394M",https://www.microsoft.com/investor,`.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Most lines accepted in one upload.
+pub const MAX_LINES: usize = 2_000;
+/// Largest upload accepted, in bytes.
+pub const MAX_BYTES: usize = 1_000_000;
+
+/// What the dry run found for a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkStatus {
+    /// No value is stored for this number yet.
+    New,
+    /// A different value is stored: this becomes a new version.
+    Changed,
+    /// The same value is stored: nothing to write.
+    Unchanged,
+    /// The line cannot be saved; `reasons` says why.
+    Rejected,
+}
+
+/// One line of the upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkLine {
+    /// Line number in the file (the header is line 1).
+    pub line: u64,
+    pub ticker: String,
+    pub metric: String,
+    pub period: String,
+    pub status: BulkStatus,
+    /// The value as understood (`$37B (37,000,000,000 USD)`).
+    pub value: Option<String>,
+    /// The value stored now, for changed and unchanged lines.
+    pub previous: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+/// The dry run of an upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkDiff {
+    pub lines: Vec<BulkLine>,
+    pub new: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    /// Identifies what a commit would write against which versions; the
+    /// commit is refused if the store changed since the dry run.
+    pub digest: String,
+}
+
+/// What committing an upload did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BulkOutcome {
+    /// Every new and changed line saved, in one transaction.
+    Saved { saved: usize },
+    /// Nothing written: `message` says why; `diff` is the dry run as of now.
+    Refused { message: String, diff: BulkDiff },
+}
+
+/// The dry run: what committing `csv` would do. Writes nothing.
+#[server(endpoint = "entry/bulk/preview")]
+pub async fn bulk_preview(csv: String) -> Result<BulkDiff, AppError> {
+    let user = crate::ssr::auth::require(crate::api::auth::Role::Analyst, "bulk_preview").await?;
+    let pool = crate::ssr::pool()?;
+    let (diff, _) = ssr::diff(&pool, &user, &csv).await?;
+    Ok(diff)
+}
+
+/// Commits `csv` in one transaction, if the dry run that produced `digest`
+/// still holds and no line is rejected; otherwise writes nothing.
+#[server(endpoint = "entry/bulk/commit")]
+pub async fn bulk_commit(csv: String, digest: String) -> Result<BulkOutcome, AppError> {
+    let user = crate::ssr::auth::require(crate::api::auth::Role::Analyst, "bulk_commit").await?;
+    let pool = crate::ssr::pool()?;
+    ssr::commit(&pool, &user, &csv, &digest).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::{BulkDiff, BulkLine, BulkOutcome, BulkStatus, MAX_BYTES, MAX_LINES};
+    use crate::api::auth::SignedIn;
+    use crate::api::entry::ssr::{current, parse_key, validate, Form};
+    use crate::api::entry::SaveOutcome;
+    use crate::error::AppError;
+    use crate::ssr::entry::{BulkOutcome as Written, BulkWriter, NewEntry, WriteOutcome};
+    use leptos::prelude::use_context;
+    use sqlx::PgPool;
+    use std::collections::HashMap;
+    use std::hash::{Hash, Hasher};
+
+    const HEADER: [&str; 6] = ["ticker", "period", "metric", "value", "source_url", "note"];
+
+    fn invalid(message: impl Into<String>) -> AppError {
+        let err = AppError::Invalid(message.into());
+        crate::ssr::set_status(&err);
+        err
+    }
+
+    /// A line of the file: its number, its fields as a form, and whether it
+    /// has the header's number of fields.
+    pub type ReadLine = (u64, Form, Result<(), String>);
+
+    /// The file's lines as forms, with their line numbers; a file-level
+    /// problem (size, header, unreadable CSV) is one message.
+    pub fn read(csv_text: &str) -> Result<Vec<ReadLine>, String> {
+        if csv_text.len() > MAX_BYTES {
+            return Err(format!(
+                "The upload is larger than {} kB.",
+                MAX_BYTES / 1000
+            ));
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(csv_text.as_bytes());
+        let header = reader
+            .headers()
+            .map_err(|e| format!("The file could not be read as CSV: {e}."))?
+            .clone();
+        let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
+        if names.len() < 5
+            || names.len() > 6
+            || names.iter().zip(HEADER).any(|(a, b)| a.as_str() != b)
+        {
+            return Err(format!(
+                "The first line must be the header {} (note may be left out); found {:?}.",
+                HEADER.join(","),
+                header.iter().collect::<Vec<_>>().join(",")
+            ));
+        }
+        let mut out = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| format!("The file could not be read as CSV: {e}."))?;
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            if out.len() >= MAX_LINES {
+                return Err(format!(
+                    "The upload has more than {MAX_LINES} lines; split it."
+                ));
+            }
+            if record.iter().all(str::is_empty) {
+                continue;
+            }
+            let field = |i: usize| record.get(i).unwrap_or("").to_string();
+            let form = Form {
+                ticker: field(0),
+                period: field(1),
+                metric: field(2),
+                value: field(3),
+                source_url: field(4),
+                note: field(5),
+                base_version: String::new(),
+                confirmed: false,
+            };
+            // A line of the wrong length is kept, so it is reported where it is.
+            let checked = if record.len() == names.len() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "The line has {} fields; the header has {}.",
+                    record.len(),
+                    names.len()
+                ))
+            };
+            out.push((line, form, checked));
+        }
+        if out.is_empty() {
+            return Err("The upload has no lines after the header.".into());
+        }
+        Ok(out)
+    }
+
+    /// The dry run, and the entries a commit would write (new and changed lines).
+    pub async fn diff(
+        pool: &PgPool,
+        user: &SignedIn,
+        csv_text: &str,
+    ) -> Result<(BulkDiff, Vec<NewEntry>), AppError> {
+        let forms = read(csv_text).map_err(invalid)?;
+        let mut lines = Vec::with_capacity(forms.len());
+        let mut entries = Vec::new();
+        let mut seen: HashMap<(String, &'static str, i32, u8), u64> = HashMap::new();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for (line_no, mut form, checked) in forms {
+            let mut line = BulkLine {
+                line: line_no,
+                ticker: form.ticker.chars().take(40).collect(),
+                metric: form.metric.chars().take(40).collect(),
+                period: form.period.chars().take(40).collect(),
+                status: BulkStatus::Rejected,
+                value: None,
+                previous: None,
+                reasons: Vec::new(),
+            };
+            if let Err(reason) = checked {
+                line.reasons.push(reason);
+                lines.push(line);
+                continue;
+            }
+            // The version in force now is the base: a change since the dry
+            // run is caught at commit.
+            let stored = match parse_key(&form.ticker, &form.metric, &form.period) {
+                Ok((t, m, p)) => {
+                    let key = (t.as_str().to_string(), m.key(), p.fiscal_year, p.quarter);
+                    if let Some(first) = seen.insert(key, line_no) {
+                        line.reasons.push(format!(
+                            "The same number is on line {first}; each number may appear once."
+                        ));
+                        lines.push(line);
+                        continue;
+                    }
+                    current(pool, &t, m, p)
+                        .await
+                        .map_err(crate::ssr::db_error)?
+                }
+                Err(_) => None,
+            };
+            form.base_version = stored.as_ref().map_or(0, |c| c.version).to_string();
+            match validate(pool, user, &form).await? {
+                Err(SaveOutcome::Invalid { errors, understood }) => {
+                    line.value = understood;
+                    line.reasons = errors
+                        .into_iter()
+                        .map(|e| match e.field.as_str() {
+                            "confirm" => format!(
+                                "unusual value: {} Enter it through the form to confirm it.",
+                                e.message
+                                    .split(" Check the value")
+                                    .next()
+                                    .unwrap_or(&e.message)
+                            ),
+                            field => format!("{field}: {}", e.message),
+                        })
+                        .collect();
+                }
+                Err(_) => line.reasons.push("The line could not be checked.".into()),
+                Ok((entry, understood)) => {
+                    line.value = Some(understood);
+                    line.previous = stored.as_ref().map(|c| c.display.clone());
+                    line.status = match &stored {
+                        None => BulkStatus::New,
+                        Some(c) if c.value == entry.value => BulkStatus::Unchanged,
+                        Some(_) => BulkStatus::Changed,
+                    };
+                    if line.status != BulkStatus::Unchanged {
+                        (
+                            entry.ticker.as_str(),
+                            entry.metric.key(),
+                            entry.period,
+                            entry.base_version,
+                            entry.value.normalize().to_string(),
+                            &entry.source_url,
+                            &entry.note,
+                        )
+                            .hash(&mut hasher);
+                        entries.push(entry);
+                    }
+                }
+            }
+            lines.push(line);
+        }
+        let count = |s: BulkStatus| lines.iter().filter(|l| l.status == s).count();
+        let diff = BulkDiff {
+            new: count(BulkStatus::New),
+            changed: count(BulkStatus::Changed),
+            unchanged: count(BulkStatus::Unchanged),
+            rejected: count(BulkStatus::Rejected),
+            digest: format!("{:016x}", hasher.finish()),
+            lines,
+        };
+        Ok((diff, entries))
+    }
+
+    /// See [`super::bulk_commit`].
+    pub async fn commit(
+        pool: &PgPool,
+        user: &SignedIn,
+        csv_text: &str,
+        digest: &str,
+    ) -> Result<BulkOutcome, AppError> {
+        let (diff, entries) = diff(pool, user, csv_text).await?;
+        let refuse = |message: String, diff: BulkDiff| {
+            tracing::info!(
+                user.id = user.id,
+                entry.outcome = "bulk_refused",
+                "bulk upload refused"
+            );
+            Ok(BulkOutcome::Refused { message, diff })
+        };
+        if diff.rejected > 0 {
+            return refuse(
+                format!(
+                    "Nothing was saved: {} line(s) are rejected. Fix them and check again.",
+                    diff.rejected
+                ),
+                diff,
+            );
+        }
+        if diff.digest != digest.trim() {
+            return refuse(
+                "Nothing was saved: the store changed since the check (or the file did). Review the new check and commit again.".into(),
+                diff,
+            );
+        }
+        if entries.is_empty() {
+            return Ok(BulkOutcome::Saved { saved: 0 });
+        }
+        let writer = use_context::<BulkWriter>()
+            .ok_or_else(|| AppError::Internal("no-bulk-writer".into()))?;
+        let count = entries.len();
+        let written = (writer.0)(pool.clone(), entries).await.map_err(|e| {
+            let reference = format!("{:08x}", time::OffsetDateTime::now_utc().nanosecond());
+            tracing::error!(error = %format!("{e:#}"), error.reference = %reference, "saving an upload failed");
+            match e.downcast_ref::<sqlx::Error>() {
+                Some(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => AppError::Unavailable,
+                _ => AppError::Internal(reference),
+            }
+        })?;
+        match written {
+            Written::Saved { .. } => {
+                tracing::info!(
+                    user.id = user.id,
+                    entry.lines = count,
+                    entry.outcome = "bulk_saved",
+                    "bulk upload saved"
+                );
+                Ok(BulkOutcome::Saved { saved: count })
+            }
+            Written::Refused { refused, .. } => {
+                let (diff, _) = self::diff(pool, user, csv_text).await?;
+                let why = match refused {
+                    WriteOutcome::Conflict { .. } => {
+                        "a number was changed by someone else meanwhile"
+                    }
+                    _ => "a number already has this value",
+                };
+                refuse(
+                    format!("Nothing was saved: {why}. Review the new check and commit again."),
+                    diff,
+                )
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_header_is_checked_and_lines_keep_their_numbers() {
+            assert!(read("a,b,c\n1,2,3\n").unwrap_err().contains("header"));
+            assert!(read("ticker,period,metric,value,source_url\n")
+                .unwrap_err()
+                .contains("no lines"));
+            let forms = read(
+                "ticker,period,metric,value,source_url,note\n\nMSFT,FY26 Q1,capex,\"19,394M\",https://x.com,hi\nMSFT,FY26 Q2\n",
+            )
+            .unwrap();
+            assert_eq!(forms.len(), 2);
+            assert_eq!(forms[0].0, 3);
+            assert_eq!(forms[0].1.value, "19,394M");
+            assert!(forms[0].2.is_ok());
+            assert!(forms[1].2.as_ref().unwrap_err().contains("2 fields"));
+        }
+    }
+}

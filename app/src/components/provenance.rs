@@ -13,7 +13,7 @@ pub fn point_title(point: &SeriesPoint, formula: &str) -> String {
         format!("{}, period ended {}", point.label, point.period_end),
     ];
     if let Some(exact) = point.exact {
-        lines.push(format!("Exact value: {exact} USD"));
+        lines.push(format!("Exact value: {exact}"));
     }
     if !point.inputs.is_empty() {
         lines.push("Inputs:".into());

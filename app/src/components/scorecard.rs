@@ -96,31 +96,25 @@ fn AnswerCard(answer: Answer) -> impl IntoView {
 fn HeadlineRow(figure: HeadlineFigure) -> impl IntoView {
     let now = format_value(figure.unit, figure.current.value, figure.current.exact);
     let before = format_value(figure.unit, figure.year_ago.value, figure.year_ago.exact);
-    let why_now = figure
-        .current
-        .missing
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ");
-    let why_before = figure
-        .year_ago
-        .missing
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ");
     let trend = match figure.trend {
         Trend::Up => "▲ up",
         Trend::Down => "▼ down",
         Trend::Flat => "flat",
         Trend::Unknown => "n/a",
     };
+    let formula = match figure.measure {
+        domain::analytics::Measure::Derived(d) => format!("{} = {}, TTM", d.label(), d.formula()),
+        domain::analytics::Measure::Stored(m) => {
+            format!("{}, TTM: sum of the last four quarters", m.label())
+        }
+    };
+    let title_now = super::provenance::point_title(&figure.current, &formula);
+    let title_before = super::provenance::point_title(&figure.year_ago, &formula);
     view! {
         <tr>
             <th scope="row">{figure.measure.label()}</th>
-            <td class="num" title=format!("{} {}", figure.current.label, why_now)>{now}</td>
-            <td class="num" title=format!("{} {}", figure.year_ago.label, why_before)>{before}</td>
+            <td class="num" title=title_now>{now}</td>
+            <td class="num" title=title_before>{before}</td>
             <td>{trend}</td>
         </tr>
     }

@@ -20,6 +20,8 @@ pub fn format_value(unit: Unit, value: Option<f64>, exact: Option<Decimal>) -> S
             .unwrap_or_else(|| format::MISSING.into()),
         Unit::Years => value
             .filter(|v| v.is_finite())
+            // No "−0.00": a change that rounds to zero reads as zero.
+            .map(|v| if v.abs() < 0.005 { 0.0 } else { v })
             .map(|v| format!("{v:.2} years"))
             .unwrap_or_else(|| format::MISSING.into()),
         Unit::PercentagePoints => value

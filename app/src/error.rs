@@ -7,7 +7,8 @@
 //!   Internal details (SQL, paths) are logged on the server with the request id
 //!   and never sent to the browser.
 //! - A database that cannot be reached is [`AppError::Unavailable`] and answers
-//!   HTTP 503, so clients and load balancers retry; bad input is
+//!   HTTP 503, so clients and load balancers retry; one that is read-only
+//!   (SQLSTATE 25006) is [`AppError::ReadOnly`], also 503; bad input is
 //!   [`AppError::Invalid`] (400) and changes nothing; an unknown thing is
 //!   [`AppError::NotFound`] (404).
 //! - Authorization: not signed in is [`AppError::Unauthorized`] (401), signed in
@@ -24,6 +25,10 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("The database is unavailable right now. Please try again in a moment.")]
     Unavailable,
+    /// The database accepts reads but no writes (maintenance, a failover, a
+    /// replica): nothing was saved. Answers 503 so clients retry later.
+    #[error("The database is read-only right now (maintenance or failover), so nothing was saved. Your input is kept: try again in a few minutes.")]
+    ReadOnly,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -44,7 +49,7 @@ impl AppError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::ReadOnly => 503,
             AppError::NotFound(_) => 404,
             AppError::Invalid(_) => 400,
             AppError::Unauthorized(_) => 401,

@@ -10,6 +10,7 @@ pub mod api;
 pub mod chart;
 pub mod components;
 pub mod error;
+pub mod projection;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -55,7 +56,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/capex-lens.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|text| format!("{text} · Capex Lens")/>
-        <Meta name="color-scheme" content="light"/>
+        <Meta name="color-scheme" content="light dark"/>
         <Router>
             <header class="site-header">
                 <a class="brand" href="/">"Capex Lens"</a>

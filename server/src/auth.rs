@@ -103,6 +103,14 @@ impl UserSessionStore {
         Self { inner, pool }
     }
 
+    /// Whether new transactions are read-only (`default_transaction_read_only`, a hot standby).
+    async fn database_is_read_only(&self) -> bool {
+        sqlx::query_scalar::<_, String>("SELECT current_setting('transaction_read_only')")
+            .fetch_one(&self.pool)
+            .await
+            .is_ok_and(|v| v == "on")
+    }
+
     async fn index_user(&self, record: &Record) -> session_store::Result<()> {
         let user_id = record
             .data
@@ -128,7 +136,15 @@ impl SessionStore for UserSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.inner.save(record).await?;
+        if let Err(e) = self.inner.save(record).await {
+            // A read-only database (maintenance, failover) still serves reads:
+            // the session keeps its stored expiry instead of failing the page.
+            if self.database_is_read_only().await {
+                tracing::warn!(error = %e, "database is read-only: session expiry not extended");
+                return Ok(());
+            }
+            return Err(e);
+        }
         self.index_user(record).await
     }
 

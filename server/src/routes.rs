@@ -63,7 +63,11 @@ pub fn router(state: AppState) -> Router {
         provide_context(bulk_writer.clone());
     };
     let routes = generate_route_list(App);
-    let app = Router::new()
+    let mut app = Router::new();
+    if bench_baseline_enabled() {
+        app = app.route(BENCH_BASELINE_PATH, get(bench_baseline));
+    }
+    let app = app
         .route("/healthz", get(healthz))
         .route("/chart.svg", get(crate::chart_routes::svg))
         .route("/chart.csv", get(crate::chart_routes::csv))
@@ -165,6 +169,21 @@ fn with_middleware(app: Router) -> Router {
 }
 
 use axum::http::HeaderName;
+
+/// Path of the benchmarks' trivial handler (see [`bench_baseline_enabled`]).
+pub const BENCH_BASELINE_PATH: &str = "/bench/baseline";
+
+/// `CAPEX_BENCH_BASELINE=1` (set by `scripts/bench.sh` only) adds
+/// [`BENCH_BASELINE_PATH`]: a handler returning a fixed string, behind the
+/// same middleware as every page, so the benchmarks compare pages with the
+/// practical ceiling of this very server. Off otherwise: the route does not exist.
+pub fn bench_baseline_enabled() -> bool {
+    std::env::var_os("CAPEX_BENCH_BASELINE").is_some_and(|v| v == "1")
+}
+
+async fn bench_baseline() -> &'static str {
+    "ok\n"
+}
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
 async fn healthz(State(pool): State<PgPool>) -> impl IntoResponse {

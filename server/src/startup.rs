@@ -58,6 +58,10 @@ impl Application {
             settings.thresholds.clone(),
         );
         state.auth = crate::auth::AuthConfig::from_settings(settings);
+        state.context = state
+            .context
+            .clone()
+            .with_public_url(settings.public_url.clone());
         Self {
             listener,
             router: router(state),

@@ -71,3 +71,26 @@ fn help_lists_the_environment_variables() {
         assert!(help.contains(var), "--help mentions {var}");
     }
 }
+
+#[test]
+fn import_edgar_help_lists_the_sec_settings() {
+    let out = server()
+        .args(["import", "edgar", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+
+    for var in [
+        "CAPEX_SEC_USER_AGENT",
+        "CAPEX_SEC_DATA_URL",
+        "CAPEX_SEC_WWW_URL",
+        "CAPEX_SEC_TIMEOUT_SECS",
+        "CAPEX_SEC_MAX_ATTEMPTS",
+        "https://data.sec.gov",
+    ] {
+        assert!(
+            help.contains(var),
+            "import edgar --help mentions {var}:\n{help}"
+        );
+    }
+}

@@ -16,6 +16,16 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// A browser with JavaScript turned off (what a reader without it sees).
+    pub async fn start_without_javascript() -> Self {
+        Self::start_with(&["--blink-settings=scriptEnabled=false"]).await
+    }
+
+    /// A browser whose Chromium gets `extra_args` too.
+    pub async fn start_with(extra_args: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -30,7 +40,7 @@ impl Browser {
             panic!("cannot start {driver_path}: {e} (install chromium-driver)")
         });
         let browser = Browser {
-            client: connect(port).await,
+            client: connect(port, extra_args).await,
             driver,
         };
         browser.client.set_window_size(1280, 900).await.ok();
@@ -54,18 +64,26 @@ impl Browser {
     }
 }
 
-async fn connect(port: u16) -> Client {
+async fn connect(port: u16, extra_args: &[&str]) -> Client {
     let mut caps = serde_json::Map::new();
     let chrome_binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut args = vec![
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ];
+    args.extend_from_slice(extra_args);
     caps.insert(
         "goog:chromeOptions".into(),
         serde_json::json!({
             "binary": chrome_binary,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-quic"
-            ]
+            "args": args,
         }),
     );
     let deadline = Instant::now() + Duration::from_secs(15);

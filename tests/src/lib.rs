@@ -8,7 +8,9 @@
 //! `TEST_DATABASE_URL` to use another server instead.
 
 pub mod accounts;
+pub mod bench_fragment;
 pub mod browser;
+pub mod universe;
 
 use server::configuration::{LogFormat, Settings};
 use server::embedded_pg::{Durability, EmbeddedPostgres};
@@ -147,7 +149,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(db: TestDb) -> TestApp {
-    let settings = test_settings();
+    spawn_app_with_settings(db, test_settings()).await
+}
+
+/// Starts the application on `db` with `settings` (e.g. a public URL).
+pub async fn spawn_app_with_settings(db: TestDb, settings: Settings) -> TestApp {
     let listener = server::startup::bind(settings.addr).await.expect("bind");
     let app = server::startup::Application::new(listener, &settings, db.pool.clone());
     let addr = app.local_addr();

@@ -86,3 +86,129 @@ async fn every_bundled_company_gets_four_answers_without_nan_or_guesses() {
         }
     }
 }
+
+#[tokio::test]
+async fn postgres_window_functions_compute_the_same_ttm_and_signals_as_the_domain() {
+    // Arrange: the benchmark's synthetic universe, small (60 companies × 40 quarters).
+    use capex_lens_tests::universe;
+    use std::collections::BTreeMap;
+    let db = TestDb::new().await;
+    let companies = universe::generate(60, 40);
+    let latest = universe::latest(40);
+    let rows = universe::load(&db.pool, &companies).await.unwrap();
+
+    // Act: the domain's TTM values and scorecards, and the benchmark's SQL.
+    let mut count = 0i64;
+    let mut sum = Decimal::ZERO;
+    let mut signals: BTreeMap<(i32, String), i64> = BTreeMap::new();
+    for c in &companies {
+        for tv in domain::analytics::ttm_values(c, &universe::METRICS) {
+            for v in tv.values.into_iter().flatten() {
+                count += 1;
+                sum += v;
+            }
+        }
+        let card = scorecard(c, latest, &Thresholds::default());
+        for (i, a) in card.answers.iter().enumerate() {
+            let key = match a.signal {
+                Signal::Healthy => "healthy",
+                Signal::Watch => "watch",
+                Signal::Stress => "stress",
+                Signal::InsufficientData => "insufficient",
+            };
+            *signals.entry((i as i32 + 1, key.to_string())).or_default() += 1;
+        }
+    }
+    let (sql_count, sql_sum): (i64, Decimal) = sqlx::query_as(&universe::ttm_sql())
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let sql_signals: BTreeMap<(i32, String), i64> =
+        sqlx::query_as::<_, (i32, String, i64)>(&universe::scorecard_sql())
+            .bind(latest.index())
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(q, s, n)| ((q, s), n))
+            .collect();
+
+    // Assert: 60 × 40 × 15 facts less the gaps; identical results, and the
+    // universe exercises more than one signal per question.
+    assert!(rows > 35_000 && rows < 36_000, "{rows}");
+    assert_eq!((sql_count, sql_sum), (count, sum));
+    assert_eq!(sql_signals, signals);
+    for q in 1..=4 {
+        let kinds = signals.keys().filter(|(n, _)| *n == q).count();
+        assert!(kinds >= 2, "question {q}: {signals:?}");
+    }
+}
+
+async fn microsoft(db: &TestDb) -> app::ssr::facts::Company {
+    app::ssr::facts::load(&db.pool, &Ticker::parse("MSFT").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn microsofts_rpo_coverage_at_fy26_q3_divides_the_bundled_backlog_by_ttm_revenue() {
+    // Arrange
+    let db = TestDb::with_bundled_data().await;
+    let msft = microsoft(&db).await;
+
+    // Act
+    let cov = point_at(
+        &msft.facts,
+        Measure::Derived(DerivedMetric::RpoCoverage),
+        FiscalPeriod::quarter(2026, 3).unwrap(),
+        Basis::Ttm,
+    );
+
+    // Assert: commercial RPO 627,000 ($M, 10-Q FY26 Q3) over TTM revenue
+    // 76,441 + 77,673 + 81,273 + 82,886 = 318,273 ($M): 1.97 years.
+    let by_hand = Decimal::from(627_000) / Decimal::from(318_273);
+    assert_eq!(cov.exact.unwrap().round_dp(20), by_hand.round_dp(20));
+    assert_eq!(domain::format::multiple(cov.value.unwrap()), "1.97×");
+}
+
+#[tokio::test]
+async fn microsofts_durable_contracts_answer_at_fy26_q4_is_healthy_by_hand_arithmetic() {
+    // Arrange
+    let db = TestDb::with_bundled_data().await;
+    let msft = microsoft(&db).await;
+
+    // Act
+    let card = scorecard(
+        &msft.facts,
+        FiscalPeriod::quarter(2026, 4).unwrap(),
+        &Thresholds::default(),
+    );
+
+    // Assert: RPO 678,000 / 368,000 − 1 = +84.2 %; TTM revenue
+    // (77,673 + 81,273 + 82,886 + 90,007) / (65,585 + 69,632 + 70,066 + 76,441)
+    // = 331,839 / 281,724 − 1 = +17.8 %. The backlog grows, and faster:
+    // coverage 678,000 / 331,839 = 2.04 years against 368,000 / 281,724 = 1.31.
+    let q4 = &card.answers[3];
+    assert_eq!(q4.signal, Signal::Healthy, "{}", q4.sentence);
+    let fig = |name: &str| {
+        q4.figures
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.exact)
+            .unwrap()
+    };
+    let rpo = Decimal::from(678_000) / Decimal::from(368_000) - Decimal::ONE;
+    let rev = Decimal::from(331_839) / Decimal::from(281_724) - Decimal::ONE;
+    let cov = Decimal::from(678_000) / Decimal::from(331_839)
+        - Decimal::from(368_000) / Decimal::from(281_724);
+    assert_eq!(fig("RPO, YoY growth").round_dp(18), rpo.round_dp(18));
+    assert_eq!(
+        fig("TTM revenue, YoY growth").round_dp(18),
+        rev.round_dp(18)
+    );
+    assert_eq!(
+        fig("RPO coverage, change (years)").round_dp(18),
+        cov.round_dp(18)
+    );
+}

@@ -122,3 +122,352 @@ async fn wait_for_url(c: &fantoccini::Client, ok: impl Fn(&str) -> bool) -> Stri
     }
     c.current_url().await.unwrap().to_string()
 }
+
+// ----- Company page, chart links, previews (issue 5) -------------------------
+
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+
+/// Moves the real (WebDriver) mouse to viewport position (`x`, `y`).
+async fn mouse_to(c: &fantoccini::Client, x: f64, y: f64) {
+    let actions = MouseActions::new("mouse".into()).then(PointerAction::MoveTo {
+        duration: None,
+        x: x.round() as i64,
+        y: y.round() as i64,
+    });
+    c.perform_actions(actions).await.unwrap();
+}
+
+/// Clicks with the real mouse at viewport position (`x`, `y`).
+async fn click_at(c: &fantoccini::Client, x: f64, y: f64) {
+    let actions = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: x.round() as i64,
+            y: y.round() as i64,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    c.perform_actions(actions).await.unwrap();
+}
+
+/// The viewport rectangle (left, top, width, height) of the first element
+/// matching `css`, scrolled into the middle of the view first.
+async fn rect_of(c: &fantoccini::Client, css: &str) -> (f64, f64, f64, f64) {
+    let r = c
+        .execute(
+            "const el = document.querySelector(arguments[0]); \
+             el.scrollIntoView({block: 'center'}); \
+             const r = el.getBoundingClientRect(); \
+             return [r.left, r.top, r.width, r.height];",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    let v: Vec<f64> = serde_json::from_value(r).unwrap();
+    (v[0], v[1], v[2], v[3])
+}
+
+async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn no_panic(c: &fantoccini::Client) {
+    let panic = c
+        .execute("return document.body.getAttribute('data-panic');", vec![])
+        .await
+        .unwrap();
+    assert_eq!(panic, serde_json::Value::Null, "the page panicked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hovering_the_capex_chart_shows_the_value_the_facts_table_shows_for_that_quarter() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser.open_hydrated(&app.url("/company/GOOGL")).await;
+    let canvas = "figure[data-chart='capex-vs-depreciation'] .chart-canvas";
+    let (left, top, width, height) = rect_of(c, canvas).await;
+
+    // Act: the pointer near the right edge of the plot (the latest quarters).
+    mouse_to(c, left + width * 0.93, top + height * 0.4).await;
+    let tooltip = "figure[data-chart='capex-vs-depreciation'] .tooltip";
+    c.wait()
+        .at_most(std::time::Duration::from_secs(5))
+        .for_element(Locator::Css(tooltip))
+        .await
+        .expect("a tooltip appears on hover");
+    let quarter = text_of(c, &format!("{tooltip} strong")).await;
+    let shown = text_of(c, &format!("{tooltip} tr:first-child td")).await;
+    let capex_label = text_of(c, &format!("{tooltip} tr:first-child th")).await;
+
+    // Assert: the facts table's capex cell for the same quarter reads the same.
+    assert_eq!(capex_label, "Capex");
+    let in_table = text_of(
+        c,
+        &format!("tr[data-metric='capex'] td[data-quarter='{quarter}']"),
+    )
+    .await;
+    assert!(shown.starts_with('$'), "a dollar amount: {shown}");
+    assert_eq!(shown, in_table, "quarter {quarter}");
+    no_panic(c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hiding_a_series_and_changing_the_basis_update_the_address_without_a_reload() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .open_hydrated(&app.url("/compare?tickers=GOOGL,MSFT&metrics=capex"))
+        .await;
+    c.execute("window.__noReload = 7; return null;", vec![])
+        .await
+        .unwrap();
+    // The legend entry "GOOGL" is SVG text; the click lands on the chart.
+    let r = c
+        .execute(
+            "const t = [...document.querySelectorAll(\"figure[data-chart='compare'] svg text\")] \
+               .find(e => e.textContent.trim() === 'GOOGL'); \
+             t.scrollIntoView({block: 'center'}); \
+             const r = t.getBoundingClientRect(); \
+             return [r.left + r.width / 2, r.top + r.height / 2];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let xy: Vec<f64> = serde_json::from_value(r).unwrap();
+
+    // Act 1: hide GOOGL by clicking its legend entry.
+    click_at(c, xy[0], xy[1]).await;
+    let hidden = wait_for_url(c, |u| u.contains("hide=")).await;
+    c.wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//figure[@data-chart='compare']//*[name()='text'][contains(., 'GOOGL (hidden)')]",
+        ))
+        .await
+        .expect("the chart redraws with GOOGL hidden");
+
+    // Act 2: switch the basis to quarterly (the select's change event).
+    c.execute(
+        "const s = document.querySelector(\"select[name='basis']\"); \
+         s.value = 'quarterly'; s.dispatchEvent(new Event('change', {bubbles: true})); return null;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let both = wait_for_url(c, |u| u.contains("basis=quarterly")).await;
+    c.back().await.unwrap();
+    let back = wait_for_url(c, |u| !u.contains("basis=quarterly")).await;
+
+    // Assert
+    assert!(hidden.contains("hide=GOOGL:capex"), "{hidden}");
+    assert!(
+        both.contains("basis=quarterly") && both.contains("hide=GOOGL:capex"),
+        "{both}"
+    );
+    assert!(
+        back.contains("hide=GOOGL:capex") && !back.contains("basis="),
+        "back steps to the previous chart: {back}"
+    );
+    let marker = c.execute("return window.__noReload;", vec![]).await.unwrap();
+    assert_eq!(marker, serde_json::json!(7), "no page reload");
+    let legend = c
+        .execute(
+            "return document.querySelector(\"figure[data-chart='compare'] .chart-canvas\").textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        legend.as_str().unwrap().contains("GOOGL (hidden)"),
+        "{legend}"
+    );
+    no_panic(c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copied_short_link_opened_in_a_fresh_browser_shows_the_same_chart() {
+    // Arrange: a chart with a hidden series and the quarterly basis.
+    let app = spawn_app().await;
+    let first = Browser::start().await;
+    let c = &first.client;
+    first
+        .open_hydrated(&app.url(
+            "/compare?tickers=GOOGL,MSFT,AMZN&metrics=capex&basis=quarterly&hide=MSFT:capex",
+        ))
+        .await;
+    let original_svg = c
+        .execute(
+            "return document.querySelector(\"figure[data-chart='compare'] .chart-canvas\").innerHTML;",
+            vec![],
+        )
+        .await
+        .unwrap();
+
+    // Act: get the short link, then open it in a new browser session.
+    c.find(Locator::Css(".chart-links button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = c
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("a.short-link"))
+        .await
+        .expect("a short link appears")
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let second = Browser::start().await;
+    second.open_hydrated(&app.url(&link)).await;
+    let c2 = &second.client;
+    let reopened_svg = c2
+        .execute(
+            "return document.querySelector(\"figure[data-chart='compare'] .chart-canvas\").innerHTML;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let basis = c2
+        .execute(
+            "return document.querySelector(\"select[name='basis']\").value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+
+    // Assert
+    assert!(link.starts_with("/c/"), "{link}");
+    assert_eq!(basis, serde_json::json!("quarterly"));
+    assert!(
+        original_svg.as_str().unwrap().contains("MSFT (hidden)"),
+        "the state under test is really there"
+    );
+    assert_eq!(reopened_svg, original_svg, "the same chart, drawn the same");
+    no_panic(c2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_link_preview_image_named_in_the_page_is_a_1200_by_630_png() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser.open_hydrated(&app.url("/company/MSFT")).await;
+
+    // Act
+    let image = c
+        .execute(
+            "return document.querySelector(\"meta[property='og:image']\").content;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let image = image.as_str().unwrap().to_string();
+    let res = reqwest::get(&image).await.unwrap();
+
+    // Assert: absolute, on the address the page was served from, a PNG of 1200×630.
+    assert!(image.starts_with(&app.url("/chart.png?")), "{image}");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1200);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 630);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_javascript_off_the_company_page_still_shows_the_scorecard_and_the_charts() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start_without_javascript().await;
+    let c = &browser.client;
+
+    // Act
+    c.goto(&app.url("/company/AMZN")).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    // Assert
+    let answers = c.find_all(Locator::Css(".answers .answer")).await.unwrap();
+    assert_eq!(answers.len(), 4, "the four answers");
+    for chart in [
+        "waterfall",
+        "capex-vs-depreciation",
+        "fcf-history",
+        "depreciation-wave",
+        "scenario",
+    ] {
+        let svg = c
+            .find(Locator::Css(&format!(
+                "figure[data-chart='{chart}'] .chart-canvas svg"
+            )))
+            .await;
+        assert!(svg.is_ok(), "{chart} is drawn without JavaScript");
+    }
+    let hydrated = c
+        .execute(
+            "return document.body.getAttribute('data-hydrated');",
+            vec![],
+        )
+        .await;
+    // With scripts off the executor may refuse to run any script at all.
+    if let Ok(v) = hydrated {
+        assert_eq!(v, serde_json::Value::Null, "nothing ran");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a_request() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser.open_hydrated(&app.url("/company/MSFT")).await;
+    let before = text_of(c, ".scenario-table tbody tr:last-child td.fcf-ttm").await;
+    c.execute(
+        "window.__noReload = 3; performance.clearResourceTimings(); return null;",
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    // Act: AI revenue growing 100 % a year.
+    c.execute(
+        "const s = document.querySelector('#slider-ai_growth'); \
+         s.value = '100'; s.dispatchEvent(new Event('input', {bubbles: true})); return null;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let after = text_of(c, ".scenario-table tbody tr:last-child td.fcf-ttm").await;
+    let requests = c
+        .execute(
+            "return performance.getEntriesByType('resource').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+
+    // Assert
+    assert_ne!(before, after, "the projected FCF moved");
+    assert_eq!(requests, serde_json::json!(0), "no round trip to the server");
+    let marker = c.execute("return window.__noReload;", vec![]).await.unwrap();
+    assert_eq!(marker, serde_json::json!(3));
+    no_panic(c).await;
+}

@@ -21,6 +21,9 @@ pub struct ChartData {
     /// newer figures exist since.
     pub pinned_at: Option<String>,
     pub newer_data: bool,
+    /// The link-preview image (`/chart.png?…`), absolute on the public
+    /// address or the request's host.
+    pub og_image: String,
 }
 
 /// The chart described by `query` (a query string without `?`), on the
@@ -117,8 +120,10 @@ pub mod ssr {
                 out.push(s);
             }
         }
+        let canonical = query.to_query_string();
         Ok(ChartData {
-            query: query.to_query_string(),
+            og_image: crate::ssr::absolute_url(&format!("/chart.png?{canonical}")),
+            query: canonical,
             series: out,
             companies,
             pinned_at: pinned.and_then(|t| {

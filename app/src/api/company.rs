@@ -31,7 +31,26 @@ pub struct CompanyPage {
     pub scorecard: Option<Scorecard>,
     /// The quarters of the facts table, oldest first (`FY26 Q3`).
     pub quarters: Vec<String>,
+    /// Period-end dates of `quarters`.
+    pub quarter_ends: Vec<Option<time::Date>>,
     pub facts: Vec<FactRow>,
+    /// The latest quarter with figures, and its end (TTM figures run through it).
+    pub latest: Option<domain::FiscalPeriod>,
+    pub latest_end: Option<time::Date>,
+    /// The analytics input: the company's current facts. The browser reruns
+    /// the depreciation wave and scenarios on it without a round trip.
+    pub analytics: domain::analytics::CompanyFacts,
+    pub thresholds: domain::analytics::Thresholds,
+    /// The link-preview image: capex against depreciation, absolute URL.
+    pub og_image: String,
+}
+
+/// The depreciation wave and a scenario projection for one company.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    pub ticker: String,
+    pub wave: domain::analytics::DepreciationWave,
+    pub scenario: domain::analytics::Scenario,
 }
 
 #[server]
@@ -48,16 +67,46 @@ pub async fn get_company(ticker: String) -> Result<CompanyPage, AppError> {
         .await
         .map_err(crate::ssr::db_error)?
     else {
-        let err = AppError::NotFound(format!("No company with ticker {ticker} is in the store."));
-        crate::ssr::set_status(&err);
-        return Err(err);
+        return Err(ssr::unknown_ticker(&ctx.pool, &ticker).await);
     };
     Ok(ssr::page(&company, &ctx.thresholds))
+}
+
+/// The depreciation wave and a scenario for `ticker`: the methodology's
+/// default scenario when `params` is `None`. Reads the company's current facts
+/// once (from the facts cache when nothing changed). Public data: no sign-in.
+/// Served at `POST /api/projection`.
+#[server(endpoint = "projection")]
+pub async fn get_projection(
+    ticker: String,
+    params: Option<domain::analytics::ScenarioParams>,
+) -> Result<Projection, AppError> {
+    let ticker = domain::Ticker::parse(&ticker).map_err(|e| {
+        let err = AppError::Invalid(e.to_string());
+        crate::ssr::set_status(&err);
+        err
+    })?;
+    let ctx = crate::ssr::context()?;
+    let Some(company) = ctx
+        .facts
+        .get(&ctx.pool, &ticker)
+        .await
+        .map_err(crate::ssr::db_error)?
+    else {
+        return Err(ssr::unknown_ticker(&ctx.pool, &ticker).await);
+    };
+    let params = params.unwrap_or_default();
+    Ok(crate::projection::project(
+        &company.facts,
+        &params,
+        &ctx.thresholds,
+    ))
 }
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{CompanyPage, FactCell, FactRow};
+    use crate::error::AppError;
     use crate::ssr::facts::Company;
     use domain::analytics::{scorecard, Thresholds};
     use domain::{FiscalPeriod, Metric};
@@ -99,13 +148,37 @@ pub mod ssr {
             .max()
     }
 
+    /// The 404 of an unknown ticker, naming the tickers that exist.
+    pub async fn unknown_ticker(pool: &sqlx::PgPool, ticker: &domain::Ticker) -> AppError {
+        let known: Vec<String> =
+            sqlx::query_scalar::<_, String>("SELECT ticker FROM companies ORDER BY ticker")
+                .fetch_all(pool)
+                .await
+                .unwrap_or_default();
+        let err = AppError::NotFound(format!(
+            "No company with ticker {ticker} is in the store. Known tickers: {}.",
+            known.join(", ")
+        ));
+        crate::ssr::set_status(&err);
+        err
+    }
+
     pub fn page(company: &Company, thresholds: &Thresholds) -> CompanyPage {
         let latest = latest_quarter(company);
         let scorecard = latest.map(|p| scorecard(&company.facts, p, thresholds));
-        let (quarters, facts) = match latest {
+        let (quarters, quarter_ends, facts) = match latest {
             Some(latest) => facts_table(company, latest),
-            None => (Vec::new(), Vec::new()),
+            None => (Vec::new(), Vec::new(), Vec::new()),
         };
+        let latest_end = latest.and_then(|p| {
+            company
+                .facts
+                .facts
+                .iter()
+                .filter(|f| f.period == p)
+                .map(|f| f.period_end)
+                .max()
+        });
         CompanyPage {
             ticker: company.facts.ticker.clone(),
             name: company.name.clone(),
@@ -113,11 +186,22 @@ pub mod ssr {
             fiscal_year_end_month: company.facts.fiscal_year_end_month,
             scorecard,
             quarters,
+            quarter_ends,
             facts,
+            latest,
+            latest_end,
+            analytics: company.facts.clone(),
+            thresholds: thresholds.clone(),
+            og_image: crate::ssr::absolute_url(&format!(
+                "/chart.png?tickers={}&metrics=capex,depreciation_amortization&basis=quarterly&align=fiscal",
+                company.facts.ticker
+            )),
         }
     }
 
-    fn facts_table(company: &Company, latest: FiscalPeriod) -> (Vec<String>, Vec<FactRow>) {
+    type Table = (Vec<String>, Vec<Option<time::Date>>, Vec<FactRow>);
+
+    fn facts_table(company: &Company, latest: FiscalPeriod) -> Table {
         let mut periods = vec![latest];
         while periods.len() < TABLE_QUARTERS {
             let Some(last) = periods.last().copied() else {
@@ -148,6 +232,16 @@ pub mod ssr {
             })
             .filter(|row| row.cells.iter().any(Option::is_some))
             .collect();
-        (periods.iter().map(|p| p.label()).collect(), rows)
+        let ends = periods
+            .iter()
+            .map(|p| {
+                by_key
+                    .iter()
+                    .filter(|((_, q), _)| q == p)
+                    .map(|(_, c)| c.period_end)
+                    .max()
+            })
+            .collect();
+        (periods.iter().map(|p| p.label()).collect(), ends, rows)
     }
 }

@@ -508,14 +508,10 @@ pub mod ssr {
         );
         let writer = use_context::<EntryWriter>()
             .ok_or_else(|| AppError::Internal("no-entry-writer".into()))?;
-        let outcome = (writer.0)(pool.clone(), entry).await.map_err(|e| {
-            let reference = format!("{:08x}", OffsetDateTime::now_utc().nanosecond());
-            tracing::error!(error = %format!("{e:#}"), error.reference = %reference, "saving an entry failed");
-            match e.downcast_ref::<sqlx::Error>() {
-                Some(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => AppError::Unavailable,
-                _ => AppError::Internal(reference),
-            }
-        })?;
+        // A read-only or unreachable database is a 503 with a clear message.
+        let outcome = (writer.0)(pool.clone(), entry)
+            .await
+            .map_err(|e| crate::ssr::write_error(&e))?;
         match outcome {
             WriteOutcome::Saved { version } => {
                 tracing::info!(

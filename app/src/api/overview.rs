@@ -19,12 +19,41 @@ pub struct OverviewRow {
     pub capex: Option<Figure>,
     pub operating_cash_flow: Option<Figure>,
     pub free_cash_flow: Computed,
+    /// The scorecard's four answers at the latest quarter, in question order
+    /// (empty without quarterly figures).
+    pub signals: Vec<SignalCell>,
+    /// TTM free cash flow at the latest quarter, with its inputs.
+    pub fcf_ttm: Option<domain::analytics::SeriesPoint>,
+    /// TTM FCF / TTM net income at the latest quarter.
+    pub cash_conversion: Option<domain::analytics::SeriesPoint>,
+    /// Small charts: TTM FCF and TTM capex over the last 12 quarters.
+    pub sparks: Vec<Spark>,
+}
+
+/// One question's answer in the overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalCell {
+    pub question: domain::analytics::Question,
+    pub signal: domain::analytics::Signal,
+    pub sentence: String,
+}
+
+/// A sparkline: values (dollars) oldest first, `None` where missing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spark {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+    /// `FY24 Q4` … `FY26 Q3`.
+    pub first: String,
+    pub last: String,
 }
 
 #[server]
 pub async fn get_overview() -> Result<Vec<OverviewRow>, AppError> {
-    let pool = crate::ssr::pool()?;
-    ssr::overview(&pool).await.map_err(crate::ssr::db_error)
+    let ctx = crate::ssr::context()?;
+    ssr::overview_with(&ctx.pool, &ctx.facts, &ctx.thresholds)
+        .await
+        .map_err(crate::ssr::db_error)
 }
 
 #[cfg(feature = "ssr")]
@@ -54,9 +83,25 @@ pub mod ssr {
         cik: Option<i64>,
     }
 
-    /// The latest fiscal quarter of every company that has revenue, capex or
-    /// operating cash flow, with those figures and what FCF needs.
+    /// [`overview_with`] on a cache of its own and the default thresholds.
     pub async fn overview(pool: &PgPool) -> Result<Vec<OverviewRow>, sqlx::Error> {
+        overview_with(
+            pool,
+            &crate::ssr::facts::FactsCache::default(),
+            &domain::analytics::Thresholds::default(),
+        )
+        .await
+    }
+
+    /// The latest fiscal quarter of every company that has revenue, capex or
+    /// operating cash flow, with those figures and what FCF needs; and, from
+    /// each company's current facts (read once, cached), its four signals,
+    /// TTM cash conversion and sparklines.
+    pub async fn overview_with(
+        pool: &PgPool,
+        cache: &crate::ssr::facts::FactsCache,
+        thresholds: &domain::analytics::Thresholds,
+    ) -> Result<Vec<OverviewRow>, sqlx::Error> {
         let rows = sqlx::query_as!(
             Row,
             r#"
@@ -103,6 +148,10 @@ pub mod ssr {
                     free_cash_flow: Computed::Missing {
                         reason: "no quarterly figures".into(),
                     },
+                    signals: Vec::new(),
+                    fcf_ttm: None,
+                    cash_conversion: None,
+                    sparks: Vec::new(),
                 });
             let (Some(metric), Some(fy), Some(fq), Some(end), Some(value)) = (
                 row.metric.as_deref(),
@@ -145,8 +194,63 @@ pub mod ssr {
         for (ticker, row) in companies.iter_mut() {
             let nets_proceeds = nets.get(ticker).copied().unwrap_or(false);
             row.free_cash_flow = free_cash_flow(row, nets_proceeds, proceeds.get(ticker));
+            let Ok(t) = domain::Ticker::parse(ticker) else {
+                continue;
+            };
+            if let Some(company) = cache.get(pool, &t).await? {
+                analytics(row, &company, thresholds);
+            }
         }
         Ok(companies.into_values().collect())
+    }
+
+    /// Signals, TTM cash conversion and sparklines from the company's facts.
+    fn analytics(
+        row: &mut OverviewRow,
+        company: &crate::ssr::facts::Company,
+        thresholds: &domain::analytics::Thresholds,
+    ) {
+        use domain::analytics::{point_at, scorecard, series, Alignment, Basis, DerivedMetric, Measure};
+        let Some(latest) = crate::api::company::ssr::latest_quarter(company) else {
+            return;
+        };
+        let facts = &company.facts;
+        let card = scorecard(facts, latest, thresholds);
+        row.signals = card
+            .answers
+            .iter()
+            .map(|a| super::SignalCell {
+                question: a.question,
+                signal: a.signal,
+                sentence: a.sentence.clone(),
+            })
+            .collect();
+        let fcf = Measure::Derived(DerivedMetric::Fcf);
+        row.fcf_ttm = Some(point_at(facts, fcf, latest, Basis::Ttm));
+        row.cash_conversion = Some(point_at(
+            facts,
+            Measure::Derived(DerivedMetric::CashConversion),
+            latest,
+            Basis::Ttm,
+        ));
+        row.sparks = [
+            (fcf, "Free cash flow, TTM"),
+            (Measure::Stored(domain::Metric::Capex), "Capex, TTM"),
+        ]
+        .into_iter()
+        .map(|(m, name)| {
+            let mut s = series(facts, m, Basis::Ttm, Alignment::Fiscal);
+            s.points.retain(|p| p.fiscal_period <= latest);
+            let keep = s.points.len().saturating_sub(12);
+            let points = &s.points[keep..];
+            super::Spark {
+                name: name.to_string(),
+                values: points.iter().map(|p| p.value).collect(),
+                first: points.first().map(|p| p.label.clone()).unwrap_or_default(),
+                last: points.last().map(|p| p.label.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
     }
 
     fn free_cash_flow(

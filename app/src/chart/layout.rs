@@ -173,11 +173,17 @@ impl ChartLayout {
                     spec.unit.description()
                 ));
             }
-            let (color, dash) = styles.get(i).copied().unwrap_or(("#000000", Dash::Solid));
+            let (color, dash) = match spec.styles.get(i) {
+                Some((c, d)) => (c.clone(), *d),
+                None => styles
+                    .get(i)
+                    .map(|(c, d)| (c.to_string(), *d))
+                    .unwrap_or(("#000000".to_string(), Dash::Solid)),
+            };
             legend.push(LegendEntry {
                 series: i,
                 name,
-                color: color.to_string(),
+                color,
                 dash,
                 hidden: is_hidden(spec, s),
                 on_axis,
@@ -505,14 +511,15 @@ pub(crate) fn is_hidden(spec: &ChartSpec, s: &Series) -> bool {
     spec.hidden.iter().any(|k: &SeriesKey| k.matches(s))
 }
 
-/// The legend text: the ticker when all series share one metric, the metric
-/// when all share one company, else both.
+/// The legend text: the ticker when all series share one metric, the series
+/// label when all share one company (and the labels differ), else both.
 pub(crate) fn series_name(s: &Series, all: &[Series]) -> String {
     let one_measure = all.iter().all(|o| o.measure == s.measure);
     let one_ticker = all.iter().all(|o| o.ticker == s.ticker);
+    let one_label = all.iter().all(|o| o.label == s.label);
     if one_measure && !one_ticker {
         s.ticker.clone()
-    } else if one_ticker && !one_measure {
+    } else if one_ticker && !one_label {
         s.label.clone()
     } else {
         format!("{} · {}", s.ticker, s.label)

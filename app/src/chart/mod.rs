@@ -23,6 +23,7 @@ mod draw;
 mod layout;
 #[cfg(test)]
 mod tests;
+pub mod waterfall;
 
 pub use draw::draw;
 pub use layout::{ChartLayout, Dash, LegendEntry, PixelRect, Slot, ValueAxis};
@@ -125,6 +126,11 @@ pub struct ChartSpec {
     pub from: Option<RangeQuarter>,
     pub to: Option<RangeQuarter>,
     pub theme: Theme,
+    /// Colour (`#rrggbb`) and dash of each series by index, overriding the
+    /// automatic styles (e.g. a projection drawn dashed in its history's
+    /// colour). Empty: automatic.
+    #[serde(default)]
+    pub styles: Vec<(String, Dash)>,
 }
 
 impl ChartSpec {
@@ -138,6 +144,7 @@ impl ChartSpec {
             from: None,
             to: None,
             theme: Theme::Light,
+            styles: Vec::new(),
         }
     }
 

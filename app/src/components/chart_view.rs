@@ -1,15 +1,10 @@
 use crate::api::chart::ChartData;
-use crate::chart::{render_svg_with_layout, units_of, ChartSpec};
-use crate::components::format_value;
+use crate::chart::{units_of, ChartSpec};
+use crate::components::ChartFigure;
 use domain::analytics::{Alignment, Basis};
 use domain::chart_query::{ChartQuery, Scale, SeriesKey};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-
-/// Chart size in SVG pixels (the SVG scales with the page; mouse positions
-/// are scaled back to these units).
-const WIDTH: u32 = 960;
-const HEIGHT: u32 = 480;
+use leptos_router::hooks::{use_location, use_navigate};
 
 /// An interactive chart of a [`ChartData`]: server-rendered SVG (present
 /// without JavaScript), then crosshair with exact values on hover, legend
@@ -24,90 +19,48 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
     let units = units_of(&series);
     let title = title.unwrap_or_else(|| default_title(&query));
     let navigate = use_navigate();
-    let go = {
-        let navigate = navigate.clone();
-        move |q: ChartQuery| {
-            navigate(
-                &format!("/compare?{}", q.to_query_string()),
-                Default::default(),
-            )
+    // Controls start from the address as it is when they are used, not as it
+    // was when this chart was drawn: a second change made before the first
+    // one's chart has loaded keeps the first (a short link's page has no
+    // query of its own and uses the chart's).
+    let location = use_location();
+    let current = move |drawn: &ChartQuery| -> ChartQuery {
+        let search = location.search.get_untracked();
+        let search = search.trim_start_matches('?');
+        if search.is_empty() {
+            return drawn.clone();
         }
+        ChartQuery::parse(search).unwrap_or_else(|_| drawn.clone())
+    };
+    let go = move |q: ChartQuery| {
+        navigate(
+            &format!("/compare?{}", q.to_query_string()),
+            Default::default(),
+        )
     };
 
     let charts = units
         .into_iter()
         .map(|unit| {
             let spec = ChartSpec::from_query(&query, title.clone(), unit);
-            let (svg, layout) = render_svg_with_layout(&spec, &series, WIDTH, HEIGHT);
-            let hovered = RwSignal::new(None::<usize>);
-            let layout_for_hover = layout.clone();
-            let layout_for_click = layout.clone();
-            let series_for_tip = series.clone();
             let series_for_legend = series.clone();
             let query_for_click = query.clone();
             let go_click = go.clone();
-            let on_move = move |ev: leptos::ev::MouseEvent| {
-                let (x, _) = svg_point(&ev);
-                hovered.set(layout_for_hover.slot_at(x));
-            };
-            let on_click = move |ev: leptos::ev::MouseEvent| {
-                let (x, y) = svg_point(&ev);
-                if let Some(entry) = layout_for_click.legend_at(x, y) {
-                    if let Some(s) = series_for_click(&series_for_legend, entry.series) {
-                        let mut q = query_for_click.clone();
-                        q.toggle_hidden(s);
-                        go_click(q);
-                    }
+            let on_legend = Callback::new(move |index: usize| {
+                if let Some(s) = series_for_click(&series_for_legend, index) {
+                    let mut q = current(&query_for_click);
+                    q.toggle_hidden(s);
+                    go_click(q);
                 }
-            };
-            let layout_tip = layout.clone();
-            // One text node: adjacent dynamic texts (some possibly empty) hydrate badly.
-            let alignment_text = match query.alignment {
-                Alignment::Calendar => "Quarters aligned to calendar quarters (a fiscal quarter belongs to the calendar quarter containing its midpoint).",
-                Alignment::Fiscal => "Quarters labelled on each company's fiscal calendar.",
-            };
-            let caption = format!("{} Values in {}. {alignment_text}", layout.notes.join(" "), unit.description())
-                .trim()
-                .to_string();
-            let tooltip = move || {
-                let slot = hovered.get()?;
-                let s = layout_tip.slots.get(slot)?;
-                let left = 100.0 * s.x / f64::from(WIDTH);
-                let rows = series_for_tip
-                    .iter()
-                    .filter(|se| crate::chart::AxisUnit::of(se.unit) == unit)
-                    .map(|se| {
-                        let value = layout_tip
-                            .point_at(se, slot)
-                            .map(|p| {
-                                let shown = format_value(se.unit, p.value, p.exact);
-                                let why = p.missing.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-                                if why.is_empty() { shown } else { format!("{shown} ({why})") }
-                            })
-                            .unwrap_or_else(|| "n/a".into());
-                        view! { <tr><th scope="row">{format!("{} {}", se.ticker, se.label)}</th><td class="num">{value}</td></tr> }
-                    })
-                    .collect_view();
-                Some(view! {
-                    <div class="crosshair" style=format!("left: {left:.2}%")></div>
-                    <div class="tooltip" style=format!("left: min({left:.2}%, calc(100% - 18rem))")>
-                        <strong>{s.label.clone()}</strong>
-                        <table>{rows}</table>
-                    </div>
-                })
-            };
+            });
             view! {
-                <figure class="chart">
-                    <div
-                        class="chart-canvas"
-                        on:mousemove=on_move
-                        on:mouseleave=move |_| hovered.set(None)
-                        on:click=on_click
-                        inner_html=svg
-                    ></div>
-                    <div class="chart-overlay" aria-hidden="true">{tooltip}</div>
-<figcaption>{caption}</figcaption>
-                </figure>
+                <ChartFigure
+                    series=series.clone()
+                    spec
+                    on_legend
+                    name="compare"
+                    caption="Click a legend entry to hide or show its series."
+                />
             }
         })
         .collect_view();
@@ -134,7 +87,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
             {hidden_fields(&query)}
             <label>"Basis "
                 <select name="basis" on:change=move |ev| {
-                    let mut q = q_basis.clone();
+                    let mut q = current(&q_basis);
                     q.basis = match event_target_value(&ev).as_str() { "quarterly" => Basis::Quarterly, "annual" => Basis::Annual, _ => Basis::Ttm };
                     go_b(q);
                 }>
@@ -145,7 +98,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
             </label>
             <label>"Quarters "
                 <select name="align" on:change=move |ev| {
-                    let mut q = q_align.clone();
+                    let mut q = current(&q_align);
                     q.alignment = if event_target_value(&ev) == "fiscal" { Alignment::Fiscal } else { Alignment::Calendar };
                     go_a(q);
                 }>
@@ -155,7 +108,7 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
             </label>
             <label>"Scale "
                 <select name="scale" on:change=move |ev| {
-                    let mut q = q_scale.clone();
+                    let mut q = current(&q_scale);
                     q.scale = if event_target_value(&ev) == "log" { Scale::Log } else { Scale::Linear };
                     go_s(q);
                 }>
@@ -241,17 +194,4 @@ fn series_for_click(series: &[domain::analytics::Series], index: usize) -> Optio
         ticker: domain::Ticker::parse(&s.ticker).ok()?,
         measure: s.measure,
     })
-}
-
-/// The mouse position in SVG pixels (the SVG is scaled to the element's width).
-fn svg_point(ev: &leptos::ev::MouseEvent) -> (f64, f64) {
-    use leptos::wasm_bindgen::JsCast;
-    let width = ev
-        .current_target()
-        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
-        .map(|e| f64::from(e.client_width()))
-        .filter(|w| *w > 0.0)
-        .unwrap_or(f64::from(WIDTH));
-    let k = f64::from(WIDTH) / width;
-    (f64::from(ev.offset_x()) * k, f64::from(ev.offset_y()) * k)
 }

@@ -57,7 +57,7 @@ fn ChartHead(data: ChartData) -> impl IntoView {
         .unwrap_or_else(|_| "Chart".into());
     let names: Vec<String> = data.companies.iter().map(|(_, n)| n.clone()).collect();
     let description = format!("{title}, from SEC filings: {}.", names.join(", "));
-    let image = format!("/chart.png?{}", data.query);
+    let image = data.og_image.clone();
     view! {
         <Title text=title.clone()/>
         <Meta name="description" content=description.clone()/>

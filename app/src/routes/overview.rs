@@ -1,6 +1,8 @@
 use crate::api::overview::{get_overview, OverviewRow};
 use crate::api::Computed;
-use crate::components::{ComputedCell, FigureCell};
+use crate::components::provenance::point_title;
+use crate::components::{format_value, ComputedCell, FigureCell, Sparkline};
+use domain::analytics::{DerivedMetric, Question, Signal, Unit};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use rust_decimal::Decimal;
@@ -13,10 +15,27 @@ enum SortKey {
     Capex,
     OperatingCashFlow,
     FreeCashFlow,
+    FcfTtm,
+    CashConversion,
+    /// By a question's signal: Healthy first, then Watch, Stress, Insufficient data.
+    Signal(usize),
+}
+
+/// Healthy sorts first; insufficient data last.
+fn signal_rank(s: Signal) -> i64 {
+    match s {
+        Signal::Healthy => 3,
+        Signal::Watch => 2,
+        Signal::Stress => 1,
+        Signal::InsufficientData => 0,
+    }
 }
 
 impl SortKey {
     fn value(self, row: &OverviewRow) -> Option<Decimal> {
+        let complete = |p: &Option<domain::analytics::SeriesPoint>| {
+            p.as_ref().filter(|p| p.is_complete()).and_then(|p| p.exact)
+        };
         match self {
             SortKey::Company => None,
             SortKey::Revenue => row.revenue.as_ref().map(|f| f.value),
@@ -26,6 +45,12 @@ impl SortKey {
                 Computed::Value { value, .. } => Some(*value),
                 Computed::Missing { .. } => None,
             },
+            SortKey::FcfTtm => complete(&row.fcf_ttm),
+            SortKey::CashConversion => complete(&row.cash_conversion),
+            SortKey::Signal(i) => row
+                .signals
+                .get(i)
+                .map(|c| Decimal::from(signal_rank(c.signal))),
         }
     }
 }
@@ -50,8 +75,9 @@ pub fn Overview() -> impl IntoView {
     let sort = RwSignal::new(SortKey::Company);
 
     let header = move |key: SortKey, label: &'static str| {
+        let class = if matches!(key, SortKey::Company) { "" } else { "num" };
         view! {
-            <th scope="col" aria-sort=move || if sort.get() == key { "descending" } else { "none" }>
+            <th scope="col" class=class aria-sort=move || if sort.get() == key { "descending" } else { "none" }>
                 <button
                     type="button"
                     class="sort"
@@ -73,9 +99,9 @@ pub fn Overview() -> impl IntoView {
         />
         <h1>"Companies"</h1>
         <p class="lede">
-            "Latest reported quarter of each company, in US dollars. "
-            "Each figure links to the filing it was read in; hover for details. "
-            "Click a column to sort."
+            "Latest reported quarter of each company, in US dollars (B = billions; negatives in parentheses), "
+            "its trailing-twelve-month (TTM) free cash flow and cash conversion, and the four scorecard answers. "
+            "Each figure links to the filing it was read in; hover for details. Click a column to sort."
         </p>
         <Transition fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
             <ErrorBoundary fallback=|errors| {
@@ -96,8 +122,17 @@ pub fn Overview() -> impl IntoView {
                         rows.into_iter().map(|row| view! { <OverviewRowView row/> }).collect_view()
                     };
                     Ok::<_, crate::error::AppError>(view! {
+                        <div class="table-scroll">
                         <table class="overview">
                             <thead>
+                                <tr>
+                                    <th scope="colgroup" colspan="2"></th>
+                                    <th scope="colgroup" colspan="4" class="group">"Latest quarter"</th>
+                                    <th scope="colgroup" colspan="2" class="group">"Trailing twelve months"</th>
+                                    <th scope="colgroup" colspan="4" class="group">
+                                        <a href="/methodology">"Scorecard"</a>
+                                    </th>
+                                </tr>
                                 <tr>
                                     {header(SortKey::Company, "Company")}
                                     <th scope="col">"Quarter"</th>
@@ -105,10 +140,17 @@ pub fn Overview() -> impl IntoView {
                                     {header(SortKey::Capex, "Capex")}
                                     {header(SortKey::OperatingCashFlow, "Operating cash flow")}
                                     {header(SortKey::FreeCashFlow, "Free cash flow")}
+                                    {header(SortKey::FcfTtm, "FCF, TTM")}
+                                    {header(SortKey::CashConversion, "Cash conversion")}
+                                    {header(SortKey::Signal(0), "AI revenue vs capex")}
+                                    {header(SortKey::Signal(1), "Utilization")}
+                                    {header(SortKey::Signal(2), "Inference cost")}
+                                    {header(SortKey::Signal(3), "Contracts")}
                                 </tr>
                             </thead>
                             <tbody>{table}</tbody>
                         </table>
+                        </div>
                     })
                 })}
             </ErrorBoundary>
@@ -134,6 +176,61 @@ fn OverviewRowView(row: OverviewRow) -> impl IntoView {
             <td class="num"><FigureCell figure=row.capex.clone()/></td>
             <td class="num"><FigureCell figure=row.operating_cash_flow.clone()/></td>
             <td class="num"><ComputedCell computed=row.free_cash_flow.clone()/></td>
+            <td class="num ttm">
+                <TtmCell point=row.fcf_ttm.clone() unit=Unit::Usd formula=format!("FCF, TTM = sum of four quarters of {}", DerivedMetric::Fcf.formula())/>
+                {row.sparks.first().cloned().map(|s| view! { <Sparkline spark=s/> })}
+            </td>
+            <td class="num">
+                <TtmCell point=row.cash_conversion.clone() unit=Unit::Ratio formula=format!("Cash conversion = {}", DerivedMetric::CashConversion.formula())/>
+            </td>
+            {(0..Question::ALL.len())
+                .map(|i| match row.signals.get(i) {
+                    Some(c) => {
+                        let class = match c.signal {
+                            Signal::Healthy => "signal healthy",
+                            Signal::Watch => "signal watch",
+                            Signal::Stress => "signal stress",
+                            Signal::InsufficientData => "signal insufficient",
+                        };
+                        view! {
+                            <td class="sig" data-question=format!("{:?}", c.question)>
+                                <span class=class title=format!("{} {}", c.question.text(), c.sentence)>{c.signal.label()}</span>
+                            </td>
+                        }
+                        .into_any()
+                    }
+                    None => view! { <td class="sig"><span class="signal insufficient">"Insufficient data"</span></td> }.into_any(),
+                })
+                .collect_view()}
         </tr>
+    }
+}
+
+/// A TTM value with its formula, inputs and filings on hover; `n/a` with the
+/// reason when an input is missing.
+#[component]
+fn TtmCell(
+    point: Option<domain::analytics::SeriesPoint>,
+    unit: Unit,
+    formula: String,
+) -> impl IntoView {
+    match point {
+        None => view! { <span class="missing">{domain::format::MISSING}</span> }.into_any(),
+        Some(p) => {
+            let title = point_title(&p, &formula);
+            if p.is_complete() {
+                let negative = p.value.is_some_and(|v| v < 0.0);
+                let class = if negative { "figure computed negative" } else { "figure computed" };
+                view! { <span class=class title=title>{format_value(unit, p.value, p.exact)}</span> }.into_any()
+            } else {
+                // The first gap in words; the whole list is in the hover text.
+                let why = match p.missing.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("missing {one}"),
+                    [first, rest @ ..] => format!("missing {first} and {} more", rest.len()),
+                };
+                view! { <span class="missing" title=title>{domain::format::MISSING}<small class="why">{why}</small></span> }.into_any()
+            }
+        }
     }
 }

@@ -75,6 +75,9 @@ struct FactRow {
     filed_date: Option<time::Date>,
     source_url: Option<String>,
     entered_by: Option<String>,
+    /// For derived values: the formula and its inputs, as recorded.
+    formula: Option<String>,
+    note: Option<String>,
 }
 
 /// Loads the company and all its current facts (two small queries).
@@ -120,7 +123,8 @@ async fn load_at(
                   id AS "id?", metric AS "metric?", fiscal_year AS "fiscal_year?",
                   fiscal_quarter AS "fiscal_quarter?", period_start, period_end AS "period_end?",
                   value AS "value?", source_kind::text AS source_kind, form, accession, filed_date,
-                  source_url, entered_by
+                  source_url, entered_by,
+                  CASE WHEN source_kind = 'derived' THEN source_text END AS formula, note
            FROM fact_versions
            WHERE ticker = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2)
            ORDER BY metric, fiscal_year, fiscal_quarter, known_at DESC, version DESC"#,
@@ -170,9 +174,20 @@ fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
     };
     // The facts are cached for everyone: the author as the public sees it.
     let label = match (&r.entered_by, kind) {
-        (Some(who), ProvenanceKind::Analyst) => {
-            format!("{} by {}", source.label, domain::entry::public_author(who))
-        }
+        (Some(who), ProvenanceKind::Analyst) => match r.note.as_deref().map(str::trim) {
+            Some(note) if !note.is_empty() => format!(
+                "{} by {} ({note})",
+                source.label,
+                domain::entry::public_author(who)
+            ),
+            _ => format!("{} by {}", source.label, domain::entry::public_author(who)),
+        },
+        (_, ProvenanceKind::Derived) => match r.formula.as_deref().map(str::trim) {
+            Some(formula) if !formula.is_empty() => {
+                format!("{} · {}", source.label, clip(formula, 400))
+            }
+            _ => source.label,
+        },
         _ => source.label,
     };
     Some(FactPoint {
@@ -188,4 +203,14 @@ fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
             url: source.url,
         },
     })
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}…")
+    }
 }

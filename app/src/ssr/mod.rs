@@ -17,6 +17,9 @@ pub struct ServerContext {
     /// Scorecard thresholds in force (configuration; methodology defaults).
     pub thresholds: Thresholds,
     pub facts: facts::FactsCache,
+    /// The address people use to reach the dashboard (`CAPEX_PUBLIC_URL`),
+    /// without a trailing slash; `None`: the request's own host.
+    pub public_url: Option<String>,
 }
 
 impl ServerContext {
@@ -25,7 +28,40 @@ impl ServerContext {
             pool,
             thresholds,
             facts: facts::FactsCache::default(),
+            public_url: None,
         }
+    }
+
+    /// Sets the public address (a trailing slash is dropped).
+    pub fn with_public_url(mut self, url: Option<String>) -> Self {
+        self.public_url = url
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty());
+        self
+    }
+}
+
+/// `path` as an absolute URL: on the configured public address, else on the
+/// request's `Host` (http), else left relative.
+pub fn absolute_url(path: &str) -> String {
+    if let Some(base) = use_context::<ServerContext>().and_then(|c| c.public_url) {
+        return format!("{base}{path}");
+    }
+    let host = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+            })
+            .map(str::to_string)
+    });
+    match host {
+        Some(host) => format!("http://{host}{path}"),
+        None => path.to_string(),
     }
 }
 
@@ -51,11 +87,41 @@ pub fn db_error(err: sqlx::Error) -> AppError {
         sqlx::Error::Database(db) if is_unavailable_code(db.code().as_deref()) => {
             AppError::Unavailable
         }
+        _ if is_read_only(&err) => AppError::ReadOnly,
         _ => AppError::Internal(short_reference()),
     };
     tracing::error!(error = %err, error.kind = ?app_error, "database error");
     set_status(&app_error);
     app_error
+}
+
+/// Maps the error of a writer that adds context with `anyhow` (such as the
+/// entry writer) like [`db_error`] when a database error is inside it; any
+/// other error is internal. Logs the detail and sets the response status.
+pub fn write_error(err: &anyhow::Error) -> AppError {
+    let app_error = match err.downcast_ref::<sqlx::Error>() {
+        Some(
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed,
+        ) => AppError::Unavailable,
+        Some(sqlx::Error::Database(db)) if is_unavailable_code(db.code().as_deref()) => {
+            AppError::Unavailable
+        }
+        Some(e) if is_read_only(e) => AppError::ReadOnly,
+        _ => AppError::Internal(short_reference()),
+    };
+    tracing::error!(error = %format!("{err:#}"), error.kind = ?app_error, "writing failed");
+    set_status(&app_error);
+    app_error
+}
+
+/// SQLSTATE 25006 (`read_only_sql_transaction`): the database, or the
+/// server it runs on (a hot standby), accepts no writes right now.
+pub fn is_read_only(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("25006"))
 }
 
 /// Sets the HTTP status of the current response to match `err`.

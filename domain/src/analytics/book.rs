@@ -20,58 +20,135 @@ pub(crate) enum Window {
 }
 
 /// A company's facts, indexed for lookup.
+///
+/// Quarterly facts sit in a dense table, one row per metric and one column per
+/// quarter from the company's first to its last quarter, so a lookup is an
+/// index and building the book is one pass over the facts (no tree, no sort).
+/// Full-year facts (guidance) are few and kept in a small map.
 pub(crate) struct Book<'a> {
     pub(crate) company: &'a CompanyFacts,
-    facts: BTreeMap<(Metric, FiscalPeriod), &'a FactPoint>,
-    dates: BTreeMap<FiscalPeriod, (Option<Date>, Date)>,
+    /// Quarter index of column 0.
+    first: i32,
+    /// Number of quarter columns.
+    len: usize,
+    /// `Metric::ALL.len()` rows of `len` columns.
+    slots: Vec<Option<&'a FactPoint>>,
+    /// Start (if any fact has one) and end of each quarter column.
+    dates: Vec<Option<(Option<Date>, Date)>>,
+    /// Facts and dates of full-year (and any other non-quarter) periods.
+    years: BTreeMap<(Metric, FiscalPeriod), &'a FactPoint>,
+    year_dates: BTreeMap<FiscalPeriod, (Option<Date>, Date)>,
+}
+
+const METRIC_COUNT: usize = Metric::ALL.len();
+
+fn is_quarter(p: FiscalPeriod) -> bool {
+    (1..=4).contains(&p.quarter)
+}
+
+/// Keeps the later version (larger fact id) of a key.
+fn keep_latest<'a>(slot: &mut Option<&'a FactPoint>, f: &'a FactPoint) {
+    match slot {
+        Some(old) if old.provenance.fact_id >= f.provenance.fact_id => {}
+        _ => *slot = Some(f),
+    }
+}
+
+/// Records a period's dates: the first fact's, with a start filled in later if missing.
+fn note_dates(d: &mut Option<(Option<Date>, Date)>, f: &FactPoint) {
+    match d {
+        None => *d = Some((f.period_start, f.period_end)),
+        Some((start, _)) if start.is_none() && f.period_start.is_some() => {
+            *start = f.period_start;
+        }
+        Some(_) => {}
+    }
 }
 
 impl<'a> Book<'a> {
     pub(crate) fn new(company: &'a CompanyFacts) -> Self {
-        let mut facts: BTreeMap<(Metric, FiscalPeriod), &FactPoint> = BTreeMap::new();
-        let mut dates: BTreeMap<FiscalPeriod, (Option<Date>, Date)> = BTreeMap::new();
+        let mut lo = i32::MAX;
+        let mut hi = i32::MIN;
+        for f in company.facts.iter().filter(|f| is_quarter(f.period)) {
+            let i = f.period.index();
+            lo = lo.min(i);
+            hi = hi.max(i);
+        }
+        let (first, len) = if lo <= hi {
+            (lo, (hi - lo) as usize + 1)
+        } else {
+            (0, 0)
+        };
+        let mut book = Self {
+            company,
+            first,
+            len,
+            slots: vec![None; METRIC_COUNT * len],
+            dates: vec![None; len],
+            years: BTreeMap::new(),
+            year_dates: BTreeMap::new(),
+        };
         for f in &company.facts {
-            let slot = facts.entry((f.metric, f.period)).or_insert(f);
-            if f.provenance.fact_id > slot.provenance.fact_id {
-                *slot = f;
-            }
-            let d = dates
-                .entry(f.period)
-                .or_insert((f.period_start, f.period_end));
-            if d.0.is_none() && f.period_start.is_some() {
-                d.0 = f.period_start;
+            if is_quarter(f.period) {
+                let col = (f.period.index() - first) as usize;
+                keep_latest(&mut book.slots[f.metric as usize * len + col], f);
+                note_dates(&mut book.dates[col], f);
+            } else {
+                let mut slot = book.years.get(&(f.metric, f.period)).copied();
+                keep_latest(&mut slot, f);
+                if let Some(kept) = slot {
+                    book.years.insert((f.metric, f.period), kept);
+                }
+                let mut d = book.year_dates.get(&f.period).copied();
+                note_dates(&mut d, f);
+                if let Some(d) = d {
+                    book.year_dates.insert(f.period, d);
+                }
             }
         }
-        Self {
-            company,
-            facts,
-            dates,
+        book
+    }
+
+    /// The column of a quarter, when it is within the company's quarters.
+    fn column(&self, period: FiscalPeriod) -> Option<usize> {
+        if !is_quarter(period) {
+            return None;
+        }
+        let col = period.index().checked_sub(self.first)?;
+        usize::try_from(col).ok().filter(|c| *c < self.len)
+    }
+
+    /// The stored fact of a key, if any (the latest version).
+    pub(crate) fn get(&self, metric: Metric, period: FiscalPeriod) -> Option<&'a FactPoint> {
+        match self.column(period) {
+            Some(col) => self.slots[metric as usize * self.len + col],
+            None if is_quarter(period) => None,
+            None => self.years.get(&(metric, period)).copied(),
         }
     }
 
     /// The stored fact, or a gap naming it.
     pub(crate) fn fact(&self, metric: Metric, period: FiscalPeriod) -> Amount {
-        match self.facts.get(&(metric, period)) {
+        match self.get(metric, period) {
             Some(f) => Amount::from_fact(f),
             None => Amount::missing(Missing::Fact { metric, period }),
         }
     }
 
     pub(crate) fn has(&self, metric: Metric, period: FiscalPeriod) -> bool {
-        self.facts.contains_key(&(metric, period))
+        self.get(metric, period).is_some()
     }
 
     /// Quarters (not full years) with a fact of any of `metrics`, oldest first.
     pub(crate) fn quarters_with(&self, metrics: &[Metric]) -> Vec<FiscalPeriod> {
-        let mut q: Vec<FiscalPeriod> = self
-            .facts
-            .keys()
-            .filter(|(m, p)| metrics.contains(m) && !p.is_full_year())
-            .map(|(_, p)| *p)
-            .collect();
-        q.sort_by_key(|p| p.index());
-        q.dedup();
-        q
+        (0..self.len)
+            .filter(|col| {
+                metrics
+                    .iter()
+                    .any(|m| self.slots[*m as usize * self.len + col].is_some())
+            })
+            .map(|col| from_index(self.first + col as i32))
+            .collect()
     }
 
     /// Every quarter from the first to the last quarter with a fact of
@@ -84,10 +161,50 @@ impl<'a> Book<'a> {
         }
     }
 
+    /// The TTM values of a stored metric at every quarter from its first to its
+    /// last fact: for a flow the sum of the four quarters ending there (summed
+    /// oldest first from zero, exactly as [`Amount::sum`] does, so the numbers
+    /// are identical), `None` unless all four exist; for a balance or a
+    /// disclosure its value. No inputs are collected.
+    pub(crate) fn ttm_values(
+        &self,
+        metric: Metric,
+    ) -> (Option<FiscalPeriod>, Vec<Option<Decimal>>) {
+        let row = &self.slots[metric as usize * self.len..(metric as usize + 1) * self.len];
+        let (Some(lo), Some(hi)) = (
+            row.iter().position(Option::is_some),
+            row.iter().rposition(Option::is_some),
+        ) else {
+            return (None, Vec::new());
+        };
+        let value = |col: usize| row[col].map(|f| f.value);
+        let values = if metric.kind() == MetricKind::Flow {
+            (lo..=hi)
+                .map(|col| {
+                    if col < 3 {
+                        return None;
+                    }
+                    (col - 3..=col).try_fold(Decimal::ZERO, |acc, c| acc.checked_add(value(c)?))
+                })
+                .collect()
+        } else {
+            (lo..=hi).map(value).collect()
+        };
+        (Some(from_index(self.first + lo as i32)), values)
+    }
+
+    /// The dates facts give for a period, if any.
+    fn known_dates(&self, period: FiscalPeriod) -> Option<(Option<Date>, Date)> {
+        match self.column(period) {
+            Some(col) => self.dates[col],
+            None => self.year_dates.get(&period).copied(),
+        }
+    }
+
     /// Start and end of a fiscal quarter: from its facts where there are any,
     /// else the nominal month ends implied by the fiscal year end month.
     pub(crate) fn quarter_dates(&self, period: FiscalPeriod) -> (Date, Date) {
-        let (start, end) = self.dates.get(&period).copied().unwrap_or_else(|| {
+        let (start, end) = self.known_dates(period).unwrap_or_else(|| {
             let (s, e) = nominal_dates(period, self.company.fiscal_year_end_month);
             (Some(s), e)
         });

@@ -30,7 +30,8 @@ pub use scorecard::{
     Trend,
 };
 pub use series::{
-    growth_at, growth_series, point_at, series, Alignment, Basis, Change, Series, SeriesPoint,
+    growth_at, growth_series, point_at, series, ttm_values, Alignment, Basis, Change, Series,
+    SeriesPoint, TtmValues,
 };
 pub use value::{Amount, Derived, InputRef, Missing, Unit};
 pub use wave::{depreciation_wave, CapexPath, DepreciationWave, WaveFit, WaveParams, WavePoint};

@@ -528,7 +528,14 @@ fn inference_cost_proxy(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answe
 
 // ----- Q4 ---------------------------------------------------------------------
 
-/// RPO growth versus TTM revenue growth, and the change in RPO coverage.
+/// RPO growth versus TTM revenue growth, and whether RPO grows at all.
+///
+/// Coverage (RPO / TTM revenue) rises exactly when RPO grows faster than TTM
+/// revenue (for positive values: `cov(t) / cov(t−4) = (1 + g_rpo) / (1 + g_rev)`),
+/// so "grows faster" and "coverage rises" are one test, not two; the second
+/// test is whether the backlog grows at all. Healthy: both; Watch: one (RPO
+/// grows but slower than revenue, so coverage falls; or RPO shrinks, but less
+/// than revenue); Stress: neither. The coverage change is shown as a figure.
 fn durable_contracts(book: &Book, t: FiscalPeriod) -> Answer {
     let q = Question::DurableContracts;
     let mut parts = Parts::default();
@@ -551,22 +558,27 @@ fn durable_contracts(book: &Book, t: FiscalPeriod) -> Answer {
         return parts.insufficient(q, "compare backlog with revenue");
     };
     let faster = g_rpo > g_rev;
-    let rises = dc > Decimal::ZERO;
-    let signal = match (faster, rises) {
+    let grows = g_rpo > Decimal::ZERO;
+    let signal = match (faster, grows) {
         (true, true) => Signal::Healthy,
         (false, false) => Signal::Stress,
         _ => Signal::Watch,
     };
-    let verdict = match signal {
-        Signal::Healthy => "contracted demand is building",
-        Signal::Watch => "contracted demand is mixed",
-        _ => "contracted demand is not keeping up with revenue",
+    let verdict = match (faster, grows) {
+        (true, true) => "contracted demand is building",
+        (false, true) => "the backlog grows, but more slowly than revenue",
+        (true, false) => "the backlog shrinks, though less than revenue",
+        (false, false) => "contracted demand is not keeping up with revenue",
     };
     let sentence = format!(
-        "RPO grew {} against {} for TTM revenue, and coverage {} by {:.2} years: {verdict}.",
+        "RPO grew {} against {} for TTM revenue, so coverage {} by {:.2} years: {verdict}.",
         percent(f(g_rpo)),
         percent(f(g_rev)),
-        if rises { "rose" } else { "did not rise" },
+        if dc > Decimal::ZERO {
+            "rose"
+        } else {
+            "did not rise"
+        },
         f(dc.abs())
     );
     parts.answer(q, signal, sentence)

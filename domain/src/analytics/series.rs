@@ -5,7 +5,7 @@ use super::book::{back, inputs_of, Book, Window};
 use super::input::CompanyFacts;
 use super::measure::Measure;
 use super::value::{Amount, InputRef, Missing, Unit};
-use crate::{CalendarQuarter, FiscalPeriod};
+use crate::{CalendarQuarter, FiscalPeriod, Metric};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -89,6 +89,45 @@ pub struct Series {
     pub change: Change,
     /// Oldest first, ordered by the alignment's quarter.
     pub points: Vec<SeriesPoint>,
+}
+
+/// A stored metric's TTM values alone: what [`series`] gives on the TTM basis
+/// with fiscal alignment, point for point, without inputs, provenance or
+/// labels. For screening many companies at once (the universe benchmark);
+/// a chart or a table that shows where numbers come from uses [`series`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TtmValues {
+    pub metric: Metric,
+    /// The fiscal quarter of `values[0]`; `None` when the company has no fact of the metric.
+    pub first: Option<FiscalPeriod>,
+    /// One value per quarter from `first` to the last quarter with a fact;
+    /// `None` where the TTM does not exist (a quarter missing) or a balance is missing.
+    pub values: Vec<Option<Decimal>>,
+}
+
+impl TtmValues {
+    /// The fiscal quarter of `values[i]`.
+    pub fn period(&self, i: usize) -> Option<FiscalPeriod> {
+        self.first
+            .map(|p| super::book::ahead(p, u32::try_from(i).unwrap_or(u32::MAX)))
+    }
+}
+
+/// The TTM values of several stored metrics of one company (the facts are
+/// indexed once for all of them).
+pub fn ttm_values(company: &CompanyFacts, metrics: &[Metric]) -> Vec<TtmValues> {
+    let book = Book::new(company);
+    metrics
+        .iter()
+        .map(|m| {
+            let (first, values) = book.ttm_values(*m);
+            TtmValues {
+                metric: *m,
+                first,
+                values,
+            }
+        })
+        .collect()
 }
 
 /// The series of `measure` for `company` on a basis and alignment (levels).

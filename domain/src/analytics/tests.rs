@@ -665,24 +665,55 @@ fn q3_proxy_both_rising_by_more_than_1_pp_is_stress() {
     assert_eq!(q3_proxy("27.51", "127.51").signal, Signal::Stress);
 }
 
-fn q4_with_rpo(rpo_2025: &str) -> Signal {
-    // TTM revenue grows 10 % (1,000 → 1,100); RPO from 100.
+fn q4_with(rev_2025: &str, rpo_2025: &str) -> Signal {
+    // TTM revenue from 1,000 (250 a quarter in 2024); RPO from 100.
     let mut c = empty("Q4");
-    two_years(&mut c, Metric::Revenue, "250", "275");
+    two_years(&mut c, Metric::Revenue, "250", rev_2025);
     add(&mut c, Metric::Rpo, 2024, 4, d("100"));
     add(&mut c, Metric::Rpo, 2025, 4, d(rpo_2025));
     answer(&c, 3).signal
 }
 
+fn q4_with_rpo(rpo_2025: &str) -> Signal {
+    // TTM revenue grows 10 % (1,000 → 1,100).
+    q4_with("275", rpo_2025)
+}
+
 #[test]
 fn q4_rpo_growing_faster_with_coverage_rising_is_healthy() {
+    // +10.001 % against +10 %: coverage 0.1 → 110.01 / 1,100 = 0.100009 years.
     assert_eq!(q4_with_rpo("110.01"), Signal::Healthy);
 }
 
 #[test]
-fn q4_rpo_growing_exactly_as_fast_as_revenue_is_stress() {
-    // +10 % each: not faster, and coverage unchanged (0.1 → 0.1 years).
-    assert_eq!(q4_with_rpo("110"), Signal::Stress);
+fn q4_rpo_growing_exactly_as_fast_as_revenue_is_watch() {
+    // +10 % each: not faster (coverage unchanged at 0.1 years), but the backlog grows.
+    assert_eq!(q4_with_rpo("110"), Signal::Watch);
+}
+
+#[test]
+fn q4_rpo_growing_slower_than_revenue_is_watch() {
+    // +5 % against +10 %: coverage falls from 0.1 to 105 / 1,100 = 0.0955 years.
+    assert_eq!(q4_with_rpo("105"), Signal::Watch);
+}
+
+#[test]
+fn q4_rpo_flat_is_stress() {
+    // 0 % against +10 %: neither grows nor keeps up.
+    assert_eq!(q4_with_rpo("100"), Signal::Stress);
+}
+
+#[test]
+fn q4_rpo_shrinking_less_than_falling_revenue_is_watch() {
+    // Revenue −10 % (1,000 → 900), RPO −5 % (100 → 95): coverage rises
+    // from 0.1 to 95 / 900 = 0.1056 years, but the backlog shrinks.
+    assert_eq!(q4_with("225", "95"), Signal::Watch);
+}
+
+#[test]
+fn q4_rpo_shrinking_faster_than_revenue_is_stress() {
+    // Revenue −10 %, RPO −20 %: coverage 0.1 → 80 / 900 = 0.0889 years.
+    assert_eq!(q4_with("225", "80"), Signal::Stress);
 }
 
 #[test]
@@ -730,6 +761,23 @@ fn amazons_wave_fits_a_share_reports_its_error_and_projects_eight_quarters() {
         .filter(|p| p.projected)
         .all(|p| p.depreciation_burden.is_some()));
     assert!(w.notes[0].contains("18 quarters of capex history"));
+    // The fit is poor, and the output says so with its number: with s = 1,
+    // FY22 Q2's modelled depreciation is FY22 Q1's capex over 24 quarters,
+    // 14,951 / 24 = 622.96 ($M), against 9,594 reported: the model knows no
+    // asset bought before 2022. RMSE over the 18 quarters is $7.75B, 56 % of
+    // the mean reported D&A (13,756 $M).
+    let q2 = w.points.iter().find(|p| p.period == q(2022, 2)).unwrap();
+    assert!((q2.modelled_depreciation.unwrap() - 14_951e6 / 24.0).abs() < 1.0);
+    assert_eq!(q2.reported_depreciation, Some(9_594e6));
+    let rel = w.fit.relative_rmse.unwrap();
+    assert!((0.55..0.57).contains(&rel), "{rel}");
+    assert!(
+        w.notes.iter().any(|n| n.contains("$7.75B per quarter")
+            && n.contains("56% of mean reported depreciation")
+            && n.contains("poor fit")),
+        "{:?}",
+        w.notes
+    );
 }
 
 #[test]
@@ -1075,4 +1123,71 @@ mod properties {
             }
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn ttm_values_are_the_numbers_of_the_fiscal_ttm_series_point_for_point(c in any_company()) {
+            for tv in ttm_values(&c, Metric::ALL) {
+                let s = series(&c, Measure::Stored(tv.metric), Basis::Ttm, Alignment::Fiscal);
+                let exact: Vec<Option<Decimal>> = s.points.iter().map(|p| p.exact).collect();
+                prop_assert_eq!(&tv.values, &exact, "{}", tv.metric.key());
+                for (i, p) in s.points.iter().enumerate() {
+                    prop_assert_eq!(tv.period(i), Some(p.fiscal_period));
+                }
+                prop_assert_eq!(tv.first.is_none(), s.points.is_empty());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Why Q4's second test is RPO growth itself: with positive values the
+        /// change in coverage always has the sign of (RPO growth − revenue growth).
+        #[test]
+        fn coverage_rises_exactly_when_rpo_grows_faster_than_ttm_revenue(
+            rev_a in 1i64..1_000_000, rev_b in 1i64..1_000_000,
+            rpo_a in 1i64..10_000_000, rpo_b in 1i64..10_000_000,
+        ) {
+            let mut c = empty("COV");
+            two_years(&mut c, Metric::Revenue, &rev_a.to_string(), &rev_b.to_string());
+            add(&mut c, Metric::Rpo, 2024, 4, Decimal::from(rpo_a));
+            add(&mut c, Metric::Rpo, 2025, 4, Decimal::from(rpo_b));
+            let a = answer(&c, 3);
+            let fig = |name: &str| a.figures.iter().find(|f| f.name == name).and_then(|f| f.exact);
+            let (Some(g_rpo), Some(g_rev), Some(dc)) = (
+                fig("RPO, YoY growth"),
+                fig("TTM revenue, YoY growth"),
+                fig("RPO coverage, change (years)"),
+            ) else {
+                return Err(TestCaseError::fail("figures missing"));
+            };
+            // Exact decimals round in the 28th digit: compare signs away from a tie.
+            if (g_rpo - g_rev).abs() > Decimal::new(1, 20) {
+                prop_assert_eq!(dc > Decimal::ZERO, g_rpo > g_rev);
+            }
+        }
+    }
+}
+
+#[test]
+fn ttm_values_of_amazon_give_148_5_billion_operating_cash_flow_at_q1_2026() {
+    // Arrange
+    let amzn = amazon();
+
+    // Act
+    let v = ttm_values(&amzn, &[Metric::OperatingCashFlow, Metric::PpeNet]);
+
+    // Assert: 32,515 + 35,525 + 54,459 + 26,032 = 148,531 ($M); the first
+    // three quarters (FY22 Q1–Q3) have no TTM; a balance is its own value.
+    let ocf = &v[0];
+    assert_eq!(ocf.first, Some(q(2022, 1)));
+    assert_eq!(&ocf.values[..3], &[None, None, None]);
+    let i = (q(2026, 1).index() - q(2022, 1).index()) as usize;
+    assert_eq!(ocf.values[i], Some(millions(148_531)));
+    assert_eq!(ocf.period(i), Some(q(2026, 1)));
+    let ppe = &v[1];
+    assert_eq!(ppe.values[i], Some(millions(397_458)));
 }

@@ -74,6 +74,10 @@ impl Default for WaveParams {
     }
 }
 
+/// A relative fit error (RMSE / mean reported depreciation) above which the
+/// wave's notes call the fit poor.
+pub const POOR_FIT: f64 = 0.25;
+
 /// How well the model matches reported depreciation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaveFit {
@@ -348,6 +352,21 @@ fn build(book: &Book, params: &WaveParams, model: &Model) -> DepreciationWave {
             "{} quarters of capex history (from {}) fed the model; assets bought earlier are unknown, so modelled depreciation understates reported depreciation, most in early quarters.",
             model.fit.capex_history_quarters,
             first.label()
+        ));
+    }
+    if let (Some(rmse), Some(rel)) = (model.fit.rmse, model.fit.relative_rmse) {
+        let quality = if rel > POOR_FIT {
+            " — a poor fit: read the projection as indicative only"
+        } else {
+            ""
+        };
+        notes.push(format!(
+            "Fit error over {} quarters: {} per quarter root-mean-square, {:.0}% of mean reported depreciation{quality}.",
+            model.fit.fit_quarters,
+            super::value::decimal_from_f64(rmse.round())
+                .map(crate::format::usd)
+                .unwrap_or_else(|| "n/a".into()),
+            rel * 100.0
         ));
     }
     if model.fit.at_bound {

@@ -1,29 +1,167 @@
-//! Downloading company facts from SEC EDGAR's XBRL API.
+//! Downloading from SEC EDGAR: company facts (XBRL API), the submissions
+//! document (fiscal year end) and the ticker list.
 //!
 //! The SEC asks automated clients to declare who they are (a User-Agent with a
 //! contact e-mail) and to stay at or below 10 requests per second. The client
 //! sends gzip-accepting requests with a timeout, spaces requests at least
 //! [`MIN_INTERVAL`] apart and retries 429 and 5xx answers (and transport
 //! errors) with exponential backoff, honouring `Retry-After` when given.
+//! The two base addresses are configurable ([`SecConfig`]) so that a mirror,
+//! or a local stand-in in tests, can serve the same paths.
 
 use domain::Cik;
+use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 /// Environment variable holding the User-Agent.
-pub const USER_AGENT_ENV: &str = "SEC_USER_AGENT";
+pub const USER_AGENT_ENV: &str = "CAPEX_SEC_USER_AGENT";
+/// Environment variable holding the base address of the XBRL API and submissions.
+pub const DATA_URL_ENV: &str = "CAPEX_SEC_DATA_URL";
+/// Environment variable holding the base address of `files/company_tickers.json`.
+pub const WWW_URL_ENV: &str = "CAPEX_SEC_WWW_URL";
+/// The SEC's data host (company facts, submissions).
+pub const DEFAULT_DATA_URL: &str = "https://data.sec.gov";
+/// The SEC's main host (the ticker list).
+pub const DEFAULT_WWW_URL: &str = "https://www.sec.gov";
 /// At most 10 requests per second.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// Per-request timeout (the largest company-facts files are tens of MB).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The company-facts address of a company.
-pub fn company_facts_url(cik: Cik) -> String {
-    format!(
-        "https://data.sec.gov/api/xbrl/companyfacts/CIK{}.json",
-        cik.padded()
-    )
+/// Where and how to reach the SEC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecConfig {
+    /// Base of `api/xbrl/companyfacts/…` and `submissions/…`, e.g. `https://data.sec.gov`.
+    pub data_url: String,
+    /// Base of `files/company_tickers.json`, e.g. `https://www.sec.gov`.
+    pub www_url: String,
+    /// "Name email@example.com"; when `None`, read from [`USER_AGENT_ENV`].
+    pub user_agent: Option<String>,
+    /// Whole-request timeout (headers and body).
+    pub timeout: Duration,
+    /// Attempts per request in all, the first included.
+    pub max_attempts: u32,
+}
+
+impl Default for SecConfig {
+    fn default() -> Self {
+        Self {
+            data_url: DEFAULT_DATA_URL.to_string(),
+            www_url: DEFAULT_WWW_URL.to_string(),
+            user_agent: None,
+            timeout: REQUEST_TIMEOUT,
+            max_attempts: RetryPolicy::default().max_attempts,
+        }
+    }
+}
+
+/// A base address without its trailing slash, checked to be http(s).
+fn base_url(raw: &str, var: &str) -> Result<String, FetchError> {
+    let s = raw.trim().trim_end_matches('/');
+    let ok = (s.starts_with("https://") || s.starts_with("http://"))
+        && s.len() > "https://".len()
+        && !s.contains(char::is_whitespace);
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(FetchError::BadBaseUrl {
+            var: var.to_string(),
+            value: raw.to_string(),
+        })
+    }
+}
+
+/// The company-facts address of a company under a data base address.
+pub fn company_facts_url(data_url: &str, cik: Cik) -> String {
+    format!("{data_url}/api/xbrl/companyfacts/CIK{}.json", cik.padded())
+}
+
+/// The submissions address of a company (holds `fiscalYearEnd`).
+pub fn submissions_url(data_url: &str, cik: Cik) -> String {
+    format!("{data_url}/submissions/CIK{}.json", cik.padded())
+}
+
+/// The address of the SEC's ticker list.
+pub fn company_tickers_url(www_url: &str) -> String {
+    format!("{www_url}/files/company_tickers.json")
+}
+
+/// One entry of `files/company_tickers.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TickerEntry {
+    pub cik_str: u64,
+    pub ticker: String,
+    pub title: String,
+}
+
+/// The SEC's ticker list: ticker → CIK and company name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickerDirectory {
+    entries: Vec<TickerEntry>,
+}
+
+impl TickerDirectory {
+    /// Parses `files/company_tickers.json` (an object of `"0": {cik_str, ticker, title}`).
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        let map: BTreeMap<String, TickerEntry> = serde_json::from_slice(bytes)?;
+        Ok(Self {
+            entries: map.into_values().collect(),
+        })
+    }
+
+    /// The entry of a ticker (case-insensitive; `BRK.B` also finds `BRK-B`).
+    pub fn by_ticker(&self, ticker: &str) -> Option<&TickerEntry> {
+        let norm = |s: &str| s.trim().to_ascii_uppercase().replace('.', "-");
+        let want = norm(ticker);
+        self.entries.iter().find(|e| norm(&e.ticker) == want)
+    }
+
+    /// The first entry of a CIK (a company with several share classes has several).
+    pub fn by_cik(&self, cik: Cik) -> Option<&TickerEntry> {
+        self.entries.iter().find(|e| e.cik_str == cik.value())
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The parts of `submissions/CIK##########.json` the importer reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Submissions {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `MMDD` of the fiscal year end, e.g. `"0630"` (Microsoft) or `"0126"` (Nvidia).
+    #[serde(rename = "fiscalYearEnd", default)]
+    pub fiscal_year_end: Option<String>,
+}
+
+impl Submissions {
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// The fiscal year-end month. A 52/53-week year that ends in the first
+    /// days of a month (`"0102"`) belongs to the previous month, as periods do.
+    pub fn fiscal_year_end_month(&self) -> Option<u8> {
+        let raw = self.fiscal_year_end.as_deref()?.trim();
+        if raw.len() != 4 || !raw.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let month: u8 = raw[..2].parse().ok()?;
+        let day: u8 = raw[2..].parse().ok()?;
+        let month = time::Month::try_from(month).ok()?;
+        // A leap year, so that "0229" is a date.
+        let date = time::Date::from_calendar_date(2024, month, day).ok()?;
+        super::periods::nominal_month_end(date).map(|(_, m)| m)
+    }
 }
 
 /// Download errors.
@@ -34,6 +172,14 @@ pub enum FetchError {
          (or --user-agent) to a name and contact, e.g. \"Capex Lens admin@example.com\""
     )]
     MissingUserAgent,
+    #[error("{var} must be an http:// or https:// address, got {value:?}")]
+    BadBaseUrl { var: String, value: String },
+    #[error("{url}: the answer is not the expected JSON: {source}")]
+    BadJson {
+        url: String,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("the User-Agent {0:?} has no contact e-mail address; the SEC requires one (\"Name email@example.com\")")]
     UserAgentWithoutContact(String),
     #[error("building the HTTP client: {0}")]
@@ -46,6 +192,12 @@ pub enum FetchError {
         status: u16,
         attempts: u32,
     },
+    #[error("{url}: no complete answer, timed out after {secs} s (after {attempts} attempt(s))")]
+    Timeout {
+        url: String,
+        secs: u64,
+        attempts: u32,
+    },
     #[error("{url}: {source} (after {attempts} attempt(s))")]
     Transport {
         url: String,
@@ -55,7 +207,7 @@ pub enum FetchError {
     },
 }
 
-/// Picks the User-Agent: the explicit value, else `SEC_USER_AGENT`.
+/// Picks the User-Agent: the explicit value, else `CAPEX_SEC_USER_AGENT`.
 pub fn resolve_user_agent(explicit: Option<&str>) -> Result<String, FetchError> {
     let from_env = std::env::var(USER_AGENT_ENV).ok();
     let ua = explicit
@@ -138,35 +290,65 @@ impl RateLimiter {
     }
 }
 
-/// An SEC client: declared User-Agent, rate limit, retries.
+/// An SEC client: declared User-Agent, rate limit, retries, base addresses.
 #[derive(Debug)]
 pub struct SecClient {
     http: reqwest::Client,
     limiter: RateLimiter,
     retry: RetryPolicy,
+    data_url: String,
+    www_url: String,
+    timeout: Duration,
 }
 
 impl SecClient {
-    /// A client with the User-Agent given or from `SEC_USER_AGENT`.
-    pub fn new(user_agent: Option<&str>) -> Result<Self, FetchError> {
-        let ua = resolve_user_agent(user_agent)?;
+    /// A client for the configured addresses, User-Agent and timeout.
+    pub fn new(config: &SecConfig) -> Result<Self, FetchError> {
+        let ua = resolve_user_agent(config.user_agent.as_deref())?;
+        let data_url = base_url(&config.data_url, DATA_URL_ENV)?;
+        let www_url = base_url(&config.www_url, WWW_URL_ENV)?;
         let http = reqwest::Client::builder()
             .user_agent(ua)
             .gzip(true)
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(10))
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(FetchError::Client)?;
         Ok(Self {
             http,
             limiter: RateLimiter::new(MIN_INTERVAL),
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy {
+                max_attempts: config.max_attempts.max(1),
+                ..RetryPolicy::default()
+            },
+            data_url,
+            www_url,
+            timeout: config.timeout,
         })
+    }
+
+    /// Where a company's facts are downloaded from.
+    pub fn company_facts_url(&self, cik: Cik) -> String {
+        company_facts_url(&self.data_url, cik)
     }
 
     /// Downloads a company's facts JSON.
     pub async fn company_facts(&self, cik: Cik) -> Result<Vec<u8>, FetchError> {
-        self.get(&company_facts_url(cik)).await
+        self.get(&self.company_facts_url(cik)).await
+    }
+
+    /// Downloads and reads a company's submissions document.
+    pub async fn submissions(&self, cik: Cik) -> Result<Submissions, FetchError> {
+        let url = submissions_url(&self.data_url, cik);
+        let body = self.get(&url).await?;
+        Submissions::from_slice(&body).map_err(|source| FetchError::BadJson { url, source })
+    }
+
+    /// Downloads and reads the SEC's ticker list.
+    pub async fn company_tickers(&self) -> Result<TickerDirectory, FetchError> {
+        let url = company_tickers_url(&self.www_url);
+        let body = self.get(&url).await?;
+        TickerDirectory::from_slice(&body).map_err(|source| FetchError::BadJson { url, source })
     }
 
     /// GET with rate limit and retries; the body of the first 2xx answer.
@@ -178,20 +360,24 @@ impl SecClient {
             let outcome = self.http.get(url).send().await;
             let attempts = attempt + 1;
             let retry_in = match outcome {
-                Ok(resp) if resp.status().is_success() => {
-                    let body = resp.bytes().await.map_err(|source| FetchError::Transport {
-                        url: url.to_string(),
-                        attempts,
-                        source,
-                    })?;
-                    tracing::info!(
-                        http.url = url,
-                        http.bytes = body.len(),
-                        duration_ms = started.elapsed().as_millis() as u64,
-                        "sec download done"
-                    );
-                    return Ok(body.to_vec());
-                }
+                Ok(resp) if resp.status().is_success() => match resp.bytes().await {
+                    Ok(body) => {
+                        tracing::info!(
+                            http.url = url,
+                            http.bytes = body.len(),
+                            duration_ms = started.elapsed().as_millis() as u64,
+                            "sec download done"
+                        );
+                        return Ok(body.to_vec());
+                    }
+                    // The connection broke (or timed out) mid-body: retry like a transport error.
+                    Err(source) => {
+                        if attempts >= self.retry.max_attempts {
+                            return Err(self.transport_error(url, attempts, source));
+                        }
+                        self.retry.delay(attempt)
+                    }
+                },
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     if status == 404 {
@@ -210,11 +396,7 @@ impl SecClient {
                 }
                 Err(source) => {
                     if attempts >= self.retry.max_attempts {
-                        return Err(FetchError::Transport {
-                            url: url.to_string(),
-                            attempts,
-                            source,
-                        });
+                        return Err(self.transport_error(url, attempts, source));
                     }
                     self.retry.delay(attempt)
                 }
@@ -227,6 +409,24 @@ impl SecClient {
             );
             tokio::time::sleep(retry_in).await;
             attempt += 1;
+        }
+    }
+}
+
+impl SecClient {
+    fn transport_error(&self, url: &str, attempts: u32, source: reqwest::Error) -> FetchError {
+        if source.is_timeout() {
+            FetchError::Timeout {
+                url: url.to_string(),
+                secs: self.timeout.as_secs(),
+                attempts,
+            }
+        } else {
+            FetchError::Transport {
+                url: url.to_string(),
+                attempts,
+                source,
+            }
         }
     }
 }
@@ -248,9 +448,72 @@ mod tests {
     fn the_url_uses_the_ten_digit_cik() {
         let cik = Cik::new(789_019).unwrap();
         assert_eq!(
-            company_facts_url(cik),
+            company_facts_url(DEFAULT_DATA_URL, cik),
             "https://data.sec.gov/api/xbrl/companyfacts/CIK0000789019.json"
         );
+        assert_eq!(
+            submissions_url("http://127.0.0.1:9", cik),
+            "http://127.0.0.1:9/submissions/CIK0000789019.json"
+        );
+        assert_eq!(
+            company_tickers_url(DEFAULT_WWW_URL),
+            "https://www.sec.gov/files/company_tickers.json"
+        );
+    }
+
+    #[test]
+    fn a_base_address_loses_its_trailing_slash_and_must_be_http() {
+        assert_eq!(
+            base_url("https://data.sec.gov/", DATA_URL_ENV).unwrap(),
+            "https://data.sec.gov"
+        );
+        let err = base_url("data.sec.gov", DATA_URL_ENV)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("CAPEX_SEC_DATA_URL"), "{err}");
+        assert!(base_url("", WWW_URL_ENV).is_err());
+    }
+
+    #[test]
+    fn the_fiscal_year_end_month_is_read_from_mmdd_with_52_53_week_years_placed_like_periods() {
+        let month = |raw: &str| {
+            Submissions {
+                name: None,
+                fiscal_year_end: Some(raw.to_string()),
+            }
+            .fiscal_year_end_month()
+        };
+        // Microsoft, Oracle, Nvidia (late January), Apple (late September).
+        assert_eq!(month("0630"), Some(6));
+        assert_eq!(month("0531"), Some(5));
+        assert_eq!(month("0126"), Some(1));
+        assert_eq!(month("0926"), Some(9));
+        // A 53-week year ending January 2 closes the December year.
+        assert_eq!(month("0102"), Some(12));
+        // Mid-month or malformed: unknown (the importer then infers it from 10-Ks).
+        assert_eq!(month("0615"), None);
+        assert_eq!(month("1399"), None);
+        assert_eq!(month("June"), None);
+    }
+
+    #[test]
+    fn the_ticker_list_finds_a_company_by_ticker_or_cik() {
+        let dir = TickerDirectory::from_slice(
+            br#"{"0":{"cik_str":789019,"ticker":"MSFT","title":"MICROSOFT CORP"},
+                 "1":{"cik_str":1067983,"ticker":"BRK-B","title":"BERKSHIRE HATHAWAY INC"}}"#,
+        )
+        .unwrap();
+        assert_eq!(dir.len(), 2);
+        assert_eq!(dir.by_ticker("msft").unwrap().cik_str, 789_019);
+        assert_eq!(
+            dir.by_ticker("BRK.B").unwrap().title,
+            "BERKSHIRE HATHAWAY INC"
+        );
+        assert_eq!(
+            dir.by_cik(Cik::new(789_019).unwrap()).unwrap().ticker,
+            "MSFT"
+        );
+        assert!(dir.by_ticker("ZZZZ").is_none());
     }
 
     #[test]
@@ -300,7 +563,7 @@ mod tests {
         );
         assert!(FetchError::MissingUserAgent
             .to_string()
-            .contains("SEC_USER_AGENT"));
+            .contains("CAPEX_SEC_USER_AGENT"));
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,16 +1,19 @@
 //! SEC EDGAR importer: company-facts JSON → versioned facts in the store.
 //!
 //! `server import edgar --ticker MSFT,NVDA` downloads each company's XBRL
-//! company facts from `data.sec.gov`; `--file PATH` imports a JSON already on
-//! disk through the same code path ([`import_company_facts`]). Each company is
-//! one transaction: an error leaves the store exactly as before, and
-//! `--dry-run` computes the report inside a transaction that is rolled back.
+//! company facts from the SEC (`CAPEX_SEC_DATA_URL`, by default
+//! `https://data.sec.gov`); `--file PATH` imports a JSON already on disk
+//! through the same code path ([`import_company_facts`]). Each company is one
+//! transaction: an error leaves the store exactly as before, and `--dry-run`
+//! computes the report inside a transaction that is rolled back.
 //!
 //! The company row: an existing row (found by CIK) is kept as it is (its name,
 //! ticker and fiscal calendar are curated); otherwise it is created from the
 //! JSON's `cik` and `entityName`, with the ticker and fiscal year-end month
-//! from the built-in list of [`KNOWN_COMPANIES`] (or `--ticker`, and a
-//! year-end month inferred from the 10-K periods).
+//! from the built-in list of [`KNOWN_COMPANIES`], or for any other company
+//! from the SEC's ticker list (`files/company_tickers.json`) and its
+//! submissions document (`fiscalYearEnd`), else a year-end month inferred
+//! from the 10-K periods.
 
 pub mod fetch;
 pub mod mapping;
@@ -103,8 +106,10 @@ pub enum EdgarError {
         "no ticker known for CIK {cik} ({name}); add the company first (server import csv) or pass --ticker with --file"
     )]
     UnknownTicker { cik: u64, name: String },
-    #[error("unknown ticker {0}: pass its SEC CIK with --cik")]
-    UnknownCik(String),
+    #[error("unknown ticker {ticker}: the SEC's ticker list ({url}) has no such ticker; check the spelling or pass the company's CIK with --cik and --ticker")]
+    TickerNotListed { ticker: String, url: String },
+    #[error("no ticker known for CIK {cik}: the SEC's ticker list ({url}) has none; pass --ticker with --cik")]
+    NoTickerForCik { cik: u64, url: String },
     #[error("the fiscal year-end month of CIK {0} is unknown and no 10-K annual period was found to infer it")]
     UnknownFiscalYear(u64),
     #[error("nothing to import: pass --ticker, --cik or --file")]
@@ -114,9 +119,10 @@ pub enum EdgarError {
 }
 
 /// `server import edgar` arguments.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct EdgarArgs {
     /// Tickers to fetch (repeatable or comma-separated): --ticker MSFT,NVDA.
+    /// A company not yet in the store is looked up in the SEC's ticker list.
     /// With --file: the ticker of the company in the file.
     #[arg(long = "ticker", value_delimiter = ',')]
     pub tickers: Vec<String>,
@@ -129,12 +135,55 @@ pub struct EdgarArgs {
     /// Compute the report without writing anything.
     #[arg(long)]
     pub dry_run: bool,
-    /// User-Agent for SEC requests, with a contact ("Name email@example.com").
-    #[arg(long, env = "SEC_USER_AGENT")]
+    /// User-Agent for SEC requests, with a contact ("Name email@example.com"); the SEC refuses anonymous clients.
+    #[arg(long, env = fetch::USER_AGENT_ENV)]
     pub user_agent: Option<String>,
     /// Import fiscal years from this one on (default: all).
     #[arg(long)]
     pub since_fiscal_year: Option<i32>,
+    /// Base address of the SEC's XBRL API and submissions (company facts, fiscal year end).
+    #[arg(long, env = fetch::DATA_URL_ENV, default_value = fetch::DEFAULT_DATA_URL)]
+    pub sec_data_url: String,
+    /// Base address of the SEC's ticker list (files/company_tickers.json).
+    #[arg(long, env = fetch::WWW_URL_ENV, default_value = fetch::DEFAULT_WWW_URL)]
+    pub sec_www_url: String,
+    /// Timeout of one SEC request, in seconds (headers and body).
+    #[arg(long, env = "CAPEX_SEC_TIMEOUT_SECS", default_value_t = 60)]
+    pub sec_timeout_secs: u64,
+    /// Attempts per SEC request (429 and 5xx answers and network errors are retried with backoff).
+    #[arg(long, env = "CAPEX_SEC_MAX_ATTEMPTS", default_value_t = 5)]
+    pub sec_max_attempts: u32,
+}
+
+impl Default for EdgarArgs {
+    fn default() -> Self {
+        let sec = fetch::SecConfig::default();
+        Self {
+            tickers: Vec::new(),
+            ciks: Vec::new(),
+            file: None,
+            dry_run: false,
+            user_agent: None,
+            since_fiscal_year: None,
+            sec_data_url: sec.data_url,
+            sec_www_url: sec.www_url,
+            sec_timeout_secs: sec.timeout.as_secs(),
+            sec_max_attempts: sec.max_attempts,
+        }
+    }
+}
+
+impl EdgarArgs {
+    /// The SEC client settings these arguments describe.
+    pub fn sec_config(&self) -> fetch::SecConfig {
+        fetch::SecConfig {
+            data_url: self.sec_data_url.clone(),
+            www_url: self.sec_www_url.clone(),
+            user_agent: self.user_agent.clone(),
+            timeout: std::time::Duration::from_secs(self.sec_timeout_secs.max(1)),
+            max_attempts: self.sec_max_attempts,
+        }
+    }
 }
 
 /// Options of one company's import.
@@ -144,6 +193,9 @@ pub struct ImportOptions {
     /// Ticker to use when the company is not yet in the store and not built in.
     pub ticker: Option<Ticker>,
     pub since_fiscal_year: Option<i32>,
+    /// Fiscal year-end month to use when the company is created (from the
+    /// SEC's submissions document); else the built-in list, else inferred.
+    pub fiscal_year_end_month: Option<u8>,
 }
 
 /// What importing one company did.
@@ -336,9 +388,13 @@ async fn resolve_company(
         store::upsert_company(conn, &existing).await?;
         return Ok(existing);
     }
-    let fiscal_year_end_month = match known.or_else(|| known_by_ticker(&ticker)) {
-        Some(k) => k.fiscal_year_end_month,
-        None => infer_year_end(doc).ok_or(EdgarError::UnknownFiscalYear(cik.value()))?,
+    let fiscal_year_end_month = match (
+        known.or_else(|| known_by_ticker(&ticker)),
+        opts.fiscal_year_end_month,
+    ) {
+        (Some(k), _) => k.fiscal_year_end_month,
+        (None, Some(month)) if (1..=12).contains(&month) => month,
+        (None, _) => infer_year_end(doc).ok_or(EdgarError::UnknownFiscalYear(cik.value()))?,
     };
     let company = CompanyRecord {
         ticker,
@@ -411,10 +467,7 @@ fn company_from_row(row: &sqlx::postgres::PgRow) -> anyhow::Result<CompanyRecord
     })
 }
 
-async fn cik_by_ticker(pool: &PgPool, ticker: &Ticker) -> anyhow::Result<Option<Cik>> {
-    if let Some(k) = known_by_ticker(ticker) {
-        return Ok(Some(Cik::new(k.cik)?));
-    }
+async fn stored_cik(pool: &PgPool, ticker: &Ticker) -> anyhow::Result<Option<Cik>> {
     let cik: Option<Option<i64>> =
         sqlx::query_scalar("SELECT cik FROM companies WHERE ticker = $1")
             .bind(ticker.as_str())
@@ -429,9 +482,139 @@ async fn cik_by_ticker(pool: &PgPool, ticker: &Ticker) -> anyhow::Result<Option<
     }
 }
 
-/// Runs `server import edgar`: one report per company, in the order given.
-/// Stops at the first failing company (those before it stay imported).
+async fn stored_ticker(pool: &PgPool, cik: Cik) -> anyhow::Result<Option<Ticker>> {
+    let ticker: Option<String> = sqlx::query_scalar("SELECT ticker FROM companies WHERE cik = $1")
+        .bind(cik.value() as i64)
+        .fetch_optional(pool)
+        .await
+        .context("looking up the company by CIK")?;
+    ticker
+        .map(|t| Ticker::parse(&t))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// One company to download.
+struct Target {
+    label: String,
+    cik: Cik,
+    ticker: Option<Ticker>,
+    /// Neither stored nor built in: its fiscal year end is read from the SEC first.
+    is_new: bool,
+}
+
+/// The SEC's ticker list, downloaded at most once per run and only if needed.
+struct Directory<'a> {
+    client: &'a fetch::SecClient,
+    url: String,
+    list: Option<fetch::TickerDirectory>,
+}
+
+impl Directory<'_> {
+    async fn get(&mut self) -> anyhow::Result<&fetch::TickerDirectory> {
+        if self.list.is_none() {
+            let list = self
+                .client
+                .company_tickers()
+                .await
+                .context("downloading the SEC's ticker list")?;
+            self.list = Some(list);
+        }
+        self.list
+            .as_ref()
+            .context("the SEC's ticker list is not at hand")
+    }
+}
+
+/// Every company to download, resolved before anything is fetched or
+/// written: an unknown ticker stops the run with nothing changed.
+async fn resolve_targets(
+    pool: &PgPool,
+    client: &fetch::SecClient,
+    www_url: &str,
+    tickers: Vec<Ticker>,
+    ciks: &[String],
+) -> anyhow::Result<Vec<Target>> {
+    let mut dir = Directory {
+        client,
+        url: fetch::company_tickers_url(www_url),
+        list: None,
+    };
+    let mut targets = Vec::new();
+    for ticker in tickers {
+        let known = match known_by_ticker(&ticker) {
+            Some(k) => Some(Cik::new(k.cik)?),
+            None => stored_cik(pool, &ticker).await?,
+        };
+        let (cik, is_new) = match known {
+            Some(cik) => (cik, false),
+            None => {
+                let url = dir.url.clone();
+                let entry = dir.get().await?.by_ticker(ticker.as_str()).ok_or_else(|| {
+                    EdgarError::TickerNotListed {
+                        ticker: ticker.to_string(),
+                        url,
+                    }
+                })?;
+                let cik = Cik::new(entry.cik_str)?;
+                let is_new = stored_ticker(pool, cik).await?.is_none();
+                (cik, is_new)
+            }
+        };
+        targets.push(Target {
+            label: ticker.to_string(),
+            cik,
+            ticker: Some(ticker),
+            is_new,
+        });
+    }
+    for raw in ciks {
+        let cik = Cik::parse(raw)?;
+        let known = match known_by_cik(cik.value()) {
+            Some(k) => Some(Ticker::parse(k.ticker)?),
+            None => stored_ticker(pool, cik).await?,
+        };
+        let (ticker, is_new) = match known {
+            Some(t) => (t, false),
+            None => {
+                let url = dir.url.clone();
+                let entry = dir
+                    .get()
+                    .await?
+                    .by_cik(cik)
+                    .ok_or(EdgarError::NoTickerForCik {
+                        cik: cik.value(),
+                        url,
+                    })?;
+                (Ticker::parse(&entry.ticker)?, true)
+            }
+        };
+        targets.push(Target {
+            label: ticker.to_string(),
+            cik,
+            ticker: Some(ticker),
+            is_new,
+        });
+    }
+    Ok(targets)
+}
+
+/// Runs `server import edgar`, printing progress to stderr.
 pub async fn run(pool: &PgPool, args: &EdgarArgs) -> anyhow::Result<Vec<CompanyImportReport>> {
+    let mut stderr = std::io::stderr();
+    run_with_progress(pool, args, &mut stderr).await
+}
+
+/// Runs `server import edgar`: one report per company, in the order given,
+/// and progress lines (`[2/3] MSFT: …`) to `progress`. Every company is
+/// resolved first (an unknown ticker writes nothing); then each is downloaded
+/// and imported in its own transaction. Stops at the first failing company
+/// (those before it stay imported).
+pub async fn run_with_progress<W: std::io::Write + Send>(
+    pool: &PgPool,
+    args: &EdgarArgs,
+    progress: &mut W,
+) -> anyhow::Result<Vec<CompanyImportReport>> {
     let tickers = args
         .tickers
         .iter()
@@ -444,68 +627,85 @@ pub async fn run(pool: &PgPool, args: &EdgarArgs) -> anyhow::Result<Vec<CompanyI
         let bytes = tokio::fs::read(path)
             .await
             .with_context(|| format!("reading {}", path.display()))?;
-        eprintln!("[1/1] importing {}", path.display());
+        say(progress, format_args!("[1/1] importing {}", path.display()));
         let opts = ImportOptions {
             dry_run: args.dry_run,
             ticker: tickers.into_iter().next(),
             since_fiscal_year: args.since_fiscal_year,
+            fiscal_year_end_month: None,
         };
         let report = import_company_facts_with(pool, &bytes, &opts)
             .await
             .with_context(|| format!("importing {}", path.display()))?;
+        say(progress, format_args!("[1/1] {}", summary(&report)));
         return Ok(vec![report]);
     }
-
-    let mut targets: Vec<(String, Cik, Option<Ticker>)> = Vec::new();
-    for ticker in tickers {
-        let cik = cik_by_ticker(pool, &ticker)
-            .await?
-            .ok_or_else(|| EdgarError::UnknownCik(ticker.to_string()))?;
-        targets.push((ticker.to_string(), cik, Some(ticker)));
-    }
-    for raw in &args.ciks {
-        let cik = Cik::parse(raw)?;
-        targets.push((format!("CIK {cik}"), cik, None));
-    }
-    if targets.is_empty() {
+    if tickers.is_empty() && args.ciks.is_empty() {
         return Err(EdgarError::NothingToDo.into());
     }
 
-    let client = fetch::SecClient::new(args.user_agent.as_deref())?;
+    let client = fetch::SecClient::new(&args.sec_config())?;
+    let targets = resolve_targets(pool, &client, &args.sec_www_url, tickers, &args.ciks).await?;
     let mut reports = Vec::with_capacity(targets.len());
     let total = targets.len();
-    for (i, (label, cik, ticker)) in targets.into_iter().enumerate() {
-        eprintln!(
-            "[{}/{total}] {label}: fetching {}",
-            i + 1,
-            fetch::company_facts_url(cik)
+    for (i, target) in targets.into_iter().enumerate() {
+        let n = i + 1;
+        let label = &target.label;
+        let fiscal_year_end_month = if target.is_new {
+            let subs = client
+                .submissions(target.cik)
+                .await
+                .with_context(|| format!("reading the fiscal year end of {label}"))?;
+            subs.fiscal_year_end_month()
+        } else {
+            None
+        };
+        let url = client.company_facts_url(target.cik);
+        say(
+            progress,
+            format_args!("[{n}/{total}] {label}: fetching {url}"),
         );
         let bytes = client
-            .company_facts(cik)
+            .company_facts(target.cik)
             .await
             .with_context(|| format!("downloading {label}"))?;
-        eprintln!(
-            "[{}/{total}] {label}: {} KB received, importing",
-            i + 1,
-            bytes.len() / 1024
-        );
         let opts = ImportOptions {
             dry_run: args.dry_run,
-            ticker,
+            ticker: target.ticker,
             since_fiscal_year: args.since_fiscal_year,
+            fiscal_year_end_month,
         };
         let report = import_company_facts_with(pool, &bytes, &opts)
             .await
             .with_context(|| format!("importing {label}"))?;
-        eprintln!(
-            "[{}/{total}] {label}: {} new, {} changed, {} unchanged, {} skipped",
-            i + 1,
-            report.new,
-            report.changed,
-            report.unchanged,
-            report.skipped_total()
+        say(
+            progress,
+            format_args!(
+                "[{n}/{total}] {} ({} KB)",
+                summary(&report),
+                bytes.len() / 1024
+            ),
         );
         reports.push(report);
     }
     Ok(reports)
+}
+
+/// One line per company: what the import did.
+fn summary(report: &CompanyImportReport) -> String {
+    let dry = if report.dry_run { ", dry run" } else { "" };
+    format!(
+        "{}: imported{dry}: {} new, {} changed, {} unchanged, {} skipped",
+        report.ticker,
+        report.new,
+        report.changed,
+        report.unchanged,
+        report.skipped_total()
+    )
+}
+
+/// Writes a progress line; a closed stream does not stop the import.
+fn say<W: std::io::Write>(out: &mut W, line: fmt::Arguments<'_>) {
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }

@@ -1,12 +1,17 @@
 //! The SEC company-facts JSON, as served by
 //! `https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json`.
 //!
-//! Only the `us-gaap` taxonomy is read; other taxonomies (`dei`, `ecd`, …) are
-//! ignored. Every entry keeps the filing that reported it (`accn`, `form`,
+//! Only the `us-gaap` taxonomy is read, and of it only the concepts the tag
+//! table maps ([`super::tags::is_mapped`]); other taxonomies (`dei`, `ecd`, …)
+//! and concepts are skipped without building them (a company-facts file holds
+//! hundreds of concepts and the importer needs about twenty), though the whole
+//! document must still be valid JSON. Every entry keeps the filing that reported it (`accn`, `form`,
 //! `filed`); `fy`/`fp` describe that filing, not the period of the value.
 
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// The whole document for one company.
 #[derive(Debug, Clone, Deserialize)]
@@ -20,11 +25,62 @@ pub struct CompanyFacts {
 }
 
 /// The taxonomies we read.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Taxonomies {
-    /// Concept name (the tag) → concept.
-    #[serde(rename = "us-gaap", default)]
+    /// Concept name (the tag) → concept, for the mapped tags.
     pub us_gaap: BTreeMap<String, Concept>,
+}
+
+impl<'de> Deserialize<'de> for Taxonomies {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Taxa;
+        impl<'de> Visitor<'de> for Taxa {
+            type Value = Taxonomies;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of taxonomies")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Taxonomies, A::Error> {
+                let mut out = Taxonomies::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "us-gaap" {
+                        out.us_gaap = map.next_value::<MappedConcepts>()?.0;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Taxa)
+    }
+}
+
+/// The concepts of a taxonomy that the tag table maps; the others are skipped.
+struct MappedConcepts(BTreeMap<String, Concept>);
+
+impl<'de> Deserialize<'de> for MappedConcepts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Concepts;
+        impl<'de> Visitor<'de> for Concepts {
+            type Value = MappedConcepts;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of concepts")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MappedConcepts, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(tag) = map.next_key::<String>()? {
+                    if super::tags::is_mapped(&tag) {
+                        let concept = map.next_value::<Concept>()?;
+                        out.insert(tag, concept);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(MappedConcepts(out))
+            }
+        }
+        d.deserialize_map(Concepts)
+    }
 }
 
 /// One XBRL concept (tag) with its values grouped by unit (`USD`, `shares`, `USD/shares`, `pure`).
@@ -98,6 +154,17 @@ mod tests {
         let facts = &doc.facts.us_gaap["Revenues"].units["USD"];
         assert_eq!(facts[0].val.to_string(), "77673000000");
         assert_eq!(facts[0].fy, Some(2026));
+    }
+
+    #[test]
+    fn concepts_the_tag_table_does_not_map_are_skipped_but_must_be_valid_json() {
+        let json = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {
+            "AccountsPayableCurrent": {"units": {"USD": [{"end": "2025-09-30", "val": "not read", "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}},
+            "Revenues": {"units": {"USD": [{"start": "2025-07-01", "end": "2025-09-30", "val": 5, "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}}}}}"#;
+        let doc = CompanyFacts::from_slice(json).unwrap();
+        assert_eq!(doc.facts.us_gaap.keys().collect::<Vec<_>>(), ["Revenues"]);
+        let broken = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"AccountsPayableCurrent": {"units": [}}}}"#;
+        assert!(CompanyFacts::from_slice(broken).is_err());
     }
 
     #[test]

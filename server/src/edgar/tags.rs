@@ -6,7 +6,8 @@
 //! twice), `note` (who uses the tag, and why it is there).
 
 use domain::Metric;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// The mapping table, compiled into the binary.
 pub const TAGS_CSV: &str = include_str!("tags.csv");
@@ -84,6 +85,20 @@ impl TagMap {
         rules.sort_by_key(|r| (r.metric, r.priority));
         rules
     }
+}
+
+/// Whether the built-in table maps a tag: the company-facts parser builds
+/// only these concepts. (Should the table not parse, every tag counts as
+/// mapped, and the importer then reports the table's error.)
+pub fn is_mapped(tag: &str) -> bool {
+    static TAGS: OnceLock<Option<HashSet<String>>> = OnceLock::new();
+    TAGS.get_or_init(|| {
+        TagMap::builtin()
+            .ok()
+            .map(|m| m.by_tag.into_keys().collect())
+    })
+    .as_ref()
+    .is_none_or(|set| set.contains(tag))
 }
 
 #[cfg(test)]

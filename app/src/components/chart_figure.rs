@@ -1,0 +1,228 @@
+use crate::chart::{render_svg_with_layout, ChartLayout, ChartSpec};
+use crate::components::format_value;
+use domain::analytics::{Alignment, Series};
+use leptos::prelude::*;
+
+/// Chart size in SVG pixels (the SVG scales with the page; pointer positions
+/// are scaled back to these units).
+pub const WIDTH: u32 = 960;
+pub const HEIGHT: u32 = 480;
+
+/// One line chart: the plotters SVG rendered where the component renders (on
+/// the server first, so it is there without JavaScript), a crosshair with the
+/// exact value of every series at the hovered (or keyboard-selected) quarter,
+/// and the same data as a table for screen readers and for copying.
+///
+/// `on_legend` is called with the series index when a legend entry is clicked.
+#[component]
+pub fn ChartFigure(
+    series: Vec<Series>,
+    spec: ChartSpec,
+    /// Extra sentences under the chart (units and alignment are added).
+    #[prop(optional, into)]
+    caption: String,
+    #[prop(optional)] on_legend: Option<Callback<usize>>,
+    /// A name for tests and styles (`data-chart`).
+    #[prop(optional, into)]
+    name: String,
+    #[prop(default = HEIGHT)] height: u32,
+) -> impl IntoView {
+    let unit = spec.unit;
+    let (svg, layout) = render_svg_with_layout(&spec, &series, WIDTH, height);
+    let hovered = RwSignal::new(None::<usize>);
+    let slots = layout.slots.len();
+    let alignment_text = match layout.alignment {
+        Alignment::Calendar => "Quarters aligned to calendar quarters (CY: a fiscal quarter belongs to the calendar quarter containing its midpoint).",
+        Alignment::Fiscal => "Quarters labelled on the company's fiscal calendar (FY); hover a quarter for its period-end date.",
+    };
+    let caption = format!(
+        "{} {} Values in {}. {alignment_text}",
+        caption,
+        layout.notes.join(" "),
+        unit.description()
+    )
+    .split_whitespace()
+    .collect::<Vec<_>>()
+    .join(" ");
+    // The series drawn on this axis (not hidden), with their legend names
+    // and colours: what the tooltip and the data table list.
+    let on_axis: Vec<Series> = layout
+        .legend
+        .iter()
+        .filter(|e| e.on_axis && !e.hidden)
+        .filter_map(|e| series.get(e.series).cloned())
+        .collect();
+    let keys: Vec<(String, String)> = layout
+        .legend
+        .iter()
+        .filter(|e| e.on_axis && !e.hidden && e.series < series.len())
+        .map(|e| (e.name.clone(), e.color.clone()))
+        .collect();
+
+    let layout_move = layout.clone();
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let (x, _) = svg_point(&ev);
+        hovered.set(layout_move.slot_at(x));
+    };
+    let layout_click = layout.clone();
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let (x, y) = svg_point(&ev);
+        if let (Some(entry), Some(cb)) = (layout_click.legend_at(x, y), on_legend) {
+            cb.run(entry.series);
+        }
+    };
+    // Keyboard: arrows move the crosshair, Escape hides it.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if slots == 0 {
+            return;
+        }
+        let next = match (ev.key().as_str(), hovered.get_untracked()) {
+            ("ArrowRight", None) | ("Home", _) => Some(0),
+            ("ArrowLeft", None) | ("End", _) => Some(slots - 1),
+            ("ArrowRight", Some(i)) => Some((i + 1).min(slots - 1)),
+            ("ArrowLeft", Some(i)) => Some(i.saturating_sub(1)),
+            ("Escape", _) => None,
+            _ => return,
+        };
+        ev.prevent_default();
+        hovered.set(next);
+    };
+
+    let layout_tip = layout.clone();
+    let series_tip = on_axis.clone();
+    let keys_tip = keys.clone();
+    let tooltip = move || {
+        let slot = hovered.get()?;
+        let s = layout_tip.slots.get(slot)?;
+        let left = 100.0 * s.x / f64::from(WIDTH);
+        let period_end = series_tip
+            .iter()
+            .find_map(|se| layout_tip.point_at(se, slot))
+            .map(|p| format!("period ended {}", p.period_end))
+            .unwrap_or_default();
+        let rows = series_tip
+            .iter()
+            .zip(&keys_tip)
+            .map(|(se, (name, color))| {
+                let value = point_text(&layout_tip, se, slot);
+                view! {
+                    <tr>
+                        <th scope="row"><span class="swatch" style=format!("background:{color}")></span>{name.clone()}</th>
+                        <td class="num">{value}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <div class="crosshair" style=format!("left: {left:.2}%")></div>
+            <div class="tooltip" role="status" style=format!("left: min({left:.2}%, calc(100% - 19rem))")>
+                <strong>{s.label.clone()}</strong>
+                " "
+                <small>{period_end}</small>
+                <table>{rows}</table>
+            </div>
+        })
+    };
+
+    view! {
+        <figure class="chart" data-chart=name>
+            <div
+                class="chart-canvas"
+                tabindex="0"
+                role="img"
+                aria-label=format!("{}. {}", spec.title, caption)
+                on:mousemove=on_move
+                on:mouseleave=move |_| hovered.set(None)
+                on:click=on_click
+                on:keydown=on_key
+                on:blur=move |_| hovered.set(None)
+                inner_html=svg
+            ></div>
+            <div class="chart-overlay" aria-hidden="true">{tooltip}</div>
+            <figcaption>{caption}</figcaption>
+            <DataTable layout series=on_axis keys/>
+        </figure>
+    }
+}
+
+/// A series' value at a slot as shown in the tooltip and the table.
+fn point_text(layout: &ChartLayout, se: &Series, slot: usize) -> String {
+    layout
+        .point_at(se, slot)
+        .map(|p| {
+            let shown = format_value(se.unit, p.value, p.exact);
+            let why = p
+                .missing
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            if why.is_empty() {
+                shown
+            } else {
+                format!("{shown} (missing {why})")
+            }
+        })
+        .unwrap_or_else(|| domain::format::MISSING.into())
+}
+
+/// The chart's data as a table, one row per quarter (inside a closed
+/// `<details>`: reachable by screen readers and the keyboard, out of the way
+/// otherwise).
+#[component]
+fn DataTable(
+    layout: ChartLayout,
+    series: Vec<Series>,
+    keys: Vec<(String, String)>,
+) -> impl IntoView {
+    let header = keys
+        .into_iter()
+        .map(|(name, _)| view! { <th scope="col" class="num">{name}</th> })
+        .collect_view();
+    let rows = (0..layout.slots.len())
+        .rev()
+        .map(|i| {
+            let slot = &layout.slots[i];
+            let end = series
+                .iter()
+                .find_map(|se| layout.point_at(se, i))
+                .map(|p| format!("Period ended {}", p.period_end))
+                .unwrap_or_default();
+            let cells = series
+                .iter()
+                .map(|se| view! { <td class="num">{point_text(&layout, se, i)}</td> })
+                .collect_view();
+            view! {
+                <tr data-slot=slot.label.clone()>
+                    <th scope="row" title=end>{slot.label.clone()}</th>
+                    {cells}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="chart-data">
+            <summary>"Data table"</summary>
+            <div class="table-scroll">
+                <table class="facts">
+                    <thead><tr><th scope="col">"Period"</th>{header}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </details>
+    }
+}
+
+/// The pointer position in SVG pixels (the SVG is scaled to the element's width).
+/// The SVG itself ignores the pointer (CSS), so the offsets are the canvas's.
+fn svg_point(ev: &leptos::ev::MouseEvent) -> (f64, f64) {
+    use leptos::wasm_bindgen::JsCast;
+    let width = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+        .map(|e| f64::from(e.client_width()))
+        .filter(|w| *w > 0.0)
+        .unwrap_or(f64::from(WIDTH));
+    let k = f64::from(WIDTH) / width;
+    (f64::from(ev.offset_x()) * k, f64::from(ev.offset_y()) * k)
+}

@@ -1,0 +1,276 @@
+//! The database turned read-only (`ALTER DATABASE … SET
+//! default_transaction_read_only = on`, then new connections), as during
+//! maintenance or after a failover to a replica: an analyst's entry gets a
+//! clear error and writes nothing, reading goes on, and saving works again
+//! once the database is writable.
+
+use app::api::auth::Role;
+use app::error::AppError;
+use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
+use capex_lens_tests::{spawn_app, TestApp};
+use rust_decimal::Decimal;
+use sqlx::{ConnectOptions, Connection};
+
+/// Turns the app's database read-only (or back), then ends its open
+/// connections so that the pool's new ones get the setting.
+async fn set_read_only(app: &TestApp, read_only: bool) {
+    let mut admin = app
+        .db
+        .options
+        .clone()
+        .database("postgres")
+        .connect()
+        .await
+        .unwrap();
+    let change = if read_only {
+        "SET default_transaction_read_only = on"
+    } else {
+        "RESET default_transaction_read_only"
+    };
+    sqlx::query(&format!("ALTER DATABASE {} {change}", app.db.name))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&app.db.name)
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.ok();
+}
+
+/// Microsoft's latest stored quarterly capex: (period label, version, value).
+async fn latest_msft_capex(app: &TestApp) -> (String, i32, Decimal) {
+    let (fy, fq, version, value): (i16, i16, i32, Decimal) = sqlx::query_as(
+        "SELECT fiscal_year, fiscal_quarter, version, value FROM current_facts
+         WHERE ticker = 'MSFT' AND metric = 'capex' AND fiscal_quarter > 0
+         ORDER BY fiscal_year DESC, fiscal_quarter DESC LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    (format!("FY{} Q{fq}", fy % 100), version, value)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_on_a_read_only_database_gets_a_clear_503_writes_nothing_and_saves_once_writable()
+{
+    // Arrange: a signed-in analyst with a valid entry for Microsoft's latest capex.
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut ann = Agent::signed_in(&app, "ann@example.com").await;
+    let (period, version, value) = latest_msft_capex(&app).await;
+    let typed = format!(
+        "{}M",
+        (value + Decimal::from(1_000_000_000)) / Decimal::from(1_000_000)
+    );
+    let base = version.to_string();
+    let form = [
+        ("ticker", "MSFT"),
+        ("period", period.as_str()),
+        ("metric", "capex"),
+        ("value", typed.as_str()),
+        (
+            "source_url",
+            "https://www.microsoft.com/en-us/investor/earnings",
+        ),
+        ("note", "Restated in the earnings call"),
+        ("base_version", base.as_str()),
+    ];
+    let before = fact_version_count(&app).await;
+
+    // Act: save while the database is read-only, then again once it is writable.
+    set_read_only(&app, true).await;
+    let refused = ann.post("/api/entry/save", &form).await;
+    let refused_status = refused.status().as_u16();
+    let refused_body = refused.text().await.unwrap();
+    let count_while_read_only = fact_version_count(&app).await;
+    set_read_only(&app, false).await;
+    let saved = ann.post("/api/entry/save", &form).await;
+    let saved_status = saved.status().as_u16();
+    let saved_body = saved.text().await.unwrap();
+
+    // Assert: a 503 whose message says what happened, not a 500 with a reference.
+    assert_eq!(refused_status, 503, "{refused_body}");
+    let error: AppError = serde_json::from_str(&refused_body)
+        .unwrap_or_else(|e| panic!("not an AppError ({e}): {refused_body}"));
+    assert_eq!(error, AppError::ReadOnly);
+    let message = error.to_string();
+    assert!(
+        message.contains("read-only") && message.contains("nothing was saved"),
+        "{message}"
+    );
+    assert_eq!(count_while_read_only, before, "nothing written");
+    assert_eq!(saved_status, 200, "{saved_body}");
+    assert!(saved_body.contains("Saved"), "{saved_body}");
+    assert_eq!(fact_version_count(&app).await, before + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_analyst_still_reads_pages_while_the_database_is_read_only() {
+    // Arrange: a signed-in analyst (every request of theirs moves the session's expiry on).
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut ann = Agent::signed_in(&app, "ann@example.com").await;
+
+    // Act
+    set_read_only(&app, true).await;
+    let overview = ann.get("/").await;
+    let overview_status = overview.status().as_u16();
+    let overview_html = overview.text().await.unwrap();
+    let company = ann.get("/company/MSFT").await.status().as_u16();
+    let me = ann
+        .post("/api/auth/me", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    // Assert: pages render (the session's expiry simply is not extended), and
+    // the analyst is still signed in.
+    assert_eq!(overview_status, 200, "{overview_html}");
+    assert!(overview_html.contains("$54.2B"), "real numbers on the page");
+    assert_eq!(company, 200);
+    assert!(me.contains("ann@example.com"), "{me}");
+}
+
+/// Waits until the element at `css` contains `needle`; returns its text.
+async fn wait_for_text(c: &fantoccini::Client, css: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Ok(el) = c.find(fantoccini::Locator::Css(css)).await {
+            if let Ok(text) = el.text().await {
+                if text.contains(needle) {
+                    return text;
+                }
+            }
+        }
+        if std::time::Instant::now() > deadline {
+            let source = c.source().await.unwrap_or_default();
+            panic!(
+                "{css} never contained {needle:?}; page:\n{}",
+                &source[..source.len().min(4000)]
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Needs the built site (`cargo leptos build`) and Chromium, like the other browser tests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_entry_form_keeps_its_content_when_saving_on_a_read_only_database_fails() {
+    use capex_lens_tests::accounts::PASSWORD;
+    use capex_lens_tests::browser::Browser;
+    use fantoccini::Locator;
+
+    // Arrange: an analyst signed in through the sign-in form, with the entry
+    // form filled in for Microsoft's latest quarter.
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let (period, _, _) = latest_msft_capex(&app).await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser.open_hydrated(&app.url("/login")).await;
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css("#login-form[data-ready='true']"))
+        .await
+        .unwrap();
+    let login = c.find(Locator::Css("#login-form")).await.unwrap();
+    login
+        .find(Locator::Css("input[name='email']"))
+        .await
+        .unwrap()
+        .send_keys("ann@example.com")
+        .await
+        .unwrap();
+    login
+        .find(Locator::Css("input[name='password']"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    login
+        .find(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !c.current_url().await.unwrap().as_str().ends_with("/enter") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no redirect to /enter after signing in"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    browser.open_hydrated(&app.url("/enter")).await;
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css("#entry-form[data-ready='true']"))
+        .await
+        .unwrap();
+    let form = c.find(Locator::Css("#entry-form")).await.unwrap();
+    form.find(Locator::Css("select[name='ticker']"))
+        .await
+        .unwrap()
+        .select_by_value("MSFT")
+        .await
+        .unwrap();
+    let typed = [
+        ("input[name='period']", period.as_str()),
+        ("input[name='value']", "40,000M"),
+        (
+            "input[name='source_url']",
+            "https://www.microsoft.com/en-us/investor/earnings",
+        ),
+        ("textarea[name='note']", "Checked against the 10-Q"),
+    ];
+    for (css, text) in typed {
+        form.find(Locator::Css(css))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    wait_for_text(c, "#entry-current", "Current value:").await;
+    let before = fact_version_count(&app).await;
+
+    // Act: the database turns read-only, then the analyst saves.
+    set_read_only(&app, true).await;
+    form.find(Locator::Css("button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let alert = wait_for_text(c, "p.error[role='alert']", "read-only").await;
+
+    // Assert: the message says what happened, and every field keeps what was typed.
+    assert!(alert.contains("nothing was saved"), "{alert}");
+    for (css, text) in typed {
+        let value = form
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(value.as_deref(), Some(text), "{css} kept its content");
+    }
+    let ticker = form
+        .find(Locator::Css("select[name='ticker']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(ticker.as_deref(), Some("MSFT"));
+    assert_eq!(fact_version_count(&app).await, before, "nothing written");
+}

@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("enter") view=routes::enter::Enter ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("enter"), StaticSegment("bulk")) view=routes::bulk::BulkEntry ssr=SsrMode::Async/>
                     <Route path=StaticSegment("audit") view=routes::audit::Audit ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=routes::admin::AdminUsers ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("company"), ParamSegment("ticker"), StaticSegment("history"), ParamSegment("metric"), ParamSegment("period"))
                         view=routes::history::FactHistory

@@ -634,3 +634,125 @@ async fn fifty_concurrent_edits_of_one_number_are_each_saved_or_reported_as_a_co
         assert!(stored.contains(v), "{v} was lost");
     }
 }
+
+// ----- the CSV bulk entry --------------------------------------------------
+
+/// An upload with good lines and one generated bad line (a poisoned form).
+fn bad_upload() -> impl Strategy<Value = (String, String)> {
+    (0usize..4, submission()).prop_filter_map("a form", |(good, case)| {
+        let Submission::Form { poison, fields } = case else {
+            return None;
+        };
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        w.write_record(["ticker", "period", "metric", "value", "source_url", "note"])
+            .ok()?;
+        for i in 0..good {
+            let year = 21 + i;
+            w.write_record([
+                "MSFT",
+                &format!("FY{year} Q2"),
+                "capex",
+                "7.5B",
+                "https://www.microsoft.com/investor",
+                "",
+            ])
+            .ok()?;
+        }
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|f| f.0 == name)
+                .map(|f| f.1.clone())
+                .unwrap_or_default()
+        };
+        w.write_record([
+            get("ticker"),
+            get("period"),
+            get("metric"),
+            get("value"),
+            get("source_url"),
+            get("note"),
+        ])
+        .ok()?;
+        let bytes = w.into_inner().ok()?;
+        Some((poison.to_string(), String::from_utf8(bytes).ok()?))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_thousand_generated_bad_uploads_are_refused_at_commit_without_a_write() {
+    // Arrange
+    let app = Arc::new(spawn_app().await);
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let cookie = Agent::signed_in(&app, "ann@example.com")
+        .await
+        .cookie
+        .unwrap();
+    let origin = format!("http://{}", app.addr);
+    let cases = generate(&bad_upload(), 2_000);
+    let before = fact_version_count(&app).await;
+
+    // Act: the dry run, then a commit with the dry run's digest.
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(8));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (poison, csv)) in cases.into_iter().enumerate() {
+        let permit = semaphore.clone().acquire_owned().await.unwrap();
+        let (app, cookie, origin) = (app.clone(), cookie.clone(), origin.clone());
+        tasks.spawn(async move {
+            let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+                app.client
+                    .post(app.url(path))
+                    .header("cookie", &cookie)
+                    .header("origin", &origin)
+                    .header("accept", "application/json")
+                    .form(&form)
+                    .send()
+            };
+            let res = post("/api/entry/bulk/preview", vec![("csv", csv.clone())])
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let diff: serde_json::Value = res.json().await.unwrap_or_default();
+            let commit = if status == 200 {
+                let digest = diff["digest"].as_str().unwrap_or("").to_string();
+                let res = post(
+                    "/api/entry/bulk/commit",
+                    vec![("csv", csv.clone()), ("digest", digest)],
+                )
+                .await
+                .unwrap();
+                let s = res.status().as_u16();
+                Some((s, res.text().await.unwrap_or_default()))
+            } else {
+                None
+            };
+            drop(permit);
+            (i, poison, csv, status, diff, commit)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (i, poison, csv, status, diff, commit) = done.expect("no task panicked");
+        // Assert: the file is refused as a whole (400), or the bad line is
+        // rejected in the dry run and the commit writes nothing.
+        assert!(
+            status == 200 || status == 400,
+            "case {i} ({poison}) {csv:?}: {status} {diff}"
+        );
+        if let Some((s, body)) = commit {
+            assert!(
+                diff["rejected"].as_i64().unwrap_or(0) >= 1,
+                "case {i} ({poison}) {csv:?}: {diff}"
+            );
+            assert_eq!(s, 200, "case {i}: {body}");
+            assert!(
+                body.contains("Refused"),
+                "case {i} ({poison}) {csv:?}: {body}"
+            );
+        }
+    }
+    assert_eq!(
+        fact_version_count(&app).await,
+        before,
+        "nothing was written"
+    );
+}

@@ -24,7 +24,6 @@ enum Access {
     /// Analysts and admins.
     Analyst,
     /// Admins only.
-    #[allow(dead_code)] // no admin-only server function yet
     Admin,
 }
 
@@ -35,7 +34,9 @@ type Declared = (&'static str, Access, Vec<(&'static str, String)>);
 /// arguments (so that a refusal proves the authorization check, not a
 /// malformed request). A server function missing here fails the tests.
 fn policy(period: &str, version: &str) -> Vec<Declared> {
-    use app::api::{audit, auth, bulk, chart, company, entry, history, methodology, overview};
+    use app::api::{
+        audit, auth, bulk, chart, company, entry, history, methodology, overview, users,
+    };
     let s = |v: &str| v.to_string();
     let key = || {
         vec![
@@ -82,6 +83,26 @@ fn policy(period: &str, version: &str) -> Vec<Declared> {
         (chart::GetChart::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (chart::CreateShortLink::PATH, Access::PublicWrite("share links are public: identical charts share one id, and the table holds only chart queries"), vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (methodology::GetThresholds::PATH, Access::PublicRead, vec![]),
+        (users::ListUsers::PATH, Access::Admin, vec![]),
+        (
+            users::AddAccount::PATH,
+            Access::Admin,
+            vec![
+                ("email", s("new@example.com")),
+                ("role", s("analyst")),
+                ("password", s("a long enough phrase")),
+            ],
+        ),
+        (
+            users::SetRole::PATH,
+            Access::Admin,
+            vec![("email", s("ann@example.com")), ("role", s("admin"))],
+        ),
+        (
+            users::SetDisabled::PATH,
+            Access::Admin,
+            vec![("email", s("ann@example.com")), ("disabled", s("true"))],
+        ),
         // Last: it ends the caller's session.
         (auth::Logout::PATH, Access::PublicWrite("signing out ends the caller's own session only"), vec![]),
     ]
@@ -178,6 +199,8 @@ async fn anonymous_and_viewer_sessions_are_refused_by_every_protected_server_fun
     let mut anonymous = Agent::new(&app);
     let mut viewer = Agent::signed_in(&app, "viewer@example.com").await;
     let mut analyst = Agent::signed_in(&app, "ann@example.com").await;
+    add_user(&app, "root@example.com", Role::Admin).await;
+    let mut admin = Agent::signed_in(&app, "root@example.com").await;
     let policy = policy(&period, &version);
     let registered = registered();
     assert!(registered.len() >= policy.len());
@@ -189,10 +212,17 @@ async fn anonymous_and_viewer_sessions_are_refused_by_every_protected_server_fun
         let anon = post_as(&mut anonymous, path, form).await;
         let view = post_as(&mut viewer, path, form).await;
         match access {
-            Access::Analyst | Access::Admin => {
+            Access::Analyst => {
                 assert_eq!(anon, 401, "anonymous call of {path}");
                 assert_eq!(view, 403, "viewer call of {path}");
                 refused += 2;
+            }
+            Access::Admin => {
+                assert_eq!(anon, 401, "anonymous call of {path}");
+                assert_eq!(view, 403, "viewer call of {path}");
+                let as_analyst = post_as(&mut analyst, path, form).await;
+                assert_eq!(as_analyst, 403, "analyst call of {path}");
+                refused += 3;
             }
             Access::SignedIn => {
                 assert_eq!(anon, 401, "anonymous call of {path}");
@@ -214,16 +244,18 @@ async fn anonymous_and_viewer_sessions_are_refused_by_every_protected_server_fun
     }
     assert!(refused >= 7, "protected functions checked: {refused}");
 
-    // The same requests are accepted from an analyst: the refusals above came
+    // The same requests are accepted with the role: the refusals above came
     // from the authorization check, not from malformed arguments.
     for (path, access, form) in &policy {
-        if matches!(access, Access::Analyst) {
-            let status = post_as(&mut analyst, path, form).await;
-            assert!(
-                status == 200,
-                "analyst call of {path} answered {status}; the example arguments are wrong"
-            );
-        }
+        let status = match access {
+            Access::Analyst => post_as(&mut analyst, path, form).await,
+            Access::Admin => post_as(&mut admin, path, form).await,
+            _ => continue,
+        };
+        assert_eq!(
+            status, 200,
+            "{path} with the role answered {status}; the example arguments are wrong"
+        );
     }
 }
 

@@ -10,6 +10,7 @@ pub mod entry;
 pub mod history;
 pub mod methodology;
 pub mod overview;
+pub mod users;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -85,7 +85,8 @@ fn SignedInView(user: SignedIn) -> impl IntoView {
     view! {
         <h1>"Account"</h1>
         <p>"Signed in as " <strong id="signed-in-email">{user.email.clone()}</strong> " (" {user.role.as_str()} ")."</p>
-        {enter.then(|| view! { <p><a href="/enter">"Enter figures"</a></p> })}
+        {enter.then(|| view! { <p><a href="/enter">"Enter figures"</a> " · " <a href="/audit">"Audit trail"</a></p> })}
+        {(user.role == Role::Admin).then(|| view! { <p><a href="/admin/users">"Manage users"</a></p> })}
         <ActionForm action=logout attr:id="logout-form">
             <button type="submit">"Sign out"</button>
         </ActionForm>

@@ -1,6 +1,7 @@
 //! One component per route.
 
 pub mod account;
+pub mod admin;
 pub mod audit;
 pub mod bulk;
 pub mod company;

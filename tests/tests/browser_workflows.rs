@@ -1,0 +1,205 @@
+//! Analysts' other workflows through the real UI in headless Chromium: the
+//! CSV bulk entry (dry run, then commit), reverting on the history page, and
+//! the audit page with its filters.
+
+use app::api::auth::Role;
+use capex_lens_tests::accounts::{add_user, Agent, PASSWORD};
+use capex_lens_tests::browser::Browser;
+use capex_lens_tests::{spawn_app, TestApp};
+use fantoccini::{Client, Locator};
+use std::time::{Duration, Instant};
+
+async fn wait_for_text(c: &Client, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            if let Ok(text) = el.text().await {
+                if text.contains(needle) {
+                    return text;
+                }
+            }
+        }
+        if Instant::now() > deadline {
+            let source = c.source().await.unwrap_or_default();
+            panic!(
+                "{css} never contained {needle:?}; page:\n{}",
+                &source[..source.len().min(4000)]
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Signs in through the login form as `email`.
+async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    let c = &browser.client;
+    browser.open_hydrated(&app.url("/login")).await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#login-form[data-ready='true']"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form input[name='email']"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form input[name='password']"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !c.current_url().await.unwrap().as_str().ends_with("/enter") {
+        assert!(
+            Instant::now() < deadline,
+            "no redirect to /enter after login"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn no_panic(c: &Client) {
+    let panic = c
+        .execute("return document.body.getAttribute('data-panic')", vec![])
+        .await
+        .unwrap();
+    assert!(panic.is_null(), "the page panicked: {panic}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_checks_a_csv_upload_then_commits_it() {
+    // Arrange
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let before = capex_lens_tests::accounts::fact_version_count(&app).await;
+    let csv = "ticker,period,metric,value,source_url,note\n\
+               MSFT,FY28,capex_guidance_low,150B,https://www.microsoft.com/en-us/investor,call\n\
+               MSFT,FY28,capex_guidance_high,170B,https://www.microsoft.com/en-us/investor,call\n";
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(&browser, &app, "ann@example.com").await;
+
+    // Act: paste, check, commit.
+    browser.open_hydrated(&app.url("/enter/bulk")).await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#bulk-form[data-ready='true']"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#bulk-form textarea[name='csv']"))
+        .await
+        .unwrap()
+        .send_keys(csv)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#bulk-form button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summary = wait_for_text(c, "#bulk-summary", "new").await;
+    c.find(Locator::Css("#bulk-commit button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let saved = wait_for_text(c, "#bulk-saved", "Saved").await;
+
+    // Assert
+    no_panic(c).await;
+    assert_eq!(summary, "2 new, 0 changed, 0 unchanged, 0 rejected.");
+    assert!(saved.contains("Saved 2 figure(s)"), "{saved}");
+    assert_eq!(
+        capex_lens_tests::accounts::fact_version_count(&app).await,
+        before + 2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_reverts_a_number_on_its_history_page_and_finds_it_in_the_audit_trail() {
+    // Arrange: Ann replaced Microsoft's latest capex with 99B.
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let (fy, fq, version): (i16, i16, i32) = sqlx::query_as(
+        "SELECT fiscal_year, fiscal_quarter, version FROM current_facts
+         WHERE ticker = 'MSFT' AND metric = 'capex' AND fiscal_quarter > 0
+         ORDER BY fiscal_year DESC, fiscal_quarter DESC LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let period = format!("FY{} Q{fq}", fy % 100);
+    let mut agent = Agent::signed_in(&app, "ann@example.com").await;
+    let v = version.to_string();
+    let res = agent
+        .post(
+            "/api/entry/save",
+            &[
+                ("ticker", "MSFT"),
+                ("period", &period),
+                ("metric", "capex"),
+                ("value", "99B"),
+                ("source_url", "https://www.microsoft.com/en-us/investor"),
+                ("base_version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(&browser, &app, "ann@example.com").await;
+
+    // Act: revert to the filed version, then look at the audit trail.
+    let history = format!("/company/MSFT/history/capex/{}", period.replace(' ', ""));
+    browser.open_hydrated(&app.url(&history)).await;
+    c.find(Locator::Css(&format!(
+        "tr[data-version='{version}'] .revert-form button"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let outcome = wait_for_text(c, "#revert-outcome", "Reverted").await;
+    let current_row = wait_for_text(c, "tr.current", "Reverted to version").await;
+    browser
+        .open_hydrated(&app.url("/audit?company=MSFT&metric=capex&user=ann"))
+        .await;
+    let count = wait_for_text(c, "#audit-count", "changes match").await;
+    let table = c
+        .find(Locator::Css("#audit-table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csv_href = c
+        .find(Locator::Css("#audit-csv"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+
+    // Assert
+    no_panic(c).await;
+    assert!(outcome.contains("is now version"), "{outcome}");
+    assert!(current_row.contains("(current)"), "{current_row}");
+    assert_eq!(count, "2 changes match.");
+    assert!(table.contains("$99B"), "{table}");
+    assert_eq!(
+        csv_href.as_deref(),
+        Some("/audit.csv?company=MSFT&metric=capex&user=ann")
+    );
+}

@@ -48,7 +48,7 @@ fn ThresholdTable(t: Thresholds) -> impl IntoView {
         ("1. AI revenue vs capex", format!("Healthy: spread ≥ {:+.1} pp; Watch: {:+.1} pp ≤ spread < {:+.1} pp; Stress: below", t.ai_spread_healthy_pp, t.ai_spread_watch_pp, t.ai_spread_healthy_pp), "Spread = YoY growth of AI revenue (run-rate where disclosed, else cloud revenue as a proxy) − YoY growth of TTM capex"),
         ("2. Utilization", format!("Healthy: change ≥ {:+.1}%; Watch: down less than {:.1}%; Stress: down {:.1}% or more", t.utilization_healthy_pct, -t.utilization_stress_pct, -t.utilization_stress_pct), "Change in asset turnover (cloud revenue, else revenue, over average net PP&E) versus a year earlier"),
         ("3. Inference cost", format!("Analyst series: Healthy when falling ≥ {:.1}% a year, Stress when rising. Proxy: Healthy when depreciation burden and cost of revenue / revenue are flat (within {:.1} pp) or falling; Stress when both rise by more than {:.1} pp", -t.inference_cost_healthy_pct, t.inference_proxy_flat_pp, t.inference_proxy_stress_pp), "YoY change of unit inference cost, else the proxy"),
-        ("4. Durable contracts", "Healthy: RPO grows faster than TTM revenue and coverage rises; Watch: one of the two; Stress: neither".to_string(), "YoY growth of RPO vs TTM revenue, and change in RPO coverage"),
+        ("4. Durable contracts", "Healthy: RPO grows, and faster than TTM revenue; Watch: one of the two; Stress: neither".to_string(), "YoY growth of RPO vs TTM revenue (RPO coverage rises exactly when RPO outgrows revenue, so its change is shown, not tested twice)"),
     ];
     view! {
         <table class="facts thresholds">

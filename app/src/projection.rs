@@ -22,7 +22,11 @@ pub const PURPLE: &str = "#cc79a7";
 
 /// The wave and the scenario under `params` (the wave uses the scenario's
 /// server life and capex path, and the methodology's other defaults).
-pub fn project(facts: &CompanyFacts, params: &ScenarioParams, thresholds: &Thresholds) -> Projection {
+pub fn project(
+    facts: &CompanyFacts,
+    params: &ScenarioParams,
+    thresholds: &Thresholds,
+) -> Projection {
     let wave_params = WaveParams {
         short_life_years: params.short_life_years,
         capex_path: params.capex_path.clone(),
@@ -57,7 +61,12 @@ pub fn guidance_midpoint(facts: &CompanyFacts) -> Option<(Decimal, String)> {
             best = Some((low.period, low.value, high.value));
         }
     }
-    best.map(|(p, lo, hi)| ((lo + hi) / Decimal::from(2), format!("FY{:02}", p.fiscal_year.rem_euclid(100))))
+    best.map(|(p, lo, hi)| {
+        (
+            (lo + hi) / Decimal::from(2),
+            format!("FY{:02}", p.fiscal_year.rem_euclid(100)),
+        )
+    })
 }
 
 /// A chart point for a wave quarter.
@@ -68,7 +77,9 @@ fn wave_point(p: &WavePoint, value: Option<f64>) -> SeriesPoint {
         calendar_quarter: CalendarQuarter::containing(p.period_end - time::Duration::days(45)),
         period_end: p.period_end,
         value,
-        exact: value.and_then(|v| Decimal::try_from(v).ok()).map(|d| d.round()),
+        exact: value
+            .and_then(|v| Decimal::try_from(v).ok())
+            .map(|d| d.round()),
         inputs: Vec::new(),
         missing: Vec::new(),
     }
@@ -103,7 +114,12 @@ pub fn wave_series(p: &Projection) -> (Vec<Series>, Vec<(String, Dash)>) {
         .collect();
     let t = &p.ticker;
     let series = vec![
-        usd_series(t, Metric::Capex, "Capex", hist.iter().map(|pt| wave_point(pt, pt.capex)).collect()),
+        usd_series(
+            t,
+            Metric::Capex,
+            "Capex",
+            hist.iter().map(|pt| wave_point(pt, pt.capex)).collect(),
+        ),
         usd_series(
             t,
             Metric::Capex,
@@ -114,19 +130,25 @@ pub fn wave_series(p: &Projection) -> (Vec<Series>, Vec<(String, Dash)>) {
             t,
             Metric::DepreciationAmortization,
             "Reported D&A",
-            hist.iter().map(|pt| wave_point(pt, pt.reported_depreciation)).collect(),
+            hist.iter()
+                .map(|pt| wave_point(pt, pt.reported_depreciation))
+                .collect(),
         ),
         usd_series(
             t,
             Metric::DepreciationAmortization,
             "Modelled depreciation",
-            hist.iter().map(|pt| wave_point(pt, pt.modelled_depreciation)).collect(),
+            hist.iter()
+                .map(|pt| wave_point(pt, pt.modelled_depreciation))
+                .collect(),
         ),
         usd_series(
             t,
             Metric::DepreciationAmortization,
             "Modelled depreciation, projected",
-            proj.iter().map(|pt| wave_point(pt, pt.modelled_depreciation)).collect(),
+            proj.iter()
+                .map(|pt| wave_point(pt, pt.modelled_depreciation))
+                .collect(),
         ),
     ];
     let styles = vec![

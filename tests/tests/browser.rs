@@ -281,7 +281,10 @@ async fn hiding_a_series_and_changing_the_basis_update_the_address_without_a_rel
         back.contains("hide=GOOGL:capex") && !back.contains("basis="),
         "back steps to the previous chart: {back}"
     );
-    let marker = c.execute("return window.__noReload;", vec![]).await.unwrap();
+    let marker = c
+        .execute("return window.__noReload;", vec![])
+        .await
+        .unwrap();
     assert_eq!(marker, serde_json::json!(7), "no page reload");
     let legend = c
         .execute(
@@ -304,9 +307,11 @@ async fn a_copied_short_link_opened_in_a_fresh_browser_shows_the_same_chart() {
     let first = Browser::start().await;
     let c = &first.client;
     first
-        .open_hydrated(&app.url(
-            "/compare?tickers=GOOGL,MSFT,AMZN&metrics=capex&basis=quarterly&hide=MSFT:capex",
-        ))
+        .open_hydrated(
+            &app.url(
+                "/compare?tickers=GOOGL,MSFT,AMZN&metrics=capex&basis=quarterly&hide=MSFT:capex",
+            ),
+        )
         .await;
     let original_svg = c
         .execute(
@@ -466,8 +471,15 @@ async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a
 
     // Assert
     assert_ne!(before, after, "the projected FCF moved");
-    assert_eq!(requests, serde_json::json!(0), "no round trip to the server");
-    let marker = c.execute("return window.__noReload;", vec![]).await.unwrap();
+    assert_eq!(
+        requests,
+        serde_json::json!(0),
+        "no round trip to the server"
+    );
+    let marker = c
+        .execute("return window.__noReload;", vec![])
+        .await
+        .unwrap();
     assert_eq!(marker, serde_json::json!(3));
     no_panic(c).await;
 }

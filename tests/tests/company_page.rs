@@ -63,7 +63,10 @@ async fn amazons_waterfall_shows_free_cash_flow_as_missing_and_names_the_missing
     };
     let fcf = row("Free cash flow");
     assert!(fcf.contains("n/a"), "{fcf}");
-    assert!(fcf.contains("capex_proceeds"), "names what is missing: {fcf}");
+    assert!(
+        fcf.contains("capex_proceeds"),
+        "names what is missing: {fcf}"
+    );
     let ocf = row("Operating cash flow");
     // Methodology test figure: Amazon's TTM operating cash flow at Q1 2026 was $148.5B;
     // the page shows the latest quarter's TTM, whatever it is, as a dollar amount.
@@ -124,7 +127,10 @@ async fn the_projection_server_function_returns_the_wave_and_the_default_scenari
             g.label
         );
     }
-    assert!(close(got.wave.fit.short_share, expected.wave.fit.short_share));
+    assert!(close(
+        got.wave.fit.short_share,
+        expected.wave.fit.short_share
+    ));
     let ttm = |p: &app::api::company::Projection| -> Vec<_> {
         p.scenario
             .quarters

@@ -210,7 +210,9 @@ pub mod ssr {
         company: &crate::ssr::facts::Company,
         thresholds: &domain::analytics::Thresholds,
     ) {
-        use domain::analytics::{point_at, scorecard, series, Alignment, Basis, DerivedMetric, Measure};
+        use domain::analytics::{
+            point_at, scorecard, series, Alignment, Basis, DerivedMetric, Measure,
+        };
         let Some(latest) = crate::api::company::ssr::latest_quarter(company) else {
             return;
         };

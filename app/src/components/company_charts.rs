@@ -84,7 +84,10 @@ fn steps(facts: &CompanyFacts, at: FiscalPeriod) -> (Vec<Step>, Vec<String>) {
         label: "FCF after leases",
         kind: StepKind::Total,
         point: ttm(Measure::Derived(DerivedMetric::FcfAfterLeases)),
-        formula: format!("FCF after leases = {}", DerivedMetric::FcfAfterLeases.formula()),
+        formula: format!(
+            "FCF after leases = {}",
+            DerivedMetric::FcfAfterLeases.formula()
+        ),
     });
     (steps, notes)
 }
@@ -93,7 +96,8 @@ fn steps(facts: &CompanyFacts, at: FiscalPeriod) -> (Vec<Step>, Vec<String>) {
 #[component]
 pub fn Waterfall(page: CompanyPage) -> impl IntoView {
     let Some(at) = page.latest else {
-        return view! { <p class="missing">"No quarterly figures, so no waterfall."</p> }.into_any();
+        return view! { <p class="missing">"No quarterly figures, so no waterfall."</p> }
+            .into_any();
     };
     let through = ttm_through(&page);
     let (steps, mut notes) = steps(&page.analytics, at);
@@ -104,14 +108,19 @@ pub fn Waterfall(page: CompanyPage) -> impl IntoView {
             kind: s.kind,
             value: s.point.value.filter(|_| s.point.is_complete()),
             text: if s.point.is_complete() {
-                s.point.exact.map(format::usd).unwrap_or_else(|| format::MISSING.into())
+                s.point
+                    .exact
+                    .map(format::usd)
+                    .unwrap_or_else(|| format::MISSING.into())
             } else {
                 format::MISSING.into()
             },
         })
         .collect();
     if bars.iter().any(|b| b.value.is_none()) {
-        notes.push("n/a: an input is missing (see the table); missing is never counted as zero.".into());
+        notes.push(
+            "n/a: an input is missing (see the table); missing is never counted as zero.".into(),
+        );
     }
     let svg = render_waterfall_svg(
         &format!("Cash conversion, {through} ({})", at.label()),
@@ -201,7 +210,10 @@ pub fn HistoryCharts(page: CompanyPage) -> impl IntoView {
     fcf_ttm.label = "Free cash flow, TTM".into();
     let fcf_spec = ChartSpec {
         styles: vec![
-            (crate::projection::GREEN.to_string(), crate::chart::Dash::Solid),
+            (
+                crate::projection::GREEN.to_string(),
+                crate::chart::Dash::Solid,
+            ),
             (BLUE.to_string(), crate::chart::Dash::Solid),
         ],
         ..ChartSpec::new(
@@ -319,15 +331,16 @@ pub fn WaveAndScenario(page: CompanyPage, initial: Sliders) -> impl IntoView {
                 .short_share
                 .map(|s| format!("{:.0}%", s * 100.0))
                 .unwrap_or_else(|| format::MISSING.into());
-            let fit_text = match (fit.rmse, fit.relative_rmse) {
-                (Some(r), Some(rel)) => format!(
+            let fit_text =
+                match (fit.rmse, fit.relative_rmse) {
+                    (Some(r), Some(rel)) => format!(
                     "fit error (RMSE) {} a quarter, {:.1}% of mean reported D&A, over {} quarters",
                     rust_decimal::Decimal::try_from(r).map(format::usd).unwrap_or_default(),
                     rel * 100.0,
                     fit.fit_quarters
                 ),
-                _ => "fit error not available".into(),
-            };
+                    _ => "fit error not available".into(),
+                };
             let assumptions = format!(
                 "Short-lived share {share} ({}; {fit_text}); servers and network over {} years, the rest over {} years; depreciation starts {} quarter(s) after spending.",
                 if fit.fitted { "fitted to reported D&A" } else { "given" },
@@ -349,7 +362,12 @@ pub fn WaveAndScenario(page: CompanyPage, initial: Sliders) -> impl IntoView {
                     AxisUnit::UsdBillions,
                 )
             };
-            let missing = p.wave.missing.iter().map(ToString::to_string).collect::<Vec<_>>();
+            let missing = p
+                .wave
+                .missing
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>();
             view! {
                 <ChartFigure series spec name="depreciation-wave" height=420 caption="Dashed: projected."/>
                 <ul class="assumptions" data-fit-share=share.clone()>
@@ -401,8 +419,16 @@ pub fn WaveAndScenario(page: CompanyPage, initial: Sliders) -> impl IntoView {
                     }
                 })
                 .collect_view();
-            let missing = sc.missing.iter().map(ToString::to_string).collect::<Vec<_>>();
-            let headers = Question::ALL.iter().map(|q| short_question(*q)).collect::<Vec<_>>().join(" · ");
+            let missing = sc
+                .missing
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>();
+            let headers = Question::ALL
+                .iter()
+                .map(|q| short_question(*q))
+                .collect::<Vec<_>>()
+                .join(" · ");
             view! {
                 <ChartFigure series spec name="scenario" height=400 caption="Projected quarters mix reported and projected figures in their TTM sums."/>
                 {(!missing.is_empty()).then(|| view! { <p class="missing-inputs">"Scenario not available: " {missing.join("; ")}</p> })}

@@ -11,7 +11,12 @@ const PAD: f64 = 3.0;
 /// Returns the path, the y of zero (when the values cross it) and the last
 /// point.
 pub fn spark_path(values: &[Option<f64>]) -> (String, Option<f64>, Option<(f64, f64)>) {
-    let present: Vec<f64> = values.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+    let present: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     if present.is_empty() {
         return (String::new(), None, None);
     }

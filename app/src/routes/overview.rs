@@ -75,7 +75,11 @@ pub fn Overview() -> impl IntoView {
     let sort = RwSignal::new(SortKey::Company);
 
     let header = move |key: SortKey, label: &'static str| {
-        let class = if matches!(key, SortKey::Company) { "" } else { "num" };
+        let class = if matches!(key, SortKey::Company) {
+            ""
+        } else {
+            "num"
+        };
         view! {
             <th scope="col" class=class aria-sort=move || if sort.get() == key { "descending" } else { "none" }>
                 <button
@@ -220,7 +224,11 @@ fn TtmCell(
             let title = point_title(&p, &formula);
             if p.is_complete() {
                 let negative = p.value.is_some_and(|v| v < 0.0);
-                let class = if negative { "figure computed negative" } else { "figure computed" };
+                let class = if negative {
+                    "figure computed negative"
+                } else {
+                    "figure computed"
+                };
                 view! { <span class=class title=title>{format_value(unit, p.value, p.exact)}</span> }.into_any()
             } else {
                 // The first gap in words; the whole list is in the hover text.

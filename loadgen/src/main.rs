@@ -29,7 +29,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Parser)]
-#[command(name = "loadgen", about = "Capex Lens whole-server benchmarks and load test (loopback only)")]
+#[command(
+    name = "loadgen",
+    about = "Capex Lens whole-server benchmarks and load test (loopback only)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -166,7 +169,11 @@ impl Conn {
     }
 
     /// Sends `req`; returns the status and the body as received (compressed).
-    async fn send(&mut self, req: &Req, accept_encoding: &str) -> anyhow::Result<(StatusCode, Bytes)> {
+    async fn send(
+        &mut self,
+        req: &Req,
+        accept_encoding: &str,
+    ) -> anyhow::Result<(StatusCode, Bytes)> {
         self.sender.ready().await?;
         let mut builder = Request::builder()
             .method(req.method.clone())
@@ -183,7 +190,10 @@ impl Conn {
             }
             None => Bytes::new(),
         };
-        let res = self.sender.send_request(builder.body(Full::new(body))?).await?;
+        let res = self
+            .sender
+            .send_request(builder.body(Full::new(body))?)
+            .await?;
         let status = res.status();
         let bytes = res.into_body().collect().await?.to_bytes();
         Ok((status, bytes))
@@ -191,7 +201,11 @@ impl Conn {
 }
 
 /// A single request on a connection of its own.
-async fn fetch(addr: SocketAddr, path: &str, accept_encoding: &str) -> anyhow::Result<(StatusCode, Bytes)> {
+async fn fetch(
+    addr: SocketAddr,
+    path: &str,
+    accept_encoding: &str,
+) -> anyhow::Result<(StatusCode, Bytes)> {
     let mut conn = Conn::open(addr).await?;
     conn.send(&Req::get("", path), accept_encoding).await
 }
@@ -281,7 +295,12 @@ type Picker = Arc<dyn Fn(&mut Rng) -> Req + Send + Sync>;
 
 /// `connections` connections, spread round-robin over `addrs`, each sending
 /// requests chosen by `pick` back to back for `duration`.
-async fn run_load(addrs: &[SocketAddr], connections: usize, duration: Duration, pick: Picker) -> anyhow::Result<Stats> {
+async fn run_load(
+    addrs: &[SocketAddr],
+    connections: usize,
+    duration: Duration,
+    pick: Picker,
+) -> anyhow::Result<Stats> {
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(connections);
@@ -311,14 +330,19 @@ async fn run_load(addrs: &[SocketAddr], connections: usize, duration: Duration, 
                     Ok((status, body)) => {
                         *stats.errors.entry(req.class).or_default() += 1;
                         if stats.first_errors.len() < 5 {
-                            let text = String::from_utf8_lossy(&body[..body.len().min(200)]).to_string();
-                            stats.first_errors.push(format!("{} {}: {status} {text}", req.method, req.path));
+                            let text =
+                                String::from_utf8_lossy(&body[..body.len().min(200)]).to_string();
+                            stats
+                                .first_errors
+                                .push(format!("{} {}: {status} {text}", req.method, req.path));
                         }
                     }
                     Err(e) => {
                         *stats.errors.entry(req.class).or_default() += 1;
                         if stats.first_errors.len() < 5 {
-                            stats.first_errors.push(format!("{} {}: {e:#}", req.method, req.path));
+                            stats
+                                .first_errors
+                                .push(format!("{} {}: {e:#}", req.method, req.path));
                         }
                         // The connection may be gone: open another.
                         conn = Conn::open(addr).await.ok();
@@ -338,7 +362,12 @@ async fn run_load(addrs: &[SocketAddr], connections: usize, duration: Duration, 
 }
 
 /// Warm-up (a fifth of the time, at least 2 s), then the measured run.
-async fn measure(addrs: &[SocketAddr], connections: usize, seconds: u64, pick: Picker) -> anyhow::Result<Stats> {
+async fn measure(
+    addrs: &[SocketAddr],
+    connections: usize,
+    seconds: u64,
+    pick: Picker,
+) -> anyhow::Result<Stats> {
     let warm = Duration::from_secs((seconds / 5).max(2));
     run_load(addrs, connections, warm, pick.clone()).await?;
     run_load(addrs, connections, Duration::from_secs(seconds), pick).await
@@ -351,12 +380,19 @@ fn fixed(class: &'static str, path: &'static str) -> Picker {
 // ---------------------------------------------------------------------------
 // bench
 
-async fn bench(addr: SocketAddr, connections: usize, seconds: u64, out: &Path) -> anyhow::Result<()> {
+async fn bench(
+    addr: SocketAddr,
+    connections: usize,
+    seconds: u64,
+    out: &Path,
+) -> anyhow::Result<()> {
     check_loopback(&addr)?;
     for path in [BASELINE, "/", COMPANY, COMPARE] {
         let (status, _) = fetch(addr, path, "identity").await?;
         if status != StatusCode::OK {
-            bail!("GET {path} answered {status}; is CAPEX_BENCH_BASELINE=1 set and the data loaded?");
+            bail!(
+                "GET {path} answered {status}; is CAPEX_BENCH_BASELINE=1 set and the data loaded?"
+            );
         }
     }
     let targets = [
@@ -373,14 +409,20 @@ async fn bench(addr: SocketAddr, connections: usize, seconds: u64, out: &Path) -
     }
     let baseline = rows[0].2.throughput();
     let mut md = String::new();
-    writeln!(md, "## Whole server: server-side rendering against a trivial handler\n")?;
+    writeln!(
+        md,
+        "## Whole server: server-side rendering against a trivial handler\n"
+    )?;
     writeln!(
         md,
         "`target/release/server` (with `CAPEX_BENCH_BASELINE=1`), {connections} keep-alive connections on 127.0.0.1, \
          closed loop, `Accept-Encoding: br, gzip`; {seconds} s measured per row after a warm-up. \
          The load generator runs on the same cores as the server.\n"
     )?;
-    writeln!(md, "| target | requests/s | of trivial handler | p50 ms | p99 ms | errors |")?;
+    writeln!(
+        md,
+        "| target | requests/s | of trivial handler | p50 ms | p99 ms | errors |"
+    )?;
     writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
     for (label, _, s) in &rows {
         let all = s.all();
@@ -458,7 +500,12 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
     writeln!(md, "| page | HTML | CSS | JS | WebAssembly | total |")?;
     writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
     let mut wasm_path = None;
-    for (label, path) in [("overview", "/"), ("company", COMPANY), ("compare", COMPARE), ("methodology", "/methodology")] {
+    for (label, path) in [
+        ("overview", "/"),
+        ("company", COMPANY),
+        ("compare", COMPARE),
+        ("methodology", "/methodology"),
+    ] {
         let (status, compressed) = fetch(addr, path, "br, gzip").await?;
         let (_, plain) = fetch(addr, path, "identity").await?;
         if status != StatusCode::OK {
@@ -526,7 +573,12 @@ fn write_fragment(out: &Path, md: &str) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------
 // scale
 
-async fn scale(addrs: &[SocketAddr], connections: usize, seconds: u64, out: &Path) -> anyhow::Result<()> {
+async fn scale(
+    addrs: &[SocketAddr],
+    connections: usize,
+    seconds: u64,
+    out: &Path,
+) -> anyhow::Result<()> {
     if addrs.len() < 2 {
         bail!("scale needs at least two --addr");
     }
@@ -542,14 +594,19 @@ async fn scale(addrs: &[SocketAddr], connections: usize, seconds: u64, out: &Pat
     eprintln!("scale: {} instances", addrs.len());
     let many = measure(addrs, connections, seconds, fixed("page", COMPANY)).await?;
     let mut md = String::new();
-    writeln!(md, "## One measured step beyond one server: two instances, one PostgreSQL\n")?;
+    writeln!(
+        md,
+        "## One measured step beyond one server: two instances, one PostgreSQL\n"
+    )?;
     writeln!(
         md,
         "`{COMPANY}`, {connections} connections in total ({seconds} s each), first to one server \
          process, then spread evenly over {} processes sharing the same PostgreSQL. On one \
          machine the instances share its cores with each other, PostgreSQL and the load \
          generator, so this shows that instances add up without errors, not what separate \
-         machines would give.\n",
+         machines would give. When other work competes for the cores, two processes (twice \
+         the worker threads) also win a larger share of them than one, so a ratio above 1 \
+         here is not by itself evidence of scaling.\n",
         addrs.len()
     )?;
     writeln!(md, "| instances | requests/s | p50 ms | p99 ms | errors |")?;
@@ -614,7 +671,13 @@ fn soak_picker(short_link: String) -> Picker {
         "tickers=NVDA,ORCL&metrics=revenue&basis=annual",
         "tickers=AMZN,META&metrics=capex,operating_cash_flow&basis=quarterly",
     ];
-    let metrics = ["capex", "fcf", "revenue", "operating_cash_flow", "capex,fcf"];
+    let metrics = [
+        "capex",
+        "fcf",
+        "revenue",
+        "operating_cash_flow",
+        "capex,fcf",
+    ];
     let bases = ["quarterly", "ttm", "annual"];
     Arc::new(move |rng: &mut Rng| {
         let roll = rng.below(100);
@@ -622,15 +685,25 @@ fn soak_picker(short_link: String) -> Picker {
             // Page views.
             match rng.below(20) {
                 0..=3 => Req::get("page view", "/"),
-                4..=11 => Req::get("page view", format!("/company/{}", TICKERS[rng.below(TICKERS.len())])),
-                12..=17 => Req::get("page view", format!("/compare?{}", compare[rng.below(compare.len())])),
+                4..=11 => Req::get(
+                    "page view",
+                    format!("/company/{}", TICKERS[rng.below(TICKERS.len())]),
+                ),
+                12..=17 => Req::get(
+                    "page view",
+                    format!("/compare?{}", compare[rng.below(compare.len())]),
+                ),
                 _ => Req::get("page view", "/methodology"),
             }
         } else if roll < 95 {
             // Chart data: the series behind a chart, as CSV or SVG.
             let a = TICKERS[rng.below(TICKERS.len())];
             let b = TICKERS[rng.below(TICKERS.len())];
-            let tickers = if a == b { a.to_string() } else { format!("{a},{b}") };
+            let tickers = if a == b {
+                a.to_string()
+            } else {
+                format!("{a},{b}")
+            };
             let q = format!(
                 "tickers={tickers}&metrics={}&basis={}",
                 metrics[rng.below(metrics.len())],
@@ -642,7 +715,11 @@ fn soak_picker(short_link: String) -> Picker {
             // Short-link creation (identical charts share a link; some are new).
             let a = TICKERS[rng.below(TICKERS.len())];
             let b = TICKERS[rng.below(TICKERS.len())];
-            let tickers = if a == b { a.to_string() } else { format!("{a}%2C{b}") };
+            let tickers = if a == b {
+                a.to_string()
+            } else {
+                format!("{a}%2C{b}")
+            };
             let query = format!(
                 "tickers%3D{tickers}%26metrics%3D{}%26basis%3D{}",
                 metrics[rng.below(metrics.len())].replace(',', "%2C"),
@@ -658,13 +735,26 @@ fn soak_picker(short_link: String) -> Picker {
     })
 }
 
-async fn soak(addr: SocketAddr, pid: u32, connections: usize, seconds: u64, warmup_seconds: u64, out: &Path) -> anyhow::Result<()> {
+async fn soak(
+    addr: SocketAddr,
+    pid: u32,
+    connections: usize,
+    seconds: u64,
+    warmup_seconds: u64,
+    out: &Path,
+) -> anyhow::Result<()> {
     check_loopback(&addr)?;
     let endpoint = short_link_endpoint(addr).await?;
     let pick = soak_picker(endpoint.clone());
     let (rss_start, _) = memory_kb(pid)?;
     eprintln!("soak: warm-up {warmup_seconds} s");
-    let warm = run_load(&[addr], connections, Duration::from_secs(warmup_seconds), pick.clone()).await?;
+    let warm = run_load(
+        &[addr],
+        connections,
+        Duration::from_secs(warmup_seconds),
+        pick.clone(),
+    )
+    .await?;
     let (rss_warm, _) = memory_kb(pid)?;
     eprintln!("soak: {seconds} s of mixed traffic");
     // Memory sampled every second while loaded.
@@ -699,7 +789,10 @@ async fn soak(addr: SocketAddr, pid: u32, connections: usize, seconds: u64, warm
          `/methodology`), 15 % chart data (`/chart.csv`, `/chart.svg`), 5 % short-link creation \
          (`POST {endpoint}`).\n"
     )?;
-    writeln!(md, "| class | requests | share | p50 ms | p99 ms | errors |")?;
+    writeln!(
+        md,
+        "| class | requests | share | p50 ms | p99 ms | errors |"
+    )?;
     writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
     for class in ["page view", "chart data", "short link"] {
         let v = stats.class(class);
@@ -724,13 +817,34 @@ async fn soak(addr: SocketAddr, pid: u32, connections: usize, seconds: u64, warm
     writeln!(md, "Throughput: {:.0} requests/s.\n", stats.throughput())?;
     writeln!(md, "| server memory (resident) | MB |")?;
     writeln!(md, "|---|---:|")?;
-    writeln!(md, "| before the warm-up (bundled data loaded) | {:.1} |", mb(rss_start))?;
+    writeln!(
+        md,
+        "| before the warm-up (bundled data loaded) | {:.1} |",
+        mb(rss_start)
+    )?;
     writeln!(md, "| after the warm-up | {:.1} |", mb(rss_warm))?;
-    writeln!(md, "| highest sample during the run | {:.1} |", mb(max_sampled))?;
+    writeln!(
+        md,
+        "| highest sample during the run | {:.1} |",
+        mb(max_sampled)
+    )?;
     writeln!(md, "| at the end | {:.1} |", mb(rss_end))?;
-    writeln!(md, "| peak over the process's life (VmHWM) | {:.1} |\n", mb(hwm))?;
-    writeln!(md, "- Target: zero errors: **{}** ({errors} errors, warm-up included).", met(errors == 0))?;
-    writeln!(md, "- Target: peak resident memory under 200 MB: **{}** ({:.1} MB).", met(mb(hwm) < 200.0), mb(hwm))?;
+    writeln!(
+        md,
+        "| peak over the process's life (VmHWM) | {:.1} |\n",
+        mb(hwm)
+    )?;
+    writeln!(
+        md,
+        "- Target: zero errors: **{}** ({errors} errors, warm-up included).",
+        met(errors == 0)
+    )?;
+    writeln!(
+        md,
+        "- Target: peak resident memory under 200 MB: **{}** ({:.1} MB).",
+        met(mb(hwm) < 200.0),
+        mb(hwm)
+    )?;
     writeln!(
         md,
         "- Target: memory at the end within 10 % of after the warm-up (no leak): **{}** ({:+.1} %).",
@@ -738,7 +852,11 @@ async fn soak(addr: SocketAddr, pid: u32, connections: usize, seconds: u64, warm
         100.0 * growth
     )?;
     if !stats.first_errors.is_empty() || !warm.first_errors.is_empty() {
-        writeln!(md, "- First errors: {:?} {:?}", warm.first_errors, stats.first_errors)?;
+        writeln!(
+            md,
+            "- First errors: {:?} {:?}",
+            warm.first_errors, stats.first_errors
+        )?;
     }
     writeln!(md)?;
     write_fragment(out, &md)
@@ -762,7 +880,11 @@ mod tests {
             <script>import('/pkg/capex-lens.js').then(m => m.default({module_or_path: '/pkg/capex-lens_bg.wasm'}))</script>"#;
         assert_eq!(
             pkg_resources(html),
-            ["/pkg/capex-lens.css", "/pkg/capex-lens.js", "/pkg/capex-lens_bg.wasm"]
+            [
+                "/pkg/capex-lens.css",
+                "/pkg/capex-lens.js",
+                "/pkg/capex-lens_bg.wasm"
+            ]
         );
     }
 

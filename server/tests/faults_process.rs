@@ -59,10 +59,11 @@ async fn fresh_database() -> (PgConnectOptions, String) {
         .execute(&mut conn)
         .await
         .unwrap();
-    let socket_dir: String = sqlx::query_scalar("SELECT current_setting('unix_socket_directories')")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let socket_dir: String =
+        sqlx::query_scalar("SELECT current_setting('unix_socket_directories')")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
     let port: String = sqlx::query_scalar("SELECT current_setting('port')")
         .fetch_one(&mut conn)
         .await
@@ -79,10 +80,7 @@ fn server(database_url: &str) -> Command {
         .env("CAPEX_LOG_FORMAT", "text")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
-        .env(
-            "CAPEX_BUNDLED_DATA",
-            workspace_root().join("data/bundled"),
-        )
+        .env("CAPEX_BUNDLED_DATA", workspace_root().join("data/bundled"))
         .env("LEPTOS_SITE_ROOT", workspace_root().join("target/site"));
     cmd
 }
@@ -105,11 +103,10 @@ struct StoreState {
 }
 
 async fn store_state(conn: &mut PgConnection) -> StoreState {
-    let (companies,): (i64,) =
-        sqlx::query_as("SELECT count(*) FROM companies WHERE cik = 1652044")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+    let (companies,): (i64,) = sqlx::query_as("SELECT count(*) FROM companies WHERE cik = 1652044")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
     let (fact_versions, fingerprint): (i64, Option<String>) = sqlx::query_as(
         "SELECT count(*), md5(string_agg(
              concat_ws('|', ticker, metric, fiscal_year, fiscal_quarter, version, value, unit,
@@ -202,7 +199,10 @@ async fn kill_import_mid_transaction(options: &PgConnectOptions, url: &str) -> K
             assert!(status.success(), "the import failed on its own: {status}");
             return KillOutcome::Missed;
         }
-        assert!(Instant::now() < deadline, "the import never started writing");
+        assert!(
+            Instant::now() < deadline,
+            "the import never started writing"
+        );
     }
 }
 
@@ -289,7 +289,11 @@ fn start_server(database_url: &str) -> ServerProcess {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if !sent {
                 if let Some(rest) = line.split("serving Capex Lens on http://").nth(1) {
-                    let addr = rest.split_whitespace().next().unwrap_or_default().to_string();
+                    let addr = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
                     let _ = tx.send(addr);
                     sent = true;
                 }

@@ -122,12 +122,7 @@ async fn a_signed_in_analyst_still_reads_pages_while_the_database_is_read_only()
     let overview_status = overview.status().as_u16();
     let overview_html = overview.text().await.unwrap();
     let company = ann.get("/company/MSFT").await.status().as_u16();
-    let me = ann
-        .post("/api/auth/me", &[])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let me = ann.post("/api/auth/me", &[]).await.text().await.unwrap();
 
     // Assert: pages render (the session's expiry simply is not extended), and
     // the analyst is still signed in.

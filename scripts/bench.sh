@@ -16,7 +16,8 @@
 # Settings (environment): BENCH_SECONDS (15, per measured row), SOAK_SECONDS
 # (60), BENCH_CONNECTIONS (64), BENCH_PORT (3180; and the next port),
 # BENCH_NOTE (a sentence about the conditions, e.g. other work on the machine).
-# About 15 minutes on 2 cores once built; the first release build adds ~5.
+# About 5 minutes on 2 cores once built, plus the cargo bench targets; the
+# first release build adds ~5 (much more on a busy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command_line="scripts/bench.sh${*:+ $*}"

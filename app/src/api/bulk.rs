@@ -112,6 +112,19 @@ pub mod ssr {
 
     /// The file's lines as forms, with their line numbers; a file-level
     /// problem (size, header, unreadable CSV) is one message.
+    /// The 1-based line of the file on which the record starting at `byte`
+    /// begins. The reader's own count starts a record at the blank lines it
+    /// skips before it, so an analyst would be sent to the wrong line.
+    fn physical_line(text: &str, byte: u64) -> u64 {
+        let bytes = text.as_bytes();
+        let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        let newlines = bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        u64::try_from(newlines).map_or(u64::MAX, |n| n + 1)
+    }
+
     pub fn read(csv_text: &str) -> Result<Vec<ReadLine>, String> {
         if csv_text.len() > MAX_BYTES {
             return Err(format!(
@@ -142,7 +155,10 @@ pub mod ssr {
         let mut out = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| format!("The file could not be read as CSV: {e}."))?;
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let line = record
+                .position()
+                .map(|p| physical_line(csv_text, p.byte()))
+                .unwrap_or(0);
             if out.len() >= MAX_LINES {
                 return Err(format!(
                     "The upload has more than {MAX_LINES} lines; split it."

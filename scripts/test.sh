@@ -24,6 +24,15 @@ step "building the site (WebAssembly + server) with cargo-leptos"
 cargo leptos build
 
 stop_test_pg() {
+  status=$?
+  if [ "$status" != 0 ]; then
+    # What a failed run needs to be diagnosed: the disk and the test cluster's log.
+    df -h . || true
+    if [ -f target/test-pg/server.log ]; then
+      echo "--- last lines of target/test-pg/server.log ---"
+      tail -n 40 target/test-pg/server.log || true
+    fi
+  fi
   if [ -f target/test-pg/postmaster.pid ]; then
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" -D target/test-pg -m immediate stop >/dev/null 2>&1 || true
     else "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" -D target/test-pg -m immediate stop >/dev/null 2>&1 || true; fi

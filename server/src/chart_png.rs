@@ -6,13 +6,12 @@
 //! Rendering takes tens of milliseconds of CPU: call it from
 //! `tokio::task::spawn_blocking` in a handler.
 
+use crate::cache::BoundedCache;
 use anyhow::{anyhow, Context};
 use app::chart::{ChartLayout, ChartSpec};
 use domain::analytics::Series;
 use plotters::prelude::{BitMapBackend, IntoDrawingArea};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// Width of a preview image, pixels.
 pub const PNG_WIDTH: u32 = 1200;
@@ -71,46 +70,11 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// How a [`PngCache`] has been used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CacheStats {
-    /// Requests served from the cache.
-    pub hits: u64,
-    /// Requests that rendered.
-    pub misses: u64,
-    /// Images held now.
-    pub entries: usize,
-    /// Bytes held now.
-    pub bytes: usize,
-}
-
-struct Entry {
-    png: Arc<[u8]>,
-    last_used: u64,
-}
-
-#[derive(Default)]
-struct Lru {
-    map: HashMap<String, Entry>,
-    clock: u64,
-    bytes: usize,
-}
-
-/// Rendered PNGs by key, least recently used evicted first, bounded by a
-/// number of images and a number of bytes.
-///
-/// The key should name everything the picture depends on: the chart's
-/// canonical query string ([`domain::chart_query::ChartQuery::to_query_string`])
-/// and the version of the data (e.g. the latest filing date), so newer figures
-/// never serve an old picture. Rendering happens outside the lock: two
-/// simultaneous misses for one key both render, and the second result wins.
-pub struct PngCache {
-    inner: Mutex<Lru>,
-    max_entries: usize,
-    max_bytes: usize,
-    hits: AtomicU64,
-    misses: AtomicU64,
-}
+/// Rendered PNGs by key (see [`crate::cache`]). The key should name
+/// everything the picture depends on: the chart's canonical query string
+/// ([`domain::chart_query::ChartQuery::to_query_string`]) and the version of
+/// the data, so newer figures never serve an old picture.
+pub type PngCache = BoundedCache<Arc<[u8]>>;
 
 impl Default for PngCache {
     /// 256 images or 32 MiB, whichever is reached first.
@@ -120,40 +84,10 @@ impl Default for PngCache {
 }
 
 impl PngCache {
-    /// A cache of at most `max_entries` images and `max_bytes` bytes (at least one image).
-    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
-        Self {
-            inner: Mutex::new(Lru::default()),
-            max_entries: max_entries.max(1),
-            max_bytes,
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Lru> {
-        // A panic while holding the lock cannot leave the map inconsistent
-        // (every update is a single insert or remove), so poisoning is ignored.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The cached image for `key`, if any (counts as a use).
-    pub fn get(&self, key: &str) -> Option<Arc<[u8]>> {
-        let mut lru = self.lock();
-        lru.clock += 1;
-        let now = lru.clock;
-        let png = lru.map.get_mut(key).map(|e| {
-            e.last_used = now;
-            Arc::clone(&e.png)
-        });
-        if png.is_some() {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-        }
-        png
-    }
-
     /// The cached image for `key`, or `render`'s result, which is then cached.
-    /// A rendering error is returned and nothing is cached.
+    /// A rendering error is returned and nothing is cached. Rendering happens
+    /// outside the lock: two simultaneous misses for one key both render, and
+    /// the second result wins.
     pub fn get_or_render(
         &self,
         key: &str,
@@ -162,52 +96,9 @@ impl PngCache {
         if let Some(png) = self.get(key) {
             return Ok(png);
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
         let png: Arc<[u8]> = render()?.into();
         self.insert(key, Arc::clone(&png));
         Ok(png)
-    }
-
-    fn insert(&self, key: &str, png: Arc<[u8]>) {
-        let mut lru = self.lock();
-        lru.clock += 1;
-        let now = lru.clock;
-        lru.bytes += png.len();
-        if let Some(old) = lru.map.insert(
-            key.to_string(),
-            Entry {
-                png,
-                last_used: now,
-            },
-        ) {
-            lru.bytes -= old.png.len();
-        }
-        while lru.map.len() > self.max_entries || (lru.bytes > self.max_bytes && lru.map.len() > 1)
-        {
-            let Some(oldest) = lru
-                .map
-                .iter()
-                .filter(|(k, _)| k.as_str() != key)
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            if let Some(e) = lru.map.remove(&oldest) {
-                lru.bytes -= e.png.len();
-            }
-        }
-    }
-
-    /// Hits, misses and current size.
-    pub fn stats(&self) -> CacheStats {
-        let lru = self.lock();
-        CacheStats {
-            hits: self.hits.load(Ordering::Relaxed),
-            misses: self.misses.load(Ordering::Relaxed),
-            entries: lru.map.len(),
-            bytes: lru.bytes,
-        }
     }
 }
 
@@ -345,30 +236,6 @@ mod tests {
         assert_eq!(stats.bytes, first.len());
         // Rendering again gives the same bytes: the PNG is deterministic.
         assert_eq!(&*first, render_png(&spec, &series).unwrap().as_slice());
-    }
-
-    #[test]
-    fn the_least_recently_used_image_is_evicted_first() {
-        let cache = PngCache::new(2, usize::MAX);
-        let img = |b: u8| move || Ok(vec![b; 10]);
-        cache.get_or_render("a", img(1)).unwrap();
-        cache.get_or_render("b", img(2)).unwrap();
-        cache.get("a");
-        cache.get_or_render("c", img(3)).unwrap();
-        assert!(cache.get("a").is_some());
-        assert!(cache.get("b").is_none(), "b was least recently used");
-        assert!(cache.get("c").is_some());
-        assert_eq!(cache.stats().entries, 2);
-    }
-
-    #[test]
-    fn the_byte_budget_bounds_the_cache() {
-        let cache = PngCache::new(100, 25);
-        for key in ["a", "b", "c"] {
-            cache.get_or_render(key, || Ok(vec![0; 10])).unwrap();
-        }
-        let stats = cache.stats();
-        assert_eq!((stats.entries, stats.bytes), (2, 20));
     }
 
     #[test]

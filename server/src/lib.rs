@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bundled;
+pub mod cache;
 pub mod chart_png;
 pub mod chart_routes;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod db;
 pub mod edgar;
 pub mod embedded_pg;
 pub mod entry;
+pub mod page_cache;
 pub mod routes;
 pub mod startup;
 pub mod store;

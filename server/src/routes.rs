@@ -31,6 +31,8 @@ pub struct AppState {
     pub auth: crate::auth::AuthConfig,
     /// Rendered link-preview images, keyed by store generation and chart query.
     pub png_cache: std::sync::Arc<crate::chart_png::PngCache>,
+    /// Rendered public pages, keyed by address and store generation.
+    pub page_cache: crate::page_cache::PageCache,
 }
 
 impl AppState {
@@ -40,12 +42,14 @@ impl AppState {
         thresholds: domain::analytics::Thresholds,
     ) -> Self {
         let context = ServerContext::new(pool.clone(), thresholds);
+        let page_cache = crate::page_cache::PageCache::new(pool.clone());
         Self {
             leptos_options,
             pool,
             context,
             auth: crate::auth::AuthConfig::default(),
             png_cache: Default::default(),
+            page_cache,
         }
     }
 }
@@ -96,7 +100,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             crate::auth::no_store_for_sessions,
         ));
-    with_middleware(app)
+    with_middleware(app, state.page_cache.clone())
 }
 
 /// The middleware stack, outermost first:
@@ -106,10 +110,21 @@ pub fn router(state: AppState) -> Router {
 ///    log line per response (`http.status`, `duration_ms`);
 /// 3. the request id echoed on the response;
 /// 4. security headers on every response;
-/// 5. compression (gzip, brotli), the WebAssembly included;
-/// 6. a 30 s timeout for anything that hangs.
-fn with_middleware(app: Router) -> Router {
+/// 5. the page cache: public pages for anonymous visitors, stored compressed
+///    until the store changes ([`crate::page_cache`]);
+/// 6. compression (gzip, brotli), the WebAssembly included;
+/// 7. a 30 s timeout for anything that hangs.
+fn with_middleware(app: Router, page_cache: crate::page_cache::PageCache) -> Router {
     let header = HeaderName::from_static(REQUEST_ID);
+    // Innermost first (each `layer` wraps what is already there).
+    let app = app
+        .layer(ServiceBuilder::new().layer(CompressionLayer::new()).layer(
+            TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache,
+            crate::page_cache::serve_cached,
+        ));
     app.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(header.clone(), MakeRequestUuid))
@@ -159,11 +174,6 @@ fn with_middleware(app: Router) -> Router {
                 HeaderValue::from_static(
                     "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
                 ),
-            ))
-            .layer(CompressionLayer::new())
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                Duration::from_secs(30),
             )),
     )
 }

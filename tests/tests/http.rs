@@ -225,3 +225,134 @@ async fn identical_charts_share_one_short_link_which_reproduces_the_chart() {
     assert!(html.contains("<svg") && html.contains("shows the figures as stored on"));
     assert_eq!(app.get("/c/NoSuchLink1").await.status(), 404);
 }
+
+/// Restates GOOGL's latest capex as an analyst entry with `note`.
+async fn restate_latest_googl_capex(app: &capex_lens_tests::TestApp, note: &str) {
+    sqlx::query(
+        "INSERT INTO fact_versions (ticker, metric, fiscal_year, fiscal_quarter, period_start,
+                                    period_end, value, unit, version, known_at, source_kind,
+                                    source_url, source_text, entered_by, note)
+         SELECT ticker, metric, fiscal_year, fiscal_quarter, period_start, period_end,
+                value + 1000000000, unit,
+                (SELECT max(version) + 1 FROM fact_versions v
+                  WHERE v.ticker = f.ticker AND v.metric = f.metric
+                    AND v.fiscal_year = f.fiscal_year AND v.fiscal_quarter = f.fiscal_quarter),
+                current_date, 'analyst', 'https://abc.xyz/investor/', 'test restatement',
+                'analyst@example.com', $1
+         FROM fact_versions f
+         WHERE ticker = 'GOOGL' AND metric = 'capex' AND fiscal_quarter > 0
+         ORDER BY fiscal_year DESC, fiscal_quarter DESC, version DESC
+         LIMIT 1",
+    )
+    .bind(note)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_public_page_is_served_from_the_cache_until_the_facts_change() {
+    // Arrange
+    let app = spawn_app().await;
+    let first = app.get("/company/GOOGL").await;
+    assert_eq!(first.headers()["x-cache"], "miss");
+    let first_html = first.text().await.unwrap();
+
+    // Act: the same page again, then after a restatement.
+    let second = app.get("/company/GOOGL").await;
+    let second_cache = second.headers()["x-cache"].clone();
+    let second_html = second.text().await.unwrap();
+    restate_latest_googl_capex(&app, "restated after the page was cached").await;
+    let third = app.get("/company/GOOGL").await;
+    let third_cache = third.headers()["x-cache"].clone();
+    let third_html = third.text().await.unwrap();
+
+    // Assert
+    assert_eq!(second_cache, "hit");
+    assert_eq!(second_html, first_html, "the cached page is the page");
+    assert_eq!(third_cache, "miss", "a write moves the store generation");
+    assert!(!first_html.contains("restated after the page was cached"));
+    assert!(
+        third_html.contains("restated after the page was cached"),
+        "the new version is shown at once"
+    );
+}
+
+#[tokio::test]
+async fn cached_pages_keep_their_compression_per_accept_encoding() {
+    // Arrange: clients that leave bodies as sent.
+    let app = spawn_app().await;
+    let raw = reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .unwrap();
+    let fetch = |encoding: &'static str| {
+        raw.get(app.url("/methodology"))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+
+    // Act: each encoding twice, interleaved.
+    let mut seen = Vec::new();
+    for encoding in ["br", "gzip", "identity", "br", "gzip", "identity"] {
+        let res = fetch(encoding).await.unwrap();
+        seen.push((
+            encoding,
+            res.headers()["x-cache"].to_str().unwrap().to_string(),
+            res.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_string()),
+        ));
+    }
+
+    // Assert
+    let expected = |e: &str| match e {
+        "identity" => None,
+        other => Some(other.to_string()),
+    };
+    for (i, (encoding, cache, content_encoding)) in seen.iter().enumerate() {
+        assert_eq!(content_encoding, &expected(encoding), "{encoding}");
+        assert_eq!(cache, if i < 3 { "miss" } else { "hit" }, "{encoding} #{i}");
+    }
+}
+
+#[tokio::test]
+async fn a_signed_in_user_is_never_served_from_the_page_cache() {
+    // Arrange
+    use capex_lens_tests::accounts::{add_user, Agent};
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", app::api::auth::Role::Analyst).await;
+    assert_eq!(app.get("/").await.headers()["x-cache"], "miss");
+    assert_eq!(app.get("/").await.headers()["x-cache"], "hit");
+
+    // Act
+    let mut ann = Agent::signed_in(&app, "ann@example.com").await;
+    let res = ann.get("/").await;
+
+    // Assert
+    assert_eq!(res.status(), 200);
+    assert!(
+        !res.headers().contains_key("x-cache"),
+        "the cache stands aside for a session"
+    );
+}
+
+#[tokio::test]
+async fn unknown_companies_and_bad_queries_are_never_cached() {
+    let app = spawn_app().await;
+
+    let unknown = app.get("/company/ZZZZ").await;
+    let bad = app.get("/compare?tickers=GOOGL&metrics=nonsense").await;
+
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.headers()["x-cache"], "miss");
+    assert_eq!(app.get("/company/ZZZZ").await.headers()["x-cache"], "miss");
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        app.get("/compare?tickers=GOOGL&metrics=nonsense")
+            .await
+            .headers()["x-cache"],
+        "miss"
+    );
+}

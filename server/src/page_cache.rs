@@ -1,0 +1,250 @@
+//! Rendered public pages, kept until the store changes.
+//!
+//! Everything an anonymous visitor can read (the overview, company pages,
+//! comparisons, the methodology, chart SVG and CSV) is a pure function of the
+//! address, the `Host` the page names in its absolute links, the store's
+//! contents and the server's configuration. So a response is cached under its
+//! address, `Host`, `Accept-Encoding` (the compressed body is what is stored)
+//! and the store generation: the highest fact-version id and the number of
+//! companies. Fact versions are append-only, so any write (an import, an
+//! analyst's entry, a revert) moves the generation and the next request
+//! renders afresh; because the generation is read from PostgreSQL on every
+//! request, this holds across several server instances too.
+//!
+//! Never cached: anything but `GET`; requests carrying the session cookie
+//! (a signed-in user sees their own navigation); responses other than 200,
+//! or that set a cookie or say `no-store`/`private`. When the generation
+//! cannot be read (the database is down), the request goes through
+//! uncached and answers as it would without the cache (503).
+//!
+//! A response the cache considered says so in `x-cache: hit` or `miss`.
+
+use crate::cache::{BoundedCache, CacheStats, Weigh};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// `x-cache: hit` or `miss` on every response the cache considered (absent
+/// when it stood aside), for operators and tests.
+pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+/// A response as stored: status, headers and the whole (compressed) body.
+#[derive(Clone)]
+pub struct CachedPage {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Weigh for CachedPage {
+    fn weight(&self) -> usize {
+        self.body.len()
+            + self
+                .headers
+                .iter()
+                .map(|(k, v)| k.as_str().len() + v.len())
+                .sum::<usize>()
+    }
+}
+
+/// The page cache and the pool its generation check reads.
+#[derive(Clone)]
+pub struct PageCache {
+    pages: Arc<BoundedCache<CachedPage>>,
+    pool: PgPool,
+}
+
+impl PageCache {
+    /// 512 responses or 24 MiB, whichever is reached first.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pages: Arc::new(BoundedCache::new(512, 24 * 1024 * 1024)),
+            pool,
+        }
+    }
+
+    /// Hits, misses and current size.
+    pub fn stats(&self) -> CacheStats {
+        self.pages.stats()
+    }
+}
+
+/// Whether the path is a public, read-only page or chart export.
+fn is_public_read(path: &str) -> bool {
+    matches!(
+        path,
+        "/" | "/compare" | "/methodology" | "/chart.svg" | "/chart.csv"
+    ) || path
+        .strip_prefix("/company/")
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+}
+
+fn has_session_cookie(headers: &HeaderMap) -> bool {
+    headers.get_all(header::COOKIE).iter().any(|v| {
+        v.to_str().map_or(true, |s| {
+            s.split(';')
+                .any(|p| p.trim().starts_with(crate::auth::SESSION_COOKIE))
+        })
+    })
+}
+
+fn is_cacheable(res: &Response) -> bool {
+    let no_store = res
+        .headers()
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .any(|v| {
+            v.to_str()
+                .map_or(true, |s| s.contains("no-store") || s.contains("private"))
+        });
+    res.status() == StatusCode::OK && !no_store && !res.headers().contains_key(header::SET_COOKIE)
+}
+
+/// The store generation: changes whenever a fact version or a company is added.
+async fn generation(pool: &PgPool) -> Result<(i64, i64), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT coalesce(max(id), 0) AS "facts!",
+                  (SELECT count(*) FROM companies) AS "companies!"
+           FROM fact_versions"#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((row.facts, row.companies))
+}
+
+/// Everything a public page depends on besides the server's configuration.
+fn cache_key(req: &Request, facts: i64, companies: i64) -> String {
+    let text = |name: header::HeaderName| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    format!(
+        "{facts}.{companies}\n{}\n{}\n{}",
+        text(header::HOST),
+        text(header::ACCEPT_ENCODING),
+        req.uri().path_and_query().map_or("/", |pq| pq.as_str())
+    )
+}
+
+/// Middleware: answers public pages from the cache, or renders, stores and answers.
+pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET
+        || !is_public_read(req.uri().path())
+        || has_session_cookie(req.headers())
+    {
+        return next.run(req).await;
+    }
+    let Ok((facts, companies)) = generation(&cache.pool).await else {
+        return next.run(req).await;
+    };
+    let key = cache_key(&req, facts, companies);
+    if let Some(page) = cache.pages.get(&key) {
+        let mut res = Response::new(Body::from(page.body));
+        *res.status_mut() = page.status;
+        *res.headers_mut() = page.headers;
+        res.headers_mut()
+            .insert(X_CACHE, HeaderValue::from_static("hit"));
+        return res;
+    }
+    let mut res = next.run(req).await;
+    if !is_cacheable(&res) {
+        res.headers_mut()
+            .insert(X_CACHE, HeaderValue::from_static("miss"));
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a page body for the cache");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not render the page",
+            )
+                .into_response();
+        }
+    };
+    cache.pages.insert(
+        &key,
+        CachedPage {
+            status: parts.status,
+            headers: parts.headers.clone(),
+            body: body.clone(),
+        },
+    );
+    let mut res = Response::from_parts(parts, Body::from(body));
+    res.headers_mut()
+        .insert(X_CACHE, HeaderValue::from_static("miss"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_read_only_paths_are_cached() {
+        for path in [
+            "/",
+            "/compare",
+            "/methodology",
+            "/company/GOOGL",
+            "/chart.svg",
+            "/chart.csv",
+        ] {
+            assert!(is_public_read(path), "{path}");
+        }
+        for path in [
+            "/enter",
+            "/audit",
+            "/account",
+            "/admin",
+            "/company/",
+            "/company/GOOGL/history",
+            "/chart.png",
+            "/api/create_short_link",
+            "/c/abc",
+            "/healthz",
+        ] {
+            assert!(!is_public_read(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_session_cookie_anywhere_in_the_cookie_headers_bypasses_the_cache() {
+        let mut headers = HeaderMap::new();
+        assert!(!has_session_cookie(&headers));
+        headers.append(header::COOKIE, "theme=dark".parse().unwrap());
+        assert!(!has_session_cookie(&headers));
+        headers.append(
+            header::COOKIE,
+            format!("a=1; {}=xyz", crate::auth::SESSION_COOKIE)
+                .parse()
+                .unwrap(),
+        );
+        assert!(has_session_cookie(&headers));
+    }
+
+    #[test]
+    fn responses_that_set_cookies_or_forbid_storing_are_not_cached() {
+        let ok = || Response::new(Body::empty());
+        assert!(is_cacheable(&ok()));
+        let mut res = ok();
+        res.headers_mut()
+            .insert(header::SET_COOKIE, "a=b".parse().unwrap());
+        assert!(!is_cacheable(&res));
+        let mut res = ok();
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, "no-store".parse().unwrap());
+        assert!(!is_cacheable(&res));
+        let mut res = ok();
+        *res.status_mut() = StatusCode::NOT_FOUND;
+        assert!(!is_cacheable(&res));
+    }
+}

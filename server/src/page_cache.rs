@@ -7,9 +7,16 @@
 //! address, `Host`, `Accept-Encoding` (the compressed body is what is stored)
 //! and the store generation: the highest fact-version id and the number of
 //! companies. Fact versions are append-only, so any write (an import, an
-//! analyst's entry, a revert) moves the generation and the next request
-//! renders afresh; because the generation is read from PostgreSQL on every
-//! request, this holds across several server instances too.
+//! analyst's entry, a revert) moves the generation.
+//!
+//! The generation is not read on every request: a trigger on `fact_versions`
+//! and `companies` sends `NOTIFY capex_store_changed` when a write commits,
+//! and a listener task re-reads the generation when it hears one, so a hit
+//! costs no database round trip, and every server instance hears every
+//! write. The window between a commit and the listener's re-read is a few
+//! milliseconds. Whenever the listener is not connected (at start, during a
+//! database outage), the generation is unknown and every request reads it
+//! from PostgreSQL itself, as before the listener existed.
 //!
 //! Never cached: anything but `GET`; requests carrying the session cookie
 //! (a signed-in user sees their own navigation); responses other than 200,
@@ -25,8 +32,11 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
 
 /// `x-cache: hit` or `miss` on every response the cache considered (absent
 /// when it stood aside), for operators and tests.
@@ -51,19 +61,34 @@ impl Weigh for CachedPage {
     }
 }
 
-/// The page cache and the pool its generation check reads.
+/// The store generation: (highest fact-version id, number of companies).
+type Generation = (i64, i64);
+
+/// The page cache and where its generation comes from.
 #[derive(Clone)]
 pub struct PageCache {
     pages: Arc<BoundedCache<CachedPage>>,
     pool: PgPool,
+    /// The generation as the listener last read it; `None` while unknown.
+    heard: watch::Receiver<Option<Generation>>,
 }
 
+/// The channel the store's triggers notify (see the migration adding them).
+pub const STORE_CHANGED: &str = "capex_store_changed";
+
 impl PageCache {
-    /// 512 responses or 24 MiB, whichever is reached first.
+    /// 512 responses or 24 MiB, whichever is reached first. Inside a Tokio
+    /// runtime, starts the listener that follows the store's generation;
+    /// elsewhere every request reads the generation from the database.
     pub fn new(pool: PgPool) -> Self {
+        let (tx, heard) = watch::channel(None);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(follow_generation(pool.clone(), tx));
+        }
         Self {
             pages: Arc::new(BoundedCache::new(512, 24 * 1024 * 1024)),
             pool,
+            heard,
         }
     }
 
@@ -71,6 +96,66 @@ impl PageCache {
     pub fn stats(&self) -> CacheStats {
         self.pages.stats()
     }
+
+    /// The generation as the listener last read it: `None` while the
+    /// listener is not connected (then every request reads it itself).
+    pub fn heard(&self) -> Option<(i64, i64)> {
+        *self.heard.borrow()
+    }
+
+    /// The current generation: as heard, or read from the database.
+    async fn generation(&self) -> Result<Generation, sqlx::Error> {
+        if let Some(g) = *self.heard.borrow() {
+            return Ok(g);
+        }
+        generation(&self.pool).await
+    }
+}
+
+/// Listens for store changes until `pool` closes, publishing the generation
+/// after each; `None` whenever the connection is down. Retries every second.
+async fn follow_generation(pool: PgPool, tx: watch::Sender<Option<Generation>>) {
+    // A connection of its own, so the listener never takes one from the pool.
+    let listener_pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with((*pool.connect_options()).clone());
+    let closed = pool.close_event();
+    tokio::pin!(closed);
+    loop {
+        let result = tokio::select! {
+            () = &mut closed => break,
+            r = listen(&listener_pool, &pool, &tx) => r,
+        };
+        tx.send_replace(None);
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "store change listener disconnected; reading the generation per request until it is back");
+        }
+        tokio::select! {
+            () = &mut closed => break,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+    listener_pool.close().await;
+}
+
+/// One listening session: subscribe, read the generation, re-read it on
+/// every notification. Returns when the connection is lost.
+async fn listen(
+    listener_pool: &PgPool,
+    pool: &PgPool,
+    tx: &watch::Sender<Option<Generation>>,
+) -> Result<(), sqlx::Error> {
+    let mut listener = PgListener::connect_with(listener_pool).await?;
+    // Reconnecting silently would lose notifications: report it instead.
+    listener.eager_reconnect(false);
+    listener.listen(STORE_CHANGED).await?;
+    // Read after subscribing: no commit from now on goes unheard.
+    tx.send_replace(Some(generation(pool).await?));
+    while listener.try_recv().await?.is_some() {
+        tx.send_replace(Some(generation(pool).await?));
+    }
+    Ok(())
 }
 
 /// Whether the path is a public, read-only page or chart export.
@@ -104,8 +189,8 @@ fn is_cacheable(res: &Response) -> bool {
     res.status() == StatusCode::OK && !no_store && !res.headers().contains_key(header::SET_COOKIE)
 }
 
-/// The store generation: changes whenever a fact version or a company is added.
-async fn generation(pool: &PgPool) -> Result<(i64, i64), sqlx::Error> {
+/// The store generation, read from the database.
+async fn generation(pool: &PgPool) -> Result<Generation, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT coalesce(max(id), 0) AS "facts!",
                   (SELECT count(*) FROM companies) AS "companies!"
@@ -140,7 +225,7 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
     {
         return next.run(req).await;
     }
-    let Ok((facts, companies)) = generation(&cache.pool).await else {
+    let Ok((facts, companies)) = cache.generation().await else {
         return next.run(req).await;
     };
     let key = cache_key(&req, facts, companies);

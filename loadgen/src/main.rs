@@ -137,6 +137,9 @@ struct Req {
     path: String,
     /// A form body (POST).
     form: Option<String>,
+    /// Sends `Cache-Control: no-cache`: the server renders afresh instead of
+    /// answering from its page cache (what a browser's hard reload asks).
+    no_cache: bool,
 }
 
 impl Req {
@@ -146,7 +149,13 @@ impl Req {
             method: Method::GET,
             path: path.into(),
             form: None,
+            no_cache: false,
         }
+    }
+
+    fn uncached(mut self) -> Self {
+        self.no_cache = true;
+        self
     }
 }
 
@@ -180,6 +189,9 @@ impl Conn {
             .uri(&req.path)
             .header(header::HOST, self.addr.to_string())
             .header(header::ACCEPT_ENCODING, accept_encoding);
+        if req.no_cache {
+            builder = builder.header(header::CACHE_CONTROL, "no-cache");
+        }
         let body = match &req.form {
             Some(form) => {
                 builder = builder
@@ -378,6 +390,11 @@ fn fixed(class: &'static str, path: &'static str) -> Picker {
     Arc::new(move |_| Req::get(class, path))
 }
 
+/// `path`, rendered afresh on every request (`Cache-Control: no-cache`).
+fn fixed_uncached(class: &'static str, path: &'static str) -> Picker {
+    Arc::new(move |_| Req::get(class, path).uncached())
+}
+
 // ---------------------------------------------------------------------------
 // bench
 
@@ -397,15 +414,39 @@ async fn bench(
         }
     }
     let targets = [
-        ("trivial handler (fixed string, same middleware)", BASELINE),
-        ("overview `/`", "/"),
-        ("company page `/company/GOOGL`", COMPANY),
-        ("compare page (4 companies × capex, fcf, TTM)", COMPARE),
+        (
+            "trivial handler (fixed string, same middleware)",
+            BASELINE,
+            false,
+        ),
+        ("overview `/`", "/", false),
+        ("company page `/company/GOOGL`", COMPANY, false),
+        (
+            "compare page (4 companies × capex, fcf, TTM)",
+            COMPARE,
+            false,
+        ),
+        ("overview `/`, rendered every time (`no-cache`)", "/", true),
+        (
+            "company page, rendered every time (`no-cache`)",
+            COMPANY,
+            true,
+        ),
+        (
+            "compare page, rendered every time (`no-cache`)",
+            COMPARE,
+            true,
+        ),
     ];
     let mut rows = Vec::new();
-    for (label, path) in targets {
-        eprintln!("bench: {path} ({connections} connections, {seconds} s)");
-        let stats = measure(&[addr], connections, seconds, fixed("page", path)).await?;
+    for (label, path, uncached) in targets {
+        eprintln!("bench: {path} ({connections} connections, {seconds} s, uncached: {uncached})");
+        let picker = if uncached {
+            fixed_uncached("page", path)
+        } else {
+            fixed("page", path)
+        };
+        let stats = measure(&[addr], connections, seconds, picker).await?;
         rows.push((label, path, stats));
     }
     let baseline = rows[0].2.throughput();
@@ -418,7 +459,10 @@ async fn bench(
         md,
         "`target/release/server` (with `CAPEX_BENCH_BASELINE=1`), {connections} keep-alive connections on 127.0.0.1, \
          closed loop, `Accept-Encoding: br, gzip`; {seconds} s measured per row after a warm-up. \
-         The load generator runs on the same cores as the server.\n"
+         The load generator runs on the same cores as the server. \
+         Pages for anonymous visitors are answered from the server's page cache until the store \
+         changes (`server/src/page_cache.rs`); the rows marked `no-cache` send `Cache-Control: no-cache` \
+         (a browser's hard reload), so every request renders the page on the server, as after any write.\n"
     )?;
     writeln!(
         md,
@@ -446,7 +490,7 @@ async fn bench(
         met(ratio >= 0.25),
         100.0 * ratio
     )?;
-    for (label, _, s) in rows.iter().skip(1) {
+    for (label, _, s) in rows.iter().skip(1).take(3) {
         let p99 = pct_ms(&s.all(), 99.0);
         writeln!(
             md,
@@ -731,6 +775,7 @@ fn soak_picker(short_link: String) -> Picker {
                 method: Method::POST,
                 path: short_link.clone(),
                 form: Some(format!("query={query}")),
+                no_cache: false,
             }
         }
     })

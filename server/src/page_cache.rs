@@ -24,7 +24,9 @@
 //! cannot be read (the database is down), the request goes through
 //! uncached and answers as it would without the cache (503).
 //!
-//! A response the cache considered says so in `x-cache: hit` or `miss`.
+//! A request with `Cache-Control: no-cache` (what a browser's hard reload
+//! sends) is rendered afresh, and its response replaces the stored one. A
+//! response the cache considered says so in `x-cache: hit` or `miss`.
 
 use crate::cache::{BoundedCache, CacheStats, Weigh};
 use axum::body::{Body, Bytes};
@@ -177,6 +179,16 @@ fn has_session_cookie(headers: &HeaderMap) -> bool {
     })
 }
 
+fn wants_fresh(headers: &HeaderMap) -> bool {
+    let says = |name: header::HeaderName| {
+        headers
+            .get_all(name)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|s| s.contains("no-cache")))
+    };
+    says(header::CACHE_CONTROL) || says(header::PRAGMA)
+}
+
 fn is_cacheable(res: &Response) -> bool {
     let no_store = res
         .headers()
@@ -229,7 +241,13 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
         return next.run(req).await;
     };
     let key = cache_key(&req, facts, companies);
-    if let Some(page) = cache.pages.get(&key) {
+    // `Cache-Control: no-cache` (a hard reload) renders afresh and refreshes the entry.
+    let cached = if wants_fresh(req.headers()) {
+        None
+    } else {
+        cache.pages.get(&key)
+    };
+    if let Some(page) = cached {
         let mut res = Response::new(Body::from(page.body));
         *res.status_mut() = page.status;
         *res.headers_mut() = page.headers;

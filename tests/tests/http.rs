@@ -409,3 +409,25 @@ async fn heard_within_5s(
     }
     false
 }
+
+#[tokio::test]
+async fn a_hard_reload_renders_the_page_afresh() {
+    // Arrange
+    let app = spawn_app().await;
+    app.get("/methodology").await;
+
+    // Act
+    let reload = app
+        .client
+        .get(app.url("/methodology"))
+        .header("cache-control", "no-cache")
+        .send()
+        .await
+        .unwrap();
+    let after = app.get("/methodology").await;
+
+    // Assert
+    assert_eq!(reload.status(), 200);
+    assert_eq!(reload.headers()["x-cache"], "miss");
+    assert_eq!(after.headers()["x-cache"], "hit", "and refreshes the entry");
+}

@@ -156,7 +156,6 @@ async fn wait_for_text(c: &fantoccini::Client, css: &str, needle: &str) -> Strin
 
 /// Needs the built site (`cargo leptos build`) and Chromium, like the other browser tests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the entry form is re-rendered while the period is typed (stale element; the period kept \"FY26\" of \"FY26 Q4\"), before the database is touched; run with --ignored once /enter keeps its inputs"]
 async fn the_entry_form_keeps_its_content_when_saving_on_a_read_only_database_fails() {
     use capex_lens_tests::accounts::PASSWORD;
     use capex_lens_tests::browser::Browser;

@@ -125,6 +125,21 @@ impl RangeQuarter {
     pub fn index(self) -> i32 {
         self.year * 4 + i32::from(self.quarter) - 1
     }
+
+    /// The quarter of a running count ([`Self::index`]), if within range.
+    pub fn from_index(index: i32) -> Option<Self> {
+        let quarter = u8::try_from(index.rem_euclid(4) + 1).ok()?;
+        Self::new(index.div_euclid(4), quarter)
+    }
+
+    /// How the quarter reads on a chart of `alignment`: `CY24 Q1` or `FY24 Q1`.
+    pub fn label(self, alignment: Alignment) -> String {
+        let prefix = match alignment {
+            Alignment::Calendar => "CY",
+            Alignment::Fiscal => "FY",
+        };
+        format!("{prefix}{:02} Q{}", self.year.rem_euclid(100), self.quarter)
+    }
 }
 
 impl fmt::Display for RangeQuarter {
@@ -258,13 +273,18 @@ impl ChartQuery {
         }
     }
 
+    /// The point's running quarter count on the chart's alignment.
+    pub fn quarter_index(&self, point: &SeriesPoint) -> i32 {
+        match self.alignment {
+            Alignment::Calendar => point.calendar_quarter.index(),
+            Alignment::Fiscal => point.fiscal_period.index(),
+        }
+    }
+
     /// True if `point` falls inside the chart's range (`from`/`to`, inclusive),
     /// read on the chart's alignment.
     pub fn in_range(&self, point: &SeriesPoint) -> bool {
-        let i = match self.alignment {
-            Alignment::Calendar => point.calendar_quarter.index(),
-            Alignment::Fiscal => point.fiscal_period.index(),
-        };
+        let i = self.quarter_index(point);
         self.from.is_none_or(|f| i >= f.index()) && self.to.is_none_or(|t| i <= t.index())
     }
 
@@ -689,7 +709,8 @@ fn parse_bound(
     raw: Option<&String>,
     problems: &mut Vec<QueryProblem>,
 ) -> Option<RangeQuarter> {
-    let raw = raw?;
+    // An empty bound (a form's "earliest"/"latest" choice) is no bound.
+    let raw = raw.filter(|r| !r.trim().is_empty())?;
     let parsed = RangeQuarter::parse(raw);
     if parsed.is_none() {
         problems.push(QueryProblem::new(
@@ -1100,6 +1121,28 @@ mod tests {
             ..q
         };
         assert!(!calendar.in_range(&point), "CY26 Q1 is before 2026Q2");
+    }
+
+    #[test]
+    fn an_empty_range_bound_means_no_bound() {
+        let q = ChartQuery::parse("tickers=GOOGL&metrics=capex&from=&to=").unwrap();
+        assert_eq!((q.from, q.to), (None, None));
+        assert_eq!(q.to_query_string(), "tickers=GOOGL&metrics=capex");
+    }
+
+    #[test]
+    fn a_range_quarter_round_trips_through_its_index_and_reads_like_the_chart() {
+        for q in [
+            RangeQuarter::new(1990, 1).unwrap(),
+            RangeQuarter::new(2024, 4).unwrap(),
+            RangeQuarter::new(2100, 4).unwrap(),
+        ] {
+            assert_eq!(RangeQuarter::from_index(q.index()), Some(q));
+        }
+        assert_eq!(RangeQuarter::from_index(1989 * 4 + 3), None);
+        let q = RangeQuarter::new(2026, 1).unwrap();
+        assert_eq!(q.label(Alignment::Calendar), "CY26 Q1");
+        assert_eq!(q.label(Alignment::Fiscal), "FY26 Q1");
     }
 
     #[test]

@@ -112,6 +112,83 @@ async fn chart_controls_give_a_new_link_and_back_restores_the_previous_chart() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_range_selector_narrows_the_chart_and_the_address_without_a_reload() {
+    // Arrange: quarterly capex, calendar-aligned, every quarter with data.
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .open_hydrated(&app.url("/compare?tickers=GOOGL,MSFT&metrics=capex&basis=quarterly"))
+        .await;
+    c.execute("window.__noReload = 7; return null;", vec![])
+        .await
+        .unwrap();
+    let options = c
+        .execute(
+            "return [...document.querySelectorAll(\"select[name='from'] option\")] \
+               .map(o => [o.value, o.textContent]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let options: Vec<(String, String)> = serde_json::from_value(options).unwrap();
+    let labels_before = axis_labels(c).await;
+
+    // Act: start the chart at 2025Q1 (the select's change event).
+    c.execute(
+        "const s = document.querySelector(\"select[name='from']\"); \
+         s.value = '2025Q1'; s.dispatchEvent(new Event('change', {bubbles: true})); return null;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let url = wait_for_url(c, |u| u.contains("from=2025Q1")).await;
+    let mut labels_after = axis_labels(c).await;
+    for _ in 0..50 {
+        if labels_after.iter().all(|l| l.as_str() >= "CY25 Q1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        labels_after = axis_labels(c).await;
+    }
+
+    // Assert
+    assert_eq!(options[0], (String::new(), "Earliest".to_string()));
+    assert!(
+        options.contains(&("2025Q1".to_string(), "CY25 Q1".to_string())),
+        "{options:?}"
+    );
+    assert!(url.contains("from=2025Q1"), "{url}");
+    assert!(
+        labels_before.iter().any(|l| l.as_str() < "CY25 Q1"),
+        "{labels_before:?}"
+    );
+    assert!(
+        labels_after.iter().all(|l| l.as_str() >= "CY25 Q1") && !labels_after.is_empty(),
+        "the chart starts at CY25 Q1 now: {labels_after:?}"
+    );
+    let marker = c
+        .execute("return window.__noReload;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, serde_json::json!(7), "no page reload");
+    no_panic(c).await;
+}
+
+/// The `CYyy Qn` texts of the compare chart.
+async fn axis_labels(c: &fantoccini::Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll(\"figure[data-chart='compare'] svg text\")] \
+               .map(e => e.textContent.trim()).filter(t => /^CY\\d\\d Q\\d$/.test(t));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
 async fn wait_for_url(c: &fantoccini::Client, ok: impl Fn(&str) -> bool) -> String {
     for _ in 0..50 {
         let url = c.current_url().await.unwrap().to_string();

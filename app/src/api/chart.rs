@@ -21,6 +21,12 @@ pub struct ChartData {
     /// newer figures exist since.
     pub pinned_at: Option<String>,
     pub newer_data: bool,
+    /// The first and last quarter with data, on the chart's alignment, before
+    /// its range is applied: what the range selector offers.
+    pub span: Option<(
+        domain::chart_query::RangeQuarter,
+        domain::chart_query::RangeQuarter,
+    )>,
     /// The link-preview image (`/chart.png?…`), absolute on the public
     /// address or the request's host.
     pub og_image: String,
@@ -99,6 +105,7 @@ pub mod ssr {
         let mut out = Vec::new();
         let mut companies = Vec::new();
         let mut newer_data = false;
+        let mut span: Option<(i32, i32)> = None;
         for ticker in &query.tickers {
             let company = match pinned {
                 Some(at) => {
@@ -116,6 +123,10 @@ pub mod ssr {
             companies.push((ticker.to_string(), company.name.clone()));
             for measure in &query.measures {
                 let mut s = series(&company.facts, *measure, query.basis, query.alignment);
+                for p in s.points.iter().filter(|p| p.value.is_some()) {
+                    let i = query.quarter_index(p);
+                    span = Some(span.map_or((i, i), |(a, b): (i32, i32)| (a.min(i), b.max(i))));
+                }
                 s.points.retain(|p| query.in_range(p));
                 out.push(s);
             }
@@ -131,6 +142,12 @@ pub mod ssr {
                     .ok()
             }),
             newer_data,
+            span: span.and_then(|(a, b)| {
+                Some((
+                    domain::chart_query::RangeQuarter::from_index(a)?,
+                    domain::chart_query::RangeQuarter::from_index(b)?,
+                ))
+            }),
         })
     }
 

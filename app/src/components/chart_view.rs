@@ -2,7 +2,7 @@ use crate::api::chart::ChartData;
 use crate::chart::{units_of, ChartSpec};
 use crate::components::ChartFigure;
 use domain::analytics::{Alignment, Basis};
-use domain::chart_query::{ChartQuery, Scale, SeriesKey};
+use domain::chart_query::{ChartQuery, RangeQuarter, Scale, SeriesKey};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
@@ -116,6 +116,8 @@ pub fn ChartView(data: ChartData, #[prop(optional)] title: Option<String>) -> im
                     <option value="log" selected=query.scale == Scale::Log>"Log"</option>
                 </select>
             </label>
+            {range_select(RangeEnd::From, &query, data.span, current, go.clone())}
+            {range_select(RangeEnd::To, &query, data.span, current, go.clone())}
             <button type="submit">"Apply"</button>
         </form>
         {charts}
@@ -158,12 +160,6 @@ fn hidden_fields(query: &ChartQuery) -> impl IntoView {
                 .join(","),
         ),
     ];
-    if let Some(from) = query.from {
-        fields.push(("from", from.to_string()));
-    }
-    if let Some(to) = query.to {
-        fields.push(("to", to.to_string()));
-    }
     if !query.hidden.is_empty() {
         fields.push((
             "hide",
@@ -194,4 +190,77 @@ fn series_for_click(series: &[domain::analytics::Series], index: usize) -> Optio
         ticker: domain::Ticker::parse(&s.ticker).ok()?,
         measure: s.measure,
     })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum RangeEnd {
+    From,
+    To,
+}
+
+/// One end of the range selector: every quarter with data (on the chart's
+/// alignment), or none (the earliest / the latest).
+fn range_select(
+    end: RangeEnd,
+    query: &ChartQuery,
+    span: Option<(RangeQuarter, RangeQuarter)>,
+    current: impl Fn(&ChartQuery) -> ChartQuery + Clone + 'static,
+    go: impl Fn(ChartQuery) + Clone + 'static,
+) -> impl IntoView {
+    let (name, label, open_end) = match end {
+        RangeEnd::From => ("from", "From ", "Earliest"),
+        RangeEnd::To => ("to", "To ", "Latest"),
+    };
+    let chosen = match end {
+        RangeEnd::From => query.from,
+        RangeEnd::To => query.to,
+    };
+    let alignment = query.alignment;
+    // The span, widened to include a chosen bound outside it.
+    let quarters: Vec<RangeQuarter> = span
+        .map(|(a, b)| {
+            let first = chosen.map_or(a.index(), |c| c.index().min(a.index()));
+            let last = chosen.map_or(b.index(), |c| c.index().max(b.index()));
+            (first..=last)
+                .filter_map(RangeQuarter::from_index)
+                .collect()
+        })
+        .unwrap_or_default();
+    let drawn = query.clone();
+    let on_change = move |ev: leptos::ev::Event| {
+        let picked = RangeQuarter::parse(&event_target_value(&ev));
+        let mut q = current(&drawn);
+        match end {
+            RangeEnd::From => {
+                q.from = picked;
+                // A start after the end moves the end to the latest.
+                if matches!((q.from, q.to), (Some(f), Some(t)) if f > t) {
+                    q.to = None;
+                }
+            }
+            RangeEnd::To => {
+                q.to = picked;
+                if matches!((q.from, q.to), (Some(f), Some(t)) if f > t) {
+                    q.from = None;
+                }
+            }
+        }
+        go(q);
+    };
+    let options = quarters
+        .into_iter()
+        .map(|rq| {
+            view! {
+                <option value=rq.to_string() selected=chosen == Some(rq)>{rq.label(alignment)}</option>
+            }
+        })
+        .collect_view();
+    view! {
+        <label>{label}
+            <select name=name on:change=on_change>
+                <option value="" selected=chosen.is_none()>{open_end}</option>
+                {options}
+            </select>
+        </label>
+    }
 }

@@ -1127,7 +1127,7 @@ mod tests {
     fn an_empty_range_bound_means_no_bound() {
         let q = ChartQuery::parse("tickers=GOOGL&metrics=capex&from=&to=").unwrap();
         assert_eq!((q.from, q.to), (None, None));
-        assert_eq!(q.to_query_string(), "tickers=GOOGL&metrics=capex");
+        assert_eq!(q.to_query_string(), "tickers=GOOGL&metrics=capex&v=1");
     }
 
     #[test]

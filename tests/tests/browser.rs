@@ -189,6 +189,40 @@ async fn axis_labels(c: &fantoccini::Client) -> Vec<String> {
     serde_json::from_value(v).unwrap()
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hydrated_page_never_fetches_its_chart_data_a_second_time() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    let data_requests = r#"return performance.getEntriesByType('resource')
+        .map(e => new URL(e.name).pathname)
+        .filter(p => p.startsWith('/api/'));"#;
+
+    // Act: each page opened and hydrated, then left alone a moment.
+    let mut seen = Vec::new();
+    for path in [
+        "/compare?tickers=GOOGL,MSFT&metrics=capex,fcf",
+        "/company/GOOGL",
+        "/",
+    ] {
+        browser.open_hydrated(&app.url(path)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let v = c.execute(data_requests, vec![]).await.unwrap();
+        let requests: Vec<String> = serde_json::from_value(v).unwrap();
+        seen.push((path, requests));
+    }
+
+    // Assert: the server-rendered page carried the data; hydration reused it.
+    for (path, requests) in &seen {
+        assert!(
+            requests.is_empty(),
+            "{path} fetched again after hydrating: {requests:?}"
+        );
+    }
+    no_panic(c).await;
+}
+
 async fn wait_for_url(c: &fantoccini::Client, ok: impl Fn(&str) -> bool) -> String {
     for _ in 0..50 {
         let url = c.current_url().await.unwrap().to_string();

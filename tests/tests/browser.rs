@@ -173,6 +173,16 @@ async fn the_range_selector_narrows_the_chart_and_the_address_without_a_reload()
         .await
         .unwrap();
     assert_eq!(marker, serde_json::json!(7), "no page reload");
+    let fetched = c
+        .execute(
+            "return performance.getEntriesByType('resource') \
+               .map(e => new URL(e.name).pathname).filter(p => p.startsWith('/api/'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
+    assert_eq!(fetched.len(), 1, "the new chart's data, once: {fetched:?}");
     no_panic(c).await;
 }
 

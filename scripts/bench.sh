@@ -30,7 +30,8 @@ connections="${BENCH_CONNECTIONS:-64}"
 port="${BENCH_PORT:-3180}"
 port2=$((port + 1))
 
-bash scripts/setup.sh
+# --test: Chromium and ChromeDriver too (the hover-redraw benchmark drives a browser).
+bash scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
 export SQLX_OFFLINE=true
 unset DATABASE_URL

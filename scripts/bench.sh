@@ -39,6 +39,8 @@ unset DATABASE_URL
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
 load_at_start=$(load_average)
+# Read before anything is written (BENCHMARKS.md itself is rewritten at the end).
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 step "release build: server and WebAssembly (cargo leptos build --release), load generator"
@@ -136,7 +138,7 @@ ram=$(awk '/^MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)
   echo
   echo "- Date: $started_at"
   echo "- Command: \`$command_line\`"
-  echo "- Commit: \`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "- Commit: \`$commit\`"
   echo "- Machine: $(nproc) cores ($cpu), $ram RAM, Linux $(uname -r)"
   echo "- Toolchain: $(rustc -V)"
   echo "- Load average (1, 5, 15 min) at the start: $load_at_start; at the end: $(load_average)"

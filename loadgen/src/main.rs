@@ -462,7 +462,9 @@ async fn bench(
          The load generator runs on the same cores as the server. \
          Pages for anonymous visitors are answered from the server's page cache until the store \
          changes (`server/src/page_cache.rs`); the rows marked `no-cache` send `Cache-Control: no-cache` \
-         (a browser's hard reload), so every request renders the page on the server, as after any write.\n"
+         (a browser's hard reload), so every request renders the page on the server, as after any write. \
+         A cached page can outrun the trivial handler: its body is stored compressed, while the trivial \
+         handler's few bytes go through the compression layer on every request.\n"
     )?;
     writeln!(
         md,

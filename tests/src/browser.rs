@@ -64,6 +64,90 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Waits until the form at `form` (a CSS selector) has its event handlers
+    /// attached: the app sets `data-ready='true'` on it after hydration.
+    pub async fn wait_ready(&self, form: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!("{form}[data-ready='true']")))
+            .await
+            .unwrap_or_else(|e| panic!("{form} never became interactive: {e}"));
+    }
+
+    /// Waits until the element at `css` contains `needle`; returns its text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let c = &self.client;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(el) = c.find(Locator::Css(css)).await {
+                if let Ok(text) = el.text().await {
+                    if text.contains(needle) {
+                        return text;
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                // Where the keystrokes went, if not into the field.
+                let focus = c
+                    .execute("return document.activeElement.tagName", vec![])
+                    .await;
+                let source = c.source().await.unwrap_or_default();
+                let head: String = source.chars().take(4000).collect();
+                panic!("{css} never contained {needle:?} (focus: {focus:?}); page:\n{head}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Signs in through the sign-in form at `login_url` and waits for the
+    /// redirect to the entry page.
+    pub async fn sign_in(&self, login_url: &str, email: &str, password: &str) {
+        let c = &self.client;
+        self.open_hydrated(login_url).await;
+        self.wait_ready("#login-form").await;
+        for (field, text) in [("email", email), ("password", password)] {
+            c.find(Locator::Css(&format!("#login-form input[name='{field}']")))
+                .await
+                .unwrap_or_else(|e| panic!("no {field} field: {e}"))
+                .send_keys(text)
+                .await
+                .unwrap_or_else(|e| panic!("typing the {field}: {e}"));
+        }
+        c.find(Locator::Css("#login-form button[type='submit']"))
+            .await
+            .unwrap_or_else(|e| panic!("no sign-in button: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking sign in: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !c
+            .current_url()
+            .await
+            .map(|u| u.as_str().ends_with("/enter"))
+            .unwrap_or(false)
+        {
+            if Instant::now() > deadline {
+                let source = c.source().await.unwrap_or_default();
+                let head: String = source.chars().take(4000).collect();
+                panic!("no redirect to /enter after signing in; page:\n{head}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Fails if the page reported a panic of its WebAssembly (`data-panic`).
+    pub async fn assert_no_panic(&self) {
+        let panic = self
+            .client
+            .execute("return document.body.getAttribute('data-panic');", vec![])
+            .await
+            .expect("read data-panic");
+        assert!(panic.is_null(), "the page panicked: {panic}");
+    }
+}
+
 async fn connect(port: u16, extra_args: &[&str]) -> Client {
     let mut caps = serde_json::Map::new();
     let chrome_binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());

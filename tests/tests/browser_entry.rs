@@ -4,50 +4,7 @@ use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, PASSWORD};
 use capex_lens_tests::browser::Browser;
 use capex_lens_tests::spawn_app;
-use fantoccini::{Client, Locator};
-use std::time::Duration;
-
-async fn wait_for_text(c: &Client, css: &str, needle: &str) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            if let Ok(text) = el.text().await {
-                if text.contains(needle) {
-                    return text;
-                }
-            }
-        }
-        if std::time::Instant::now() > deadline {
-            // Where the keystrokes went, if not into the field.
-            let focus = c
-                .execute("return document.activeElement.tagName", vec![])
-                .await;
-            eprintln!("focused element: {focus:?}");
-            let source = c.source().await.unwrap_or_default();
-            panic!(
-                "{css} never contained {needle:?}; page:\n{}",
-                &source[..source.len().min(4000)]
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Waits until the form's event handlers are attached (its `data-ready`).
-async fn wait_ready(c: &Client, form: &str) {
-    if std::env::var("DEBUG_BROWSER").is_ok() {
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let logs = c
-            .execute("return document.querySelector('main').outerHTML;", vec![])
-            .await;
-        eprintln!("MAIN: {logs:?}");
-    }
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(&format!("{form}[data-ready='true']")))
-        .await
-        .unwrap_or_else(|e| panic!("{form} never became interactive: {e}"));
-}
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
@@ -67,36 +24,11 @@ async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
     let c = &browser.client;
 
     // Act: sign in (the page reloads at /enter), then fill in and save the form.
-    browser.open_hydrated(&app.url("/login")).await;
-    wait_ready(c, "#login-form").await;
-    c.find(Locator::Css("#login-form input[name='email']"))
-        .await
-        .unwrap()
-        .send_keys("ann@example.com")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#login-form input[name='password']"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#login-form button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !c.current_url().await.unwrap().as_str().ends_with("/enter") {
-        if std::time::Instant::now() > deadline {
-            let source = c.source().await.unwrap_or_default();
-            panic!("no redirect to /enter after login; page:\n{source}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    browser
+        .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
+        .await;
     browser.open_hydrated(&app.url("/enter")).await;
-    wait_ready(c, "#entry-form").await;
+    browser.wait_ready("#entry-form").await;
     let form = c.find(Locator::Css("#entry-form")).await.unwrap();
     form.find(Locator::Css("select[name='ticker']"))
         .await
@@ -110,7 +42,9 @@ async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
         .send_keys(&period)
         .await
         .unwrap();
-    wait_for_text(c, "#entry-current", "Current value:").await;
+    browser
+        .wait_for_text("#entry-current", "Current value:")
+        .await;
     form.find(Locator::Css("input[name='value']"))
         .await
         .unwrap()
@@ -118,7 +52,9 @@ async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
         .await
         .unwrap();
     // The hint follows every keystroke: wait for the whole value.
-    let understood = wait_for_text(c, "#entry-understood", "Understood as $40B").await;
+    let understood = browser
+        .wait_for_text("#entry-understood", "Understood as $40B")
+        .await;
     // Every keystroke reached its field while the form refetched the current
     // value and the preview (a refetch once took the focus away).
     for (name, typed) in [("period", period.as_str()), ("value", "40,000M")] {
@@ -140,7 +76,9 @@ async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
         .click()
         .await
         .unwrap();
-    let saved = wait_for_text(c, "#entry-saved", "Saved as version").await;
+    let saved = browser
+        .wait_for_text("#entry-saved", "Saved as version")
+        .await;
 
     // Assert
     assert!(

@@ -5,75 +5,9 @@
 use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, Agent, PASSWORD};
 use capex_lens_tests::browser::Browser;
-use capex_lens_tests::{spawn_app, TestApp};
-use fantoccini::{Client, Locator};
-use std::time::{Duration, Instant};
-
-async fn wait_for_text(c: &Client, css: &str, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            if let Ok(text) = el.text().await {
-                if text.contains(needle) {
-                    return text;
-                }
-            }
-        }
-        if Instant::now() > deadline {
-            let source = c.source().await.unwrap_or_default();
-            panic!(
-                "{css} never contained {needle:?}; page:\n{}",
-                &source[..source.len().min(4000)]
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Signs in through the login form as `email`.
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    let c = &browser.client;
-    browser.open_hydrated(&app.url("/login")).await;
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#login-form[data-ready='true']"))
-        .await
-        .unwrap();
-    c.find(Locator::Css("#login-form input[name='email']"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#login-form input[name='password']"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#login-form button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !c.current_url().await.unwrap().as_str().ends_with("/enter") {
-        assert!(
-            Instant::now() < deadline,
-            "no redirect to /enter after login"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn no_panic(c: &Client) {
-    let panic = c
-        .execute("return document.body.getAttribute('data-panic')", vec![])
-        .await
-        .unwrap();
-    assert!(panic.is_null(), "the page panicked: {panic}");
-}
+use capex_lens_tests::spawn_app;
+use fantoccini::Locator;
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_analyst_checks_a_csv_upload_then_commits_it() {
@@ -86,7 +20,9 @@ async fn an_analyst_checks_a_csv_upload_then_commits_it() {
                MSFT,FY28,capex_guidance_high,170B,https://www.microsoft.com/en-us/investor,call\n";
     let browser = Browser::start().await;
     let c = &browser.client;
-    sign_in(&browser, &app, "ann@example.com").await;
+    browser
+        .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
+        .await;
 
     // Act: paste, check, commit.
     browser.open_hydrated(&app.url("/enter/bulk")).await;
@@ -107,17 +43,17 @@ async fn an_analyst_checks_a_csv_upload_then_commits_it() {
         .click()
         .await
         .unwrap();
-    let summary = wait_for_text(c, "#bulk-summary", "new").await;
+    let summary = browser.wait_for_text("#bulk-summary", "new").await;
     c.find(Locator::Css("#bulk-commit button[type='submit']"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    let saved = wait_for_text(c, "#bulk-saved", "Saved").await;
+    let saved = browser.wait_for_text("#bulk-saved", "Saved").await;
 
     // Assert
-    no_panic(c).await;
+    browser.assert_no_panic().await;
     assert_eq!(summary, "2 new, 0 changed, 0 unchanged, 0 rejected.");
     assert!(saved.contains("Saved 2 figure(s)"), "{saved}");
     assert_eq!(
@@ -158,7 +94,9 @@ async fn an_analyst_reverts_a_number_on_its_history_page_and_finds_it_in_the_aud
     assert_eq!(res.status(), 200);
     let browser = Browser::start().await;
     let c = &browser.client;
-    sign_in(&browser, &app, "ann@example.com").await;
+    browser
+        .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
+        .await;
 
     // Act: revert to the filed version, then look at the audit trail.
     let history = format!("/company/MSFT/history/capex/{}", period.replace(' ', ""));
@@ -171,12 +109,14 @@ async fn an_analyst_reverts_a_number_on_its_history_page_and_finds_it_in_the_aud
     .click()
     .await
     .unwrap();
-    let outcome = wait_for_text(c, "#revert-outcome", "Reverted").await;
-    let current_row = wait_for_text(c, "tr.current", "Reverted to version").await;
+    let outcome = browser.wait_for_text("#revert-outcome", "Reverted").await;
+    let current_row = browser
+        .wait_for_text("tr.current", "Reverted to version")
+        .await;
     browser
         .open_hydrated(&app.url("/audit?company=MSFT&metric=capex&user=ann"))
         .await;
-    let count = wait_for_text(c, "#audit-count", "changes match").await;
+    let count = browser.wait_for_text("#audit-count", "changes match").await;
     let table = c
         .find(Locator::Css("#audit-table"))
         .await
@@ -193,7 +133,7 @@ async fn an_analyst_reverts_a_number_on_its_history_page_and_finds_it_in_the_aud
         .unwrap();
 
     // Assert
-    no_panic(c).await;
+    browser.assert_no_panic().await;
     assert!(outcome.contains("is now version"), "{outcome}");
     assert!(current_row.contains("(current)"), "{current_row}");
     assert_eq!(count, "2 changes match.");

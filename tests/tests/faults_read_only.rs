@@ -132,28 +132,6 @@ async fn a_signed_in_analyst_still_reads_pages_while_the_database_is_read_only()
     assert!(me.contains("ann@example.com"), "{me}");
 }
 
-/// Waits until the element at `css` contains `needle`; returns its text.
-async fn wait_for_text(c: &fantoccini::Client, css: &str, needle: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        if let Ok(el) = c.find(fantoccini::Locator::Css(css)).await {
-            if let Ok(text) = el.text().await {
-                if text.contains(needle) {
-                    return text;
-                }
-            }
-        }
-        if std::time::Instant::now() > deadline {
-            let source = c.source().await.unwrap_or_default();
-            panic!(
-                "{css} never contained {needle:?}; page:\n{}",
-                &source[..source.len().min(4000)]
-            );
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 /// Needs the built site (`cargo leptos build`) and Chromium, like the other browser tests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_entry_form_keeps_its_content_when_saving_on_a_read_only_database_fails() {
@@ -168,48 +146,11 @@ async fn the_entry_form_keeps_its_content_when_saving_on_a_read_only_database_fa
     let (period, _, _) = latest_msft_capex(&app).await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    browser.open_hydrated(&app.url("/login")).await;
-    c.wait()
-        .at_most(std::time::Duration::from_secs(20))
-        .for_element(Locator::Css("#login-form[data-ready='true']"))
-        .await
-        .unwrap();
-    let login = c.find(Locator::Css("#login-form")).await.unwrap();
-    login
-        .find(Locator::Css("input[name='email']"))
-        .await
-        .unwrap()
-        .send_keys("ann@example.com")
-        .await
-        .unwrap();
-    login
-        .find(Locator::Css("input[name='password']"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    login
-        .find(Locator::Css("button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !c.current_url().await.unwrap().as_str().ends_with("/enter") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no redirect to /enter after signing in"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    browser
+        .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
+        .await;
     browser.open_hydrated(&app.url("/enter")).await;
-    c.wait()
-        .at_most(std::time::Duration::from_secs(20))
-        .for_element(Locator::Css("#entry-form[data-ready='true']"))
-        .await
-        .unwrap();
+    browser.wait_ready("#entry-form").await;
     let form = c.find(Locator::Css("#entry-form")).await.unwrap();
     form.find(Locator::Css("select[name='ticker']"))
         .await
@@ -234,7 +175,9 @@ async fn the_entry_form_keeps_its_content_when_saving_on_a_read_only_database_fa
             .await
             .unwrap();
     }
-    wait_for_text(c, "#entry-current", "Current value:").await;
+    browser
+        .wait_for_text("#entry-current", "Current value:")
+        .await;
     for (css, text) in typed {
         let value = form
             .find(Locator::Css(css))
@@ -255,7 +198,9 @@ async fn the_entry_form_keeps_its_content_when_saving_on_a_read_only_database_fa
         .click()
         .await
         .unwrap();
-    let alert = wait_for_text(c, "p.error[role='alert']", "read-only").await;
+    let alert = browser
+        .wait_for_text("p.error[role='alert']", "read-only")
+        .await;
 
     // Assert: the message says what happened, and every field keeps what was typed.
     assert!(alert.contains("nothing was saved"), "{alert}");

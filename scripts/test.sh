@@ -21,7 +21,8 @@ step "clippy (server and tests, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "building the site (WebAssembly + server) with cargo-leptos"
-cargo leptos build
+# --split: the lazy routes need their WebAssembly split into chunks (app/src/routes/mod.rs).
+cargo leptos build --split
 
 stop_test_pg() {
   status=$?

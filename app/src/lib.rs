@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
+    Lazy,
     ParamSegment, SsrMode, StaticSegment,
 };
 
@@ -79,14 +80,14 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=StaticSegment("methodology") view=routes::methodology::Methodology/>
                     // Accounts and analyst entry (issue 6).
-                    <Route path=StaticSegment("login") view=routes::account::Account ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("enter") view=routes::enter::Enter ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("enter"), StaticSegment("bulk")) view=routes::bulk::BulkEntry ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("audit") view=routes::audit::Audit ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=routes::admin::AdminUsers ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view={Lazy::<routes::lazy::LoginPage>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("enter") view={Lazy::<routes::lazy::EnterPage>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("enter"), StaticSegment("bulk")) view={Lazy::<routes::lazy::BulkPage>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("audit") view={Lazy::<routes::lazy::AuditPage>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<routes::lazy::AdminPage>::new()} ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("company"), ParamSegment("ticker"), StaticSegment("history"), ParamSegment("metric"), ParamSegment("period"))
-                        view=routes::history::FactHistory
+                        view={Lazy::<routes::lazy::HistoryPage>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("compare") view=routes::compare::Compare ssr=SsrMode::Async/>
@@ -117,5 +118,7 @@ pub fn hydrate() {
             let _ = body.set_attribute("data-panic", &info.to_string());
         }
     }));
-    leptos::mount::hydrate_body(App);
+    // Lazy routes (see `routes::lazy`) load their code before hydrating,
+    // so hydration is asynchronous.
+    leptos::mount::hydrate_lazy(App);
 }

@@ -12,7 +12,7 @@
 //! event dispatched on an element without a listener, plus the same forced
 //! layout. Target: under 16 ms (one frame at 60 Hz) at the 95th percentile.
 //!
-//! Needs the built site (`cargo leptos build --release` for release figures,
+//! Needs the built site (`cargo leptos build --release --split` for release figures,
 //! as `scripts/bench.sh` does) and Chromium. `cargo bench -p capex-lens-tests
 //! --bench hover_redraw`. Writes `target/bench/hover_redraw.md`.
 

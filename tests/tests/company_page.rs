@@ -250,7 +250,7 @@ async fn the_overview_shows_every_companys_four_signals_cash_conversion_and_spar
 /// WebAssembly (`wasm-release` profile, wasm-opt -Oz) the first load is about
 /// 590 KB (wasm 566 KB brotli-11; HTML 15 KB, JS 8 KB, CSS 2 KB), over the
 /// 400 KB budget; with the debug build it is megabytes. Run it with
-/// `cargo leptos build --release` and `-- --ignored`.
+/// `cargo leptos build --release --split` and `-- --ignored`.
 #[tokio::test]
 #[ignore = "over the 400 KB budget (about 590 KB with the release WebAssembly); see the comment"]
 async fn the_company_pages_first_load_transfer_is_under_400_kb_compressed() {
@@ -308,7 +308,7 @@ async fn the_company_pages_first_load_transfer_is_under_400_kb_compressed() {
     assert!(assets.iter().any(|a| a.ends_with(".css")));
     assert!(
         total < 400 * 1024,
-        "first load is {:.1} KB (over the 400 KB budget; is the site built with `cargo leptos build --release`?)",
+        "first load is {:.1} KB (over the 400 KB budget; is the site built with `cargo leptos build --release --split`?)",
         total as f64 / 1024.0
     );
 }

@@ -132,7 +132,7 @@ async fn a_signed_in_analyst_still_reads_pages_while_the_database_is_read_only()
     assert!(me.contains("ann@example.com"), "{me}");
 }
 
-/// Needs the built site (`cargo leptos build`) and Chromium, like the other browser tests.
+/// Needs the built site (`cargo leptos build --split`) and Chromium, like the other browser tests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_entry_form_keeps_its_content_when_saving_on_a_read_only_database_fails() {
     use capex_lens_tests::accounts::PASSWORD;

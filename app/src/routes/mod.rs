@@ -47,5 +47,4 @@ pub mod lazy {
     lazy_page!(AuditPage, super::audit::Audit);
     lazy_page!(AdminPage, super::admin::AdminUsers);
     lazy_page!(HistoryPage, super::history::FactHistory);
-
 }

@@ -246,13 +246,13 @@ async fn the_overview_shows_every_companys_four_signals_cash_conversion_and_spar
 /// First-load transfer of the company page: the HTML, the stylesheet, the
 /// JavaScript and the WebAssembly it loads, as sent compressed (brotli).
 ///
-/// Ignored for now because it fails: measured 2026-11-27 with the release
-/// WebAssembly (`wasm-release` profile, wasm-opt -Oz) the first load is about
-/// 590 KB (wasm 566 KB brotli-11; HTML 15 KB, JS 8 KB, CSS 2 KB), over the
-/// 400 KB budget; with the debug build it is megabytes. Run it with
-/// `cargo leptos build --release --split` and `-- --ignored`.
+/// Ignored for now because it fails: measured 2026-11-27 (session 3) with the
+/// release WebAssembly split by route (`cargo leptos build --release
+/// --split`, wasm-opt -Oz) the first load is about 532 KB (main module 491 KB
+/// brotli-11; HTML 32 KB, JS 7 KB, CSS 2 KB), over the 400 KB budget; with
+/// the debug build it is megabytes. Run it with that build and `-- --ignored`.
 #[tokio::test]
-#[ignore = "over the 400 KB budget (about 590 KB with the release WebAssembly); see the comment"]
+#[ignore = "over the 400 KB budget (about 532 KB with the release WebAssembly); see the comment"]
 async fn the_company_pages_first_load_transfer_is_under_400_kb_compressed() {
     // Arrange: a client that keeps the bodies compressed, as a browser receives them.
     let app = spawn_app().await;

@@ -43,8 +43,8 @@ load_at_start=$(load_average)
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 
-step "release build: server and WebAssembly (cargo leptos build --release --split), load generator"
-cargo leptos build --release --split
+step "release build: server and WebAssembly (cargo leptos build --release --split --precompress), load generator"
+cargo leptos build --release --split --precompress
 cargo build --release -p capex-lens-loadgen
 
 rm -rf target/bench

@@ -536,6 +536,31 @@ fn pkg_resources(html: &str) -> Vec<String> {
     found
 }
 
+/// The `./name.js` modules a script imports statically (`from"./x.js"`), as
+/// paths beside `script`.
+fn js_imports(source: &str, script: &str) -> Vec<String> {
+    let dir = script.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut found = Vec::new();
+    for quote in ['"', '\''] {
+        let needle = format!("from{quote}./");
+        let spaced = format!("from {quote}./");
+        for pattern in [needle, spaced] {
+            let mut rest = source;
+            while let Some(i) = rest.find(&pattern) {
+                let tail = &rest[i + pattern.len()..];
+                let end = tail.find(quote).unwrap_or(tail.len());
+                let name = &tail[..end];
+                let url = format!("{dir}/{name}");
+                if name.ends_with(".js") && !found.contains(&url) {
+                    found.push(url);
+                }
+                rest = &tail[end..];
+            }
+        }
+    }
+    found
+}
+
 async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
     let mut md = String::new();
     writeln!(md, "## First-load transfer size\n")?;
@@ -560,7 +585,13 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
         }
         let html = String::from_utf8_lossy(&plain);
         let (mut css, mut js, mut wasm) = (0usize, 0usize, 0usize);
-        for res in pkg_resources(&html) {
+        // What the HTML names, and the modules that JavaScript imports in turn
+        // (the split loader of the lazy routes), each once.
+        let mut queue = pkg_resources(&html);
+        let mut i = 0;
+        while i < queue.len() {
+            let res = queue[i].clone();
+            i += 1;
             let (s, body) = fetch(addr, &res, "br, gzip").await?;
             if s != StatusCode::OK {
                 bail!("GET {res} (from {path}): {s}");
@@ -569,6 +600,12 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
                 css += body.len();
             } else if res.ends_with(".js") {
                 js += body.len();
+                let (_, source) = fetch(addr, &res, "identity").await?;
+                for module in js_imports(&String::from_utf8_lossy(&source), &res) {
+                    if !queue.contains(&module) {
+                        queue.push(module);
+                    }
+                }
             } else if res.ends_with(".wasm") {
                 wasm += body.len();
                 wasm_path = Some(res.clone());
@@ -933,6 +970,15 @@ mod tests {
                 "/pkg/capex-lens.js",
                 "/pkg/capex-lens_bg.wasm"
             ]
+        );
+    }
+
+    #[test]
+    fn static_imports_of_a_script_are_found_once_beside_it() {
+        let source = r#"import*as n from"./__split.js";import*as t from"./__split.js";import x from './b.js';let a="from nothing""#;
+        assert_eq!(
+            js_imports(source, "/pkg/app.js"),
+            vec!["/pkg/__split.js".to_string(), "/pkg/b.js".to_string()]
         );
     }
 

@@ -55,20 +55,7 @@ pub struct Projection {
 
 #[server]
 pub async fn get_company(ticker: String) -> Result<CompanyPage, AppError> {
-    let ticker = domain::Ticker::parse(&ticker).map_err(|e| {
-        let err = AppError::Invalid(e.to_string());
-        crate::ssr::set_status(&err);
-        err
-    })?;
-    let ctx = crate::ssr::context()?;
-    let Some(company) = ctx
-        .facts
-        .get(&ctx.pool, &ticker)
-        .await
-        .map_err(crate::ssr::db_error)?
-    else {
-        return Err(ssr::unknown_ticker(&ctx.pool, &ticker).await);
-    };
+    let (ctx, company) = ssr::current_company(&ticker).await?;
     Ok(ssr::page(&company, &ctx.thresholds))
 }
 
@@ -81,20 +68,7 @@ pub async fn get_projection(
     ticker: String,
     params: Option<domain::analytics::ScenarioParams>,
 ) -> Result<Projection, AppError> {
-    let ticker = domain::Ticker::parse(&ticker).map_err(|e| {
-        let err = AppError::Invalid(e.to_string());
-        crate::ssr::set_status(&err);
-        err
-    })?;
-    let ctx = crate::ssr::context()?;
-    let Some(company) = ctx
-        .facts
-        .get(&ctx.pool, &ticker)
-        .await
-        .map_err(crate::ssr::db_error)?
-    else {
-        return Err(ssr::unknown_ticker(&ctx.pool, &ticker).await);
-    };
+    let (ctx, company) = ssr::current_company(&ticker).await?;
     let params = params.unwrap_or_default();
     Ok(crate::projection::project(
         &company.facts,
@@ -161,6 +135,29 @@ pub mod ssr {
         ));
         crate::ssr::set_status(&err);
         err
+    }
+
+    /// The server context and `ticker`'s current facts (from the facts cache
+    /// when nothing changed): 400 for a malformed ticker, 404 naming the
+    /// known ones for an unknown one, 503 when the database is unavailable.
+    pub async fn current_company(
+        ticker: &str,
+    ) -> Result<(crate::ssr::ServerContext, std::sync::Arc<Company>), AppError> {
+        let ticker = domain::Ticker::parse(ticker).map_err(|e| {
+            let err = AppError::Invalid(e.to_string());
+            crate::ssr::set_status(&err);
+            err
+        })?;
+        let ctx = crate::ssr::context()?;
+        let Some(company) = ctx
+            .facts
+            .get(&ctx.pool, &ticker)
+            .await
+            .map_err(crate::ssr::db_error)?
+        else {
+            return Err(unknown_ticker(&ctx.pool, &ticker).await);
+        };
+        Ok((ctx, company))
     }
 
     pub fn page(company: &Company, thresholds: &Thresholds) -> CompanyPage {

@@ -44,13 +44,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the document once the WebAssembly has taken over; effects run only
-    // in the browser, so server-rendered HTML never carries the mark.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/capex-lens.css"/>
@@ -69,15 +62,15 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=routes::not_found::NotFound>
-                    <Route path=StaticSegment("") view=routes::overview::Overview ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("") view={Lazy::<routes::lazy::OverviewPage>::new()} ssr=SsrMode::Async/>
                     // Async: the title, preview tags and status code depend on the data,
                     // so the page is sent once its data is ready.
                     <Route
                         path=(StaticSegment("company"), ParamSegment("ticker"))
-                        view=routes::company::Company
+                        view=|| view! { <routes::company::Company/> <components::MarkHydrated/> }
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("methodology") view=routes::methodology::Methodology/>
+                    <Route path=StaticSegment("methodology") view={Lazy::<routes::lazy::MethodologyPage>::new()}/>
                     // Accounts and analyst entry (issue 6).
                     <Route path=StaticSegment("login") view={Lazy::<routes::lazy::LoginPage>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("enter") view={Lazy::<routes::lazy::EnterPage>::new()} ssr=SsrMode::Async/>
@@ -89,10 +82,10 @@ pub fn App() -> impl IntoView {
                         view={Lazy::<routes::lazy::HistoryPage>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("compare") view=routes::compare::Compare ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("compare") view={Lazy::<routes::lazy::ComparePage>::new()} ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("c"), ParamSegment("id"))
-                        view=routes::compare::ShortLink
+                        view={Lazy::<routes::lazy::ShortLinkPage>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>

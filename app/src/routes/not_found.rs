@@ -10,5 +10,6 @@ pub fn NotFound() -> impl IntoView {
         <Title text="Page not found"/>
         <h1>"Page not found"</h1>
         <p>"There is nothing at this address. " <a href="/">"See all companies"</a> "."</p>
+        <crate::components::MarkHydrated/>
     }
 }

@@ -27,6 +27,13 @@
 //! A request with `Cache-Control: no-cache` (what a browser's hard reload
 //! sends) is rendered afresh, and its response replaces the stored one. A
 //! response the cache considered says so in `x-cache: hit` or `miss`.
+//!
+//! The first response is compressed on the fly at the compression layer's
+//! fast default level. When a stored page is read again, it is worth more
+//! effort: one background task at a time recompresses it at the best level
+//! (brotli 11, gzip 9; about a second of CPU for a company page, which
+//! shrinks by a third) and replaces the entry, so every later reader of a
+//! page in demand gets the smallest transfer for no CPU per request.
 
 use crate::cache::{BoundedCache, CacheStats, Weigh};
 use axum::body::{Body, Bytes};
@@ -38,7 +45,7 @@ use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 /// `x-cache: hit` or `miss` on every response the cache considered (absent
 /// when it stood aside), for operators and tests.
@@ -50,6 +57,9 @@ pub struct CachedPage {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    /// Whether the body has been recompressed at the best level (or needs
+    /// not be: uncompressed, or an encoding this cache does not redo).
+    polished: bool,
 }
 
 impl Weigh for CachedPage {
@@ -73,6 +83,8 @@ pub struct PageCache {
     pool: PgPool,
     /// The generation as the listener last read it; `None` while unknown.
     heard: watch::Receiver<Option<Generation>>,
+    /// One recompression at a time: it is a second of CPU per page.
+    polishing: Arc<Semaphore>,
 }
 
 /// The channel the store's triggers notify (see the migration adding them).
@@ -91,6 +103,7 @@ impl PageCache {
             pages: Arc::new(BoundedCache::new(512, 24 * 1024 * 1024)),
             pool,
             heard,
+            polishing: Arc::new(Semaphore::new(1)),
         }
     }
 
@@ -248,6 +261,9 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
         cache.pages.get(&key)
     };
     if let Some(page) = cached {
+        if !page.polished {
+            polish_later(&cache, key, page.clone());
+        }
         let mut res = Response::new(Body::from(page.body));
         *res.status_mut() = page.status;
         *res.headers_mut() = page.headers;
@@ -279,12 +295,93 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
             status: parts.status,
             headers: parts.headers.clone(),
             body: body.clone(),
+            polished: !matches!(encoding_of(&parts.headers), Some("br" | "gzip")),
         },
     );
     let mut res = Response::from_parts(parts, Body::from(body));
     res.headers_mut()
         .insert(X_CACHE, HeaderValue::from_static("miss"));
     res
+}
+
+/// The `Content-Encoding` of a stored response, if it has exactly one.
+fn encoding_of(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(header::CONTENT_ENCODING).iter();
+    match (values.next(), values.next()) {
+        (Some(v), None) => v.to_str().ok().map(str::trim),
+        _ => None,
+    }
+}
+
+/// Recompresses a stored page at the best level in the background, unless a
+/// recompression is already running (a later read will ask again). The entry
+/// is replaced only when the result is smaller; either way it is marked
+/// polished so it is not redone.
+fn polish_later(cache: &PageCache, key: String, page: CachedPage) {
+    let Ok(permit) = cache.polishing.clone().try_acquire_owned() else {
+        return;
+    };
+    let pages = cache.pages.clone();
+    tokio::spawn(async move {
+        let encoding = encoding_of(&page.headers).map(str::to_owned);
+        let body = page.body.clone();
+        let started = std::time::Instant::now();
+        let result = tokio::task::spawn_blocking(move || match encoding.as_deref() {
+            Some(e) => recompress(e, &body),
+            None => Ok(None),
+        })
+        .await;
+        drop(permit);
+        let smaller = match result {
+            Ok(Ok(Some(smaller))) if smaller.len() < page.body.len() => Some(smaller),
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "recompressing a cached page");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "recompressing a cached page: task failed");
+                None
+            }
+        };
+        let mut page = page;
+        if let Some(smaller) = smaller {
+            tracing::debug!(
+                cache.bytes_before = page.body.len(),
+                cache.bytes_after = smaller.len(),
+                duration_ms = started.elapsed().as_millis() as u64,
+                "cached page recompressed"
+            );
+            page.body = Bytes::from(smaller);
+            page.headers.remove(header::CONTENT_LENGTH);
+        }
+        page.polished = true;
+        pages.insert(&key, page);
+    });
+}
+
+/// `body` decoded from `encoding` and encoded again at the best level;
+/// `None` for an encoding this cache does not redo.
+fn recompress(encoding: &str, body: &[u8]) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::{Read, Write};
+    let mut plain = Vec::with_capacity(body.len() * 8);
+    match encoding {
+        "br" => {
+            brotli::Decompressor::new(body, 64 * 1024).read_to_end(&mut plain)?;
+            // Quality 11 with a 4 MiB window: brotli's best.
+            let mut out = brotli::CompressorWriter::new(Vec::new(), 64 * 1024, 11, 22);
+            out.write_all(&plain)?;
+            out.flush()?;
+            Ok(Some(out.into_inner()))
+        }
+        "gzip" => {
+            flate2::read::GzDecoder::new(body).read_to_end(&mut plain)?;
+            let mut out = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            out.write_all(&plain)?;
+            Ok(Some(out.finish()?))
+        }
+        _ => Ok(None),
+    }
 }
 
 #[cfg(test)]
@@ -349,5 +446,66 @@ mod tests {
         let mut res = ok();
         *res.status_mut() = StatusCode::NOT_FOUND;
         assert!(!is_cacheable(&res));
+    }
+
+    /// A page-like text: repetitive markup with varying numbers.
+    fn sample_page() -> Vec<u8> {
+        (0..4000)
+            .map(|i| {
+                format!(
+                    "<tr><td class=\"num\">{}</td><td>FY{} Q{}</td></tr>\n",
+                    i * 7919 % 100_003,
+                    20 + i % 7,
+                    1 + i % 4
+                )
+            })
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    #[test]
+    fn recompressing_keeps_the_content_and_shrinks_a_fast_brotli_body() {
+        use std::io::{Read, Write};
+        // Arrange: the page as the compression layer sends it (a fast level).
+        let plain = sample_page();
+        let mut fast = brotli::CompressorWriter::new(Vec::new(), 4096, 1, 22);
+        fast.write_all(&plain).unwrap();
+        let fast = fast.into_inner();
+
+        // Act
+        let best = recompress("br", &fast).unwrap().unwrap();
+
+        // Assert
+        let mut decoded = Vec::new();
+        brotli::Decompressor::new(&best[..], 4096)
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, plain);
+        assert!(best.len() < fast.len(), "{} !< {}", best.len(), fast.len());
+    }
+
+    #[test]
+    fn recompressing_keeps_the_content_of_a_gzip_body() {
+        use std::io::{Read, Write};
+        let plain = sample_page();
+        let mut fast = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        fast.write_all(&plain).unwrap();
+        let fast = fast.finish().unwrap();
+
+        let best = recompress("gzip", &fast).unwrap().unwrap();
+
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&best[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, plain);
+        assert!(best.len() < fast.len(), "{} !< {}", best.len(), fast.len());
+    }
+
+    #[test]
+    fn a_corrupt_body_is_an_error_and_other_encodings_are_left_alone() {
+        assert!(recompress("br", b"not brotli at all").is_err());
+        assert!(recompress("gzip", b"not gzip").is_err());
+        assert_eq!(recompress("zstd", b"whatever").unwrap(), None);
     }
 }

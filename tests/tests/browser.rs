@@ -59,6 +59,58 @@ async fn sorting_the_overview_by_free_cash_flow_reorders_rows_without_a_reload()
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_a_company_link_from_the_overview_shows_its_scorecard_without_a_reload() {
+    // Arrange: the overview, hydrated, with a marker a full reload would wipe out.
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    browser.open_hydrated(&app.url("/")).await;
+    let c = &browser.client;
+    c.execute("window.__noReload = 42; return null;", vec![])
+        .await
+        .unwrap();
+
+    // Act: the router navigates in the browser and fetches the company's data
+    // from its server function (the way data arrives after a navigation,
+    // not embedded in HTML).
+    c.find(Locator::Css("table.overview a[href='/company/MSFT']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let heading = browser.wait_for_text("h1", "Microsoft").await;
+
+    // Assert
+    assert!(heading.contains("MSFT"), "{heading}");
+    let scorecard = text_of(c, "section.scorecard").await;
+    assert!(
+        scorecard.contains("FY"),
+        "the scorecard names its quarter: {scorecard}"
+    );
+    let marker = c
+        .execute("return window.__noReload;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, serde_json::json!(42), "navigated without a reload");
+    let fetched = c
+        .execute(
+            r#"return performance.getEntriesByType('resource')
+                .map(e => new URL(e.name).pathname)
+                .filter(p => p.startsWith('/api/get_company'));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
+    assert_eq!(
+        fetched.len(),
+        1,
+        "the data came from the server function: {fetched:?}"
+    );
+    no_panic(c).await;
+}
+
 async fn first_ticker(c: &fantoccini::Client) -> String {
     c.find(Locator::Css("table.overview tbody tr"))
         .await

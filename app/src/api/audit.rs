@@ -98,7 +98,7 @@ pub struct AuditPage {
 }
 
 /// The changes the filters select, newest first (analysts and admins).
-#[server(endpoint = "audit/list")]
+#[server(endpoint = "audit/list", output = crate::api::codec::PageJson)]
 pub async fn audit_log(
     company: Option<String>,
     metric: Option<String>,

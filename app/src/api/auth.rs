@@ -84,7 +84,7 @@ pub async fn change_password(
 }
 
 /// Who is signed in, if anyone.
-#[server(endpoint = "auth/me")]
+#[server(endpoint = "auth/me", output = crate::api::codec::PageJson)]
 pub async fn who_am_i() -> Result<Option<SignedIn>, AppError> {
     crate::ssr::auth::no_store();
     crate::ssr::auth::current_user().await

@@ -34,7 +34,7 @@ pub struct ChartData {
 
 /// The chart described by `query` (a query string without `?`), on the
 /// latest data, or pinned to a short link's creation time when `short_id` is given.
-#[server]
+#[server(output = crate::api::codec::PageJson)]
 pub async fn get_chart(query: String, short_id: Option<String>) -> Result<ChartData, AppError> {
     let ctx = crate::ssr::context()?;
     let (query, pinned) = match short_id {

@@ -53,7 +53,7 @@ pub struct Projection {
     pub scenario: domain::analytics::Scenario,
 }
 
-#[server]
+#[server(output = crate::api::codec::PageJson)]
 pub async fn get_company(ticker: String) -> Result<CompanyPage, AppError> {
     let (ctx, company) = ssr::current_company(&ticker).await?;
     Ok(ssr::page(&company, &ctx.thresholds))

@@ -57,7 +57,7 @@ pub enum SaveOutcome {
 }
 
 /// Companies to pick from.
-#[server(endpoint = "entry/companies")]
+#[server(endpoint = "entry/companies", output = crate::api::codec::PageJson)]
 pub async fn entry_companies() -> Result<Vec<CompanyChoice>, AppError> {
     crate::ssr::auth::require(crate::api::auth::Role::Analyst, "entry_companies").await?;
     let pool = crate::ssr::pool()?;
@@ -65,7 +65,7 @@ pub async fn entry_companies() -> Result<Vec<CompanyChoice>, AppError> {
 }
 
 /// The value current for a key, if any (the form carries its version).
-#[server(endpoint = "entry/current")]
+#[server(endpoint = "entry/current", output = crate::api::codec::PageJson)]
 pub async fn current_value(
     ticker: String,
     metric: String,
@@ -136,7 +136,7 @@ pub struct ScorecardPreview {
 /// The scorecard now and with `value` stored for the key, computed with the
 /// analytics on the stored facts; nothing is written. `None` when the key or
 /// the value cannot be read yet (the form shows why at the field).
-#[server(endpoint = "entry/preview")]
+#[server(endpoint = "entry/preview", output = crate::api::codec::PageJson)]
 pub async fn preview_entry(
     ticker: String,
     metric: String,

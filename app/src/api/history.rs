@@ -49,7 +49,7 @@ pub fn history_href(ticker: &str, metric: domain::Metric, period: domain::Fiscal
 
 /// The versions of one number (readable by everyone; analysts' emails only
 /// when signed in).
-#[server(endpoint = "facts/history")]
+#[server(endpoint = "facts/history", output = crate::api::codec::PageJson)]
 pub async fn fact_history(
     ticker: String,
     metric: String,

@@ -4,7 +4,7 @@ use crate::error::AppError;
 use domain::analytics::Thresholds;
 use leptos::prelude::*;
 
-#[server]
+#[server(output = crate::api::codec::PageJson)]
 pub async fn get_thresholds() -> Result<Thresholds, AppError> {
     Ok(crate::ssr::context()?.thresholds)
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod chart;
+pub mod codec;
 pub mod company;
 pub mod entry;
 pub mod history;

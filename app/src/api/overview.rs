@@ -48,7 +48,7 @@ pub struct Spark {
     pub last: String,
 }
 
-#[server]
+#[server(output = crate::api::codec::PageJson)]
 pub async fn get_overview() -> Result<Vec<OverviewRow>, AppError> {
     let ctx = crate::ssr::context()?;
     ssr::overview_with(&ctx.pool, &ctx.facts, &ctx.thresholds)

@@ -22,7 +22,7 @@ pub struct UserSummary {
 }
 
 /// Every account, by email (admins only).
-#[server(endpoint = "admin/users")]
+#[server(endpoint = "admin/users", output = crate::api::codec::PageJson)]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     crate::ssr::auth::require(Role::Admin, "list_users").await?;
     let pool = crate::ssr::pool()?;

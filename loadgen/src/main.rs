@@ -28,6 +28,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+// Shared with the first-load budget test (no dependency between the crates).
+#[path = "../../tests/src/assets.rs"]
+mod assets;
+use assets::{js_imports, pkg_resources};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "loadgen",
@@ -518,49 +523,6 @@ fn met(ok: bool) -> &'static str {
     }
 }
 
-/// `/pkg/…` resources a page loads (stylesheet, script, WebAssembly).
-fn pkg_resources(html: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut rest = html;
-    while let Some(i) = rest.find("/pkg/") {
-        let tail = &rest[i..];
-        let end = tail
-            .find(|c: char| c == '"' || c == '\'' || c == ')' || c == '`' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        let url = tail[..end].to_string();
-        if !found.contains(&url) && url.len() > "/pkg/".len() {
-            found.push(url);
-        }
-        rest = &tail[end..];
-    }
-    found
-}
-
-/// The `./name.js` modules a script imports statically (`from"./x.js"`), as
-/// paths beside `script`.
-fn js_imports(source: &str, script: &str) -> Vec<String> {
-    let dir = script.rsplit_once('/').map_or("", |(d, _)| d);
-    let mut found = Vec::new();
-    for quote in ['"', '\''] {
-        let needle = format!("from{quote}./");
-        let spaced = format!("from {quote}./");
-        for pattern in [needle, spaced] {
-            let mut rest = source;
-            while let Some(i) = rest.find(&pattern) {
-                let tail = &rest[i + pattern.len()..];
-                let end = tail.find(quote).unwrap_or(tail.len());
-                let name = &tail[..end];
-                let url = format!("{dir}/{name}");
-                if name.ends_with(".js") && !found.contains(&url) {
-                    found.push(url);
-                }
-                rest = &tail[end..];
-            }
-        }
-    }
-    found
-}
-
 /// The company page's first-load budget (issue 5): HTML, CSS, JS and
 /// WebAssembly as sent compressed.
 const FIRST_LOAD_BUDGET: usize = 400 * 1024;
@@ -1014,29 +976,6 @@ mod tests {
         assert_eq!(pct_ms(&v, 50.0), 50.0);
         assert_eq!(pct_ms(&v, 99.0), 99.0);
         assert_eq!(pct_ms(&v, 100.0), 100.0);
-    }
-
-    #[test]
-    fn the_pages_pkg_resources_are_found_once_each() {
-        let html = r#"<link rel="stylesheet" href="/pkg/capex-lens.css"><link rel="modulepreload" href="/pkg/capex-lens.js">
-            <script>import('/pkg/capex-lens.js').then(m => m.default({module_or_path: '/pkg/capex-lens_bg.wasm'}))</script>"#;
-        assert_eq!(
-            pkg_resources(html),
-            [
-                "/pkg/capex-lens.css",
-                "/pkg/capex-lens.js",
-                "/pkg/capex-lens_bg.wasm"
-            ]
-        );
-    }
-
-    #[test]
-    fn static_imports_of_a_script_are_found_once_beside_it() {
-        let source = r#"import*as n from"./__split.js";import*as t from"./__split.js";import x from './b.js';let a="from nothing""#;
-        assert_eq!(
-            js_imports(source, "/pkg/app.js"),
-            vec!["/pkg/__split.js".to_string(), "/pkg/b.js".to_string()]
-        );
     }
 
     #[test]

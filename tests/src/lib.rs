@@ -8,6 +8,7 @@
 //! `TEST_DATABASE_URL` to use another server instead.
 
 pub mod accounts;
+pub mod assets;
 pub mod bench_fragment;
 pub mod browser;
 pub mod universe;

@@ -2,6 +2,7 @@
 //! JavaScript): charts, the cash-conversion waterfall, projections, signals,
 //! link previews, the unknown-ticker page; and the first-load budget.
 
+use capex_lens_tests::assets::{js_imports, pkg_resources};
 use capex_lens_tests::{spawn_app, spawn_app_with_settings, test_settings, TestDb};
 use domain::analytics::ScenarioParams;
 
@@ -244,15 +245,19 @@ async fn the_overview_shows_every_companys_four_signals_cash_conversion_and_spar
 }
 
 /// First-load transfer of the company page: the HTML, the stylesheet, the
-/// JavaScript and the WebAssembly it loads, as sent compressed (brotli).
+/// JavaScript (with the modules it imports: the lazy-route loader) and the
+/// WebAssembly, as sent compressed (brotli), against the 400 KB budget
+/// (issue 5). The HTML counted is what a visitor of a page in demand gets:
+/// once the page has been read twice, the page cache has recompressed it at
+/// brotli's best level; the fresh size (first visitor after a write) is
+/// printed too.
 ///
-/// Ignored for now because it fails: measured 2026-11-27 (session 3) with the
-/// release WebAssembly split by route (`cargo leptos build --release
-/// --split`, wasm-opt -Oz) the first load is about 532 KB (main module 491 KB
-/// brotli-11; HTML 32 KB, JS 7 KB, CSS 2 KB), over the 400 KB budget; with
-/// the debug build it is megabytes. Run it with that build and `-- --ignored`.
+/// Only meaningful with the release WebAssembly (a debug build is megabytes),
+/// so it is ignored in `scripts/test.sh`; `scripts/bench.sh` builds release
+/// (`cargo leptos build --release --split --precompress`) and runs it with
+/// `--ignored`.
 #[tokio::test]
-#[ignore = "over the 400 KB budget (about 532 KB with the release WebAssembly); see the comment"]
+#[ignore = "needs the release build of the site; scripts/bench.sh runs it"]
 async fn the_company_pages_first_load_transfer_is_under_400_kb_compressed() {
     // Arrange: a client that keeps the bodies compressed, as a browser receives them.
     let app = spawn_app().await;
@@ -272,43 +277,60 @@ async fn the_company_pages_first_load_transfer_is_under_400_kb_compressed() {
                 .await
                 .unwrap();
             assert_eq!(res.status(), 200, "{url}");
-            res.bytes().await.unwrap().len()
+            res.bytes().await.unwrap()
         }
     };
 
-    // Act
-    let html_bytes = fetch("/company/GOOGL".into()).await;
-    let html = app.get("/company/GOOGL").await.text().await.unwrap();
-    let mut assets: Vec<String> = html
-        .split('"')
-        .filter(|s| s.starts_with("/pkg/"))
-        .map(str::to_string)
-        .collect();
-    assets.sort();
-    assets.dedup();
-    let mut total = html_bytes;
-    let mut report = vec![format!("HTML {html_bytes} B")];
-    for a in &assets {
-        let n = fetch(a.clone()).await;
-        report.push(format!("{a} {n} B"));
-        total += n;
+    // Act: the HTML fresh, then once recompressed (read again until it shrinks).
+    let page = "/company/GOOGL".to_string();
+    let fresh = fetch(page.clone()).await.len();
+    let started = std::time::Instant::now();
+    let in_demand = loop {
+        let n = fetch(page.clone()).await.len();
+        if n < fresh || started.elapsed() > std::time::Duration::from_secs(60) {
+            break n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let html = app.get(&page).await.text().await.unwrap();
+    let mut queue = pkg_resources(&html);
+    let mut report = Vec::new();
+    let mut assets = 0;
+    let mut i = 0;
+    while i < queue.len() {
+        let path = queue[i].clone();
+        i += 1;
+        let body = fetch(path.clone()).await;
+        if path.ends_with(".js") {
+            let source = app.get(&path).await.text().await.unwrap();
+            for module in js_imports(&source, &path) {
+                if !queue.contains(&module) {
+                    queue.push(module);
+                }
+            }
+        }
+        report.push(format!("{path} {} B", body.len()));
+        assets += body.len();
     }
+    let total = in_demand + assets;
     println!(
-        "first-load transfer of /company/GOOGL (brotli): {} = {:.1} KB",
+        "first-load transfer of {page} (brotli): HTML {in_demand} B in demand ({fresh} B fresh) + {} = {:.1} KB in demand, {:.1} KB fresh",
         report.join(" + "),
-        total as f64 / 1024.0
+        total as f64 / 1024.0,
+        (fresh + assets) as f64 / 1024.0
     );
 
     // Assert
-    assert!(
-        assets.iter().any(|a| a.ends_with(".wasm")),
-        "the WebAssembly is counted: {assets:?}"
-    );
-    assert!(assets.iter().any(|a| a.ends_with(".js")));
-    assert!(assets.iter().any(|a| a.ends_with(".css")));
+    for kind in [".wasm", ".js", ".css"] {
+        assert!(
+            queue.iter().any(|a| a.ends_with(kind)),
+            "a {kind} file is counted: {queue:?}"
+        );
+    }
+    assert!(in_demand < fresh, "the page cache recompressed the page");
     assert!(
         total < 400 * 1024,
-        "first load is {:.1} KB (over the 400 KB budget; is the site built with `cargo leptos build --release --split`?)",
+        "first load is {:.1} KB, over the 400 KB budget (is the site built with `cargo leptos build --release --split --precompress`?)",
         total as f64 / 1024.0
     );
 }

@@ -562,8 +562,10 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
          *in demand* is what every visitor receives once the page has been read twice since the \
          last write (the page cache has then recompressed it at brotli's best level), *fresh* is \
          what the first visitor after a write receives (compressed on the fly at a fast level). \
-         JS counts the modules the JavaScript imports (the lazy-route loader); WebAssembly is the \
-         main module (the company page's code is in it; other pages load their chunks on demand).\n"
+         JS counts the modules the JavaScript imports (the lazy-route loader). WebAssembly is the \
+         main module plus the chunks of the page's lazy route (from the split manifest: pages \
+         rendered asynchronously fetch them while hydrating without naming them in the HTML); the \
+         company page has none, its code is in the main module.\n"
     )?;
     writeln!(
         md,
@@ -572,11 +574,12 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
     writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|")?;
     let mut wasm_path = None;
     let mut company_total = None;
-    for (label, path) in [
-        ("overview", "/"),
-        ("company", COMPANY),
-        ("compare", COMPARE),
-        ("methodology", "/methodology"),
+    let manifest = split_manifest(addr).await?;
+    for (label, path, lazy_route) in [
+        ("overview", "/", Some("overview_page")),
+        ("company", COMPANY, None),
+        ("compare", COMPARE, Some("compare_page")),
+        ("methodology", "/methodology", Some("methodology_page")),
     ] {
         let (fresh, in_demand) = html_sizes(addr, path).await?;
         let (_, plain) = fetch(addr, path, "identity").await?;
@@ -585,6 +588,18 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
         // What the HTML names, and the modules that JavaScript imports in turn
         // (the split loader of the lazy routes), each once.
         let mut queue = pkg_resources(&html);
+        if let Some(route) = lazy_route {
+            let needle = format!("__{route}_view");
+            let Some((_, modules)) = manifest.iter().find(|(k, _)| k.contains(&needle)) else {
+                bail!("no lazy route {needle} in the split manifest (was the site built with --split?)");
+            };
+            for m in modules {
+                let res = format!("/pkg/{m}.wasm");
+                if !queue.contains(&res) {
+                    queue.push(res);
+                }
+            }
+        }
         let mut i = 0;
         while i < queue.len() {
             let res = queue[i].clone();
@@ -605,7 +620,10 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
                 }
             } else if res.ends_with(".wasm") {
                 wasm += body.len();
-                wasm_path = Some(res.clone());
+                let chunk = res.contains("/chunk_") || res.contains("/split_");
+                if wasm_path.is_none() && !chunk {
+                    wasm_path = Some(res.clone());
+                }
             }
         }
         let assets = css + js + wasm;
@@ -649,7 +667,7 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
             let (_, gz) = fetch(addr, &p, "gzip").await?;
             writeln!(
                 md,
-                "WebAssembly `{p}`: {} uncompressed, {} with brotli, {} with gzip.\n",
+                "Main WebAssembly module `{p}`: {} uncompressed, {} with brotli, {} with gzip.\n",
                 kb(raw.len()),
                 kb(br.len()),
                 kb(gz.len())
@@ -658,6 +676,17 @@ async fn transfer_sizes(addr: SocketAddr) -> anyhow::Result<String> {
         None => writeln!(md, "No WebAssembly was referenced by the pages.\n")?,
     }
     Ok(md)
+}
+
+/// The split manifest: each lazy route's name and the WebAssembly modules it
+/// loads (chunks shared between routes, then its own).
+async fn split_manifest(addr: SocketAddr) -> anyhow::Result<BTreeMap<String, Vec<String>>> {
+    let path = "/pkg/__wasm_split_manifest.json";
+    let (status, body) = fetch(addr, path, "identity").await?;
+    if status != StatusCode::OK {
+        bail!("GET {path}: {status} (build the site with `cargo leptos build --split`)");
+    }
+    serde_json::from_slice(&body).with_context(|| format!("reading {path}"))
 }
 
 fn kb(bytes: usize) -> String {

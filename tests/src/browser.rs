@@ -65,6 +65,28 @@ impl Browser {
 }
 
 impl Browser {
+    /// Leaves a mark in the page's JavaScript state that a full page load
+    /// would wipe out; see [`Browser::page_was_kept`].
+    pub async fn mark_page(&self) {
+        self.client
+            .execute("window.__noReload = 42; return null;", vec![])
+            .await
+            .expect("set the page mark");
+    }
+
+    /// Whether the mark from [`Browser::mark_page`] is still there: the page
+    /// changed in place, without a reload.
+    pub async fn page_was_kept(&self) -> bool {
+        let mark = self
+            .client
+            .execute("return window.__noReload;", vec![])
+            .await
+            .expect("read the page mark");
+        mark == serde_json::json!(42)
+    }
+}
+
+impl Browser {
     /// Waits until the form at `form` (a CSS selector) has its event handlers
     /// attached: the app sets `data-ready='true'` on it after hydration.
     pub async fn wait_ready(&self, form: &str) {

@@ -22,6 +22,16 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+/// An HTTP client that leaves response bodies as sent (compressed), so tests
+/// see `Content-Encoding` and count bytes as a browser receives them.
+pub fn compressed_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_brotli()
+        .no_gzip()
+        .build()
+        .expect("build the HTTP client")
+}
+
 /// The workspace root (tests run with the `tests/` crate as working directory).
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

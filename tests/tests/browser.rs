@@ -26,9 +26,7 @@ async fn sorting_the_overview_by_free_cash_flow_reorders_rows_without_a_reload()
     browser.open_hydrated(&app.url("/")).await;
     let c = &browser.client;
     // A marker that a full page reload would wipe out.
-    c.execute("window.__noReload = 42; return null;", vec![])
-        .await
-        .unwrap();
+    browser.mark_page().await;
     let first_before = first_ticker(c).await;
 
     // Act
@@ -43,11 +41,7 @@ async fn sorting_the_overview_by_free_cash_flow_reorders_rows_without_a_reload()
     let first_after = first_ticker(c).await;
     assert_eq!(first_after, largest);
     assert_eq!(first_before, "AMZN", "server order is alphabetical");
-    let marker = c
-        .execute("return window.__noReload;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(marker, serde_json::json!(42), "the page was not reloaded");
+    assert!(browser.page_was_kept().await, "the page was not reloaded");
     let panic = c
         .execute("return document.body.getAttribute('data-panic');", vec![])
         .await
@@ -66,9 +60,7 @@ async fn following_a_company_link_from_the_overview_shows_its_scorecard_without_
     let browser = Browser::start().await;
     browser.open_hydrated(&app.url("/")).await;
     let c = &browser.client;
-    c.execute("window.__noReload = 42; return null;", vec![])
-        .await
-        .unwrap();
+    browser.mark_page().await;
 
     // Act: the router navigates in the browser and fetches the company's data
     // from its server function (the way data arrives after a navigation,
@@ -88,11 +80,7 @@ async fn following_a_company_link_from_the_overview_shows_its_scorecard_without_
         scorecard.contains("FY"),
         "the scorecard names its quarter: {scorecard}"
     );
-    let marker = c
-        .execute("return window.__noReload;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(marker, serde_json::json!(42), "navigated without a reload");
+    assert!(browser.page_was_kept().await, "navigated without a reload");
     let fetched = c
         .execute(
             r#"return performance.getEntriesByType('resource')
@@ -173,9 +161,7 @@ async fn the_range_selector_narrows_the_chart_and_the_address_without_a_reload()
     browser
         .open_hydrated(&app.url("/compare?tickers=GOOGL,MSFT&metrics=capex&basis=quarterly"))
         .await;
-    c.execute("window.__noReload = 7; return null;", vec![])
-        .await
-        .unwrap();
+    browser.mark_page().await;
     let options = c
         .execute(
             "return [...document.querySelectorAll(\"select[name='from'] option\")] \
@@ -220,11 +206,7 @@ async fn the_range_selector_narrows_the_chart_and_the_address_without_a_reload()
         labels_after.iter().all(|l| l.as_str() >= "CY25 Q1") && !labels_after.is_empty(),
         "the chart starts at CY25 Q1 now: {labels_after:?}"
     );
-    let marker = c
-        .execute("return window.__noReload;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(marker, serde_json::json!(7), "no page reload");
+    assert!(browser.page_was_kept().await, "no page reload");
     let fetched = c
         .execute(
             "return performance.getEntriesByType('resource') \
@@ -404,9 +386,7 @@ async fn hiding_a_series_and_changing_the_basis_update_the_address_without_a_rel
     browser
         .open_hydrated(&app.url("/compare?tickers=GOOGL,MSFT&metrics=capex"))
         .await;
-    c.execute("window.__noReload = 7; return null;", vec![])
-        .await
-        .unwrap();
+    browser.mark_page().await;
     // The legend entry "GOOGL" is SVG text; the click lands on the chart.
     let r = c
         .execute(
@@ -454,11 +434,7 @@ async fn hiding_a_series_and_changing_the_basis_update_the_address_without_a_rel
         back.contains("hide=GOOGL:capex") && !back.contains("basis="),
         "back steps to the previous chart: {back}"
     );
-    let marker = c
-        .execute("return window.__noReload;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(marker, serde_json::json!(7), "no page reload");
+    assert!(browser.page_was_kept().await, "no page reload");
     let legend = c
         .execute(
             "return document.querySelector(\"figure[data-chart='compare'] .chart-canvas\").textContent;",
@@ -617,12 +593,10 @@ async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a
     let c = &browser.client;
     browser.open_hydrated(&app.url("/company/MSFT")).await;
     let before = text_of(c, ".scenario-table tbody tr:last-child td.fcf-ttm").await;
-    c.execute(
-        "window.__noReload = 3; performance.clearResourceTimings(); return null;",
-        vec![],
-    )
-    .await
-    .unwrap();
+    browser.mark_page().await;
+    c.execute("performance.clearResourceTimings(); return null;", vec![])
+        .await
+        .unwrap();
 
     // Act: AI revenue growing 100 % a year.
     c.execute(
@@ -649,10 +623,6 @@ async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a
         serde_json::json!(0),
         "no round trip to the server"
     );
-    let marker = c
-        .execute("return window.__noReload;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(marker, serde_json::json!(3));
+    assert!(browser.page_was_kept().await, "the page was not reloaded");
     no_panic(c).await;
 }

@@ -261,11 +261,7 @@ async fn the_overview_shows_every_companys_four_signals_cash_conversion_and_spar
 async fn the_company_pages_first_load_transfer_is_under_400_kb_compressed() {
     // Arrange: a client that keeps the bodies compressed, as a browser receives them.
     let app = spawn_app().await;
-    let raw = reqwest::Client::builder()
-        .no_brotli()
-        .no_gzip()
-        .build()
-        .unwrap();
+    let raw = capex_lens_tests::compressed_client();
     let fetch = |path: String| {
         let raw = raw.clone();
         let url = app.url(&path);

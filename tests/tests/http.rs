@@ -58,11 +58,7 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
     let app = spawn_app().await;
 
     // A client that leaves the body compressed, so the header stays visible.
-    let raw = reqwest::Client::builder()
-        .no_brotli()
-        .no_gzip()
-        .build()
-        .unwrap();
+    let raw = capex_lens_tests::compressed_client();
 
     let res = raw
         .get(app.url("/"))
@@ -293,11 +289,7 @@ async fn a_public_page_is_served_from_the_cache_until_the_facts_change() {
 async fn cached_pages_keep_their_compression_per_accept_encoding() {
     // Arrange: clients that leave bodies as sent.
     let app = spawn_app().await;
-    let raw = reqwest::Client::builder()
-        .no_brotli()
-        .no_gzip()
-        .build()
-        .unwrap();
+    let raw = capex_lens_tests::compressed_client();
     let fetch = |encoding: &'static str| {
         raw.get(app.url("/methodology"))
             .header("accept-encoding", encoding)
@@ -332,11 +324,7 @@ async fn cached_pages_keep_their_compression_per_accept_encoding() {
 async fn a_page_read_again_is_recompressed_smaller_with_the_same_content() {
     // Arrange: a client that keeps the brotli body as sent.
     let app = spawn_app().await;
-    let raw = reqwest::Client::builder()
-        .no_brotli()
-        .no_gzip()
-        .build()
-        .unwrap();
+    let raw = capex_lens_tests::compressed_client();
     let fetch = || async {
         let res = raw
             .get(app.url("/company/GOOGL"))

@@ -23,7 +23,18 @@ pub const EDGAR_FILES: &[&str] = &[
 ];
 
 /// The quarterly files, in load order.
-pub const QUARTERLY_FILES: &[&str] = &["filings-quarterly.csv", "filings-quarterly-msft-meta.csv"];
+pub const QUARTERLY_FILES: &[&str] = &[
+    "filings-quarterly.csv",
+    "filings-quarterly-msft-meta.csv",
+    "filings-quarterly-meta-orcl-msft.csv",
+    "filings-quarterly-segments-costs.csv",
+    "filings-quarterly-oracle.csv",
+];
+
+/// Full-year and year-to-date files: the totals the quarterly files were
+/// derived from, read only as cross-checks (a test sums the quarters).
+pub const CROSS_CHECK_FILES: &[&str] =
+    &["filings-annual-ytd.csv", "filings-annual-ytd-additions.csv"];
 
 #[derive(Debug, Deserialize)]
 struct CompanyRow {
@@ -112,29 +123,140 @@ pub async fn load(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<(String, Stri
         ));
     }
     reports.extend(load_disclosures(pool, dir).await?);
+    let mut components = Components::default();
     for file in QUARTERLY_FILES {
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        let (by_company, skipped) =
-            parse_quarterly(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let (by_company, skipped) = parse_quarterly_into(&text, &mut components)
+            .with_context(|| format!("parsing {}", path.display()))?;
         for (ticker, records) in by_company {
-            let mut tx = pool.begin().await?;
-            let applied = store::apply_facts(&mut tx, &ticker, &records)
-                .await
-                .with_context(|| format!("loading {ticker} from {file}"))?;
-            tx.commit().await?;
+            let report = apply_company(pool, &ticker, &records, file).await?;
             let skipped = skipped.get(ticker.as_str()).cloned().unwrap_or_default();
-            tracing::info!(company.ticker = %ticker, file, new = applied.new, changed = applied.changed,
-                unchanged = applied.unchanged, skipped = skipped.values().sum::<usize>(), "bundled data loaded");
             reports.push((
                 file.to_string(),
                 ticker.to_string(),
-                LoadReport { applied, skipped },
+                LoadReport {
+                    applied: report,
+                    skipped,
+                },
             ));
         }
     }
+    for (ticker, records) in components.derive_totals() {
+        let applied = apply_company(pool, &ticker, &records, DERIVED_TOTALS).await?;
+        reports.push((
+            DERIVED_TOTALS.to_string(),
+            ticker.to_string(),
+            LoadReport {
+                applied,
+                skipped: BTreeMap::new(),
+            },
+        ));
+    }
     Ok(reports)
+}
+
+/// The name reports give the totals Capex Lens derives from bundled parts.
+pub const DERIVED_TOTALS: &str = "derived: depreciation + amortization of intangibles";
+
+/// One company's records in one transaction.
+async fn apply_company(
+    pool: &PgPool,
+    ticker: &Ticker,
+    records: &[FactRecord],
+    file: &str,
+) -> anyhow::Result<ApplyReport> {
+    let mut tx = pool.begin().await?;
+    let applied = store::apply_facts(&mut tx, ticker, records)
+        .await
+        .with_context(|| format!("loading {ticker} from {file}"))?;
+    tx.commit().await?;
+    tracing::info!(company.ticker = %ticker, file, new = applied.new, changed = applied.changed,
+        unchanged = applied.unchanged, "bundled data loaded");
+    Ok(applied)
+}
+
+/// The parts of depreciation and amortization that some releases print as
+/// separate lines (Oracle: `depreciation`, `amortization_of_intangibles`),
+/// gathered across every quarterly file, and the quarters that already have a
+/// reported total. [`Components::derive_totals`] adds the two parts where both
+/// exist and no total does: a derived value naming both inputs, never a guess.
+#[derive(Debug, Default)]
+pub struct Components {
+    parts: BTreeMap<(Ticker, FiscalPeriod), Parts>,
+    totals: std::collections::BTreeSet<(Ticker, FiscalPeriod)>,
+}
+
+#[derive(Debug, Default)]
+struct Parts {
+    depreciation: Option<FactRecord>,
+    amortization: Option<FactRecord>,
+}
+
+impl Components {
+    fn note_total(&mut self, r: &FactRecord) {
+        if r.metric == Metric::DepreciationAmortization {
+            self.totals.insert((r.ticker.clone(), r.period));
+        }
+    }
+
+    fn add_part(&mut self, name: &str, r: FactRecord) {
+        let parts = self.parts.entry((r.ticker.clone(), r.period)).or_default();
+        let slot = if name == "depreciation" {
+            &mut parts.depreciation
+        } else {
+            &mut parts.amortization
+        };
+        // The first file in load order wins; the files do not repeat a part.
+        slot.get_or_insert(r);
+    }
+
+    /// Derived totals per company, for quarters with both parts and no reported total.
+    pub fn derive_totals(self) -> BTreeMap<Ticker, Vec<FactRecord>> {
+        let mut out: BTreeMap<Ticker, Vec<FactRecord>> = BTreeMap::new();
+        for ((ticker, period), parts) in self.parts {
+            if self.totals.contains(&(ticker.clone(), period)) {
+                continue;
+            }
+            let (Some(d), Some(a)) = (parts.depreciation, parts.amortization) else {
+                continue;
+            };
+            let text = format!(
+                "DERIVED = Depreciation {} ({}) + Amortization of intangible assets {} ({})",
+                d.value, d.source.text, a.value, a.source.text
+            );
+            let known_at = d.known_at.max(a.known_at);
+            out.entry(ticker.clone()).or_default().push(FactRecord {
+                ticker,
+                metric: Metric::DepreciationAmortization,
+                period,
+                period_start: d.period_start.or(a.period_start),
+                period_end: d.period_end,
+                value: d.value + a.value,
+                unit: "USD",
+                known_at,
+                source: Source {
+                    kind: SourceKind::Derived,
+                    form: d.source.form.clone().or_else(|| a.source.form.clone()),
+                    accession: d.source.accession.clone().or_else(|| a.source.accession.clone()),
+                    filed_date: d.source.filed_date.max(a.source.filed_date),
+                    url: d.source.url.clone().or_else(|| a.source.url.clone()),
+                    derivation: Some(serde_json::json!({
+                        "formula": "depreciation + amortization_of_intangibles",
+                        "inputs": [
+                            { "line": "depreciation", "value": d.value.to_string(), "source": d.source.text },
+                            { "line": "amortization_of_intangibles", "value": a.value.to_string(), "source": a.source.text },
+                        ],
+                    })),
+                    text,
+                    entered_by: None,
+                },
+                note: Some("depreciation + amortization of intangibles, both as printed in the release (no total line)".into()),
+            });
+        }
+        out
+    }
 }
 
 /// Who the bundled disclosures are entered as: the first analyst entries.
@@ -293,6 +415,11 @@ type Parsed = (
 
 /// Parses a quarterly file into records per company and skip reasons.
 pub fn parse_quarterly(text: &str) -> anyhow::Result<Parsed> {
+    parse_quarterly_into(text, &mut Components::default())
+}
+
+/// [`parse_quarterly`], gathering the parts of derived totals into `components`.
+pub fn parse_quarterly_into(text: &str, components: &mut Components) -> anyhow::Result<Parsed> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut out: BTreeMap<Ticker, Vec<FactRecord>> = BTreeMap::new();
     let mut skipped: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
@@ -302,6 +429,12 @@ pub fn parse_quarterly(text: &str) -> anyhow::Result<Parsed> {
         let (metric, note) = match metric_for(&row.metric) {
             Ok(m) => m,
             Err(reason) => {
+                if reason == COMPONENT_REASON {
+                    // Read like any row, so a malformed part is an error too.
+                    let part = record_from_row(&row, Metric::DepreciationAmortization, None)
+                        .with_context(|| format!("row {line}"))?;
+                    components.add_part(&row.metric, part);
+                }
                 *skipped
                     .entry(row.ticker.clone())
                     .or_default()
@@ -311,16 +444,21 @@ pub fn parse_quarterly(text: &str) -> anyhow::Result<Parsed> {
             }
         };
         let record = record_from_row(&row, metric, note).with_context(|| format!("row {line}"))?;
+        components.note_total(&record);
         out.entry(record.ticker.clone()).or_default().push(record);
     }
     Ok((out, skipped))
 }
 
 /// Maps a bundled file's metric name to a stored metric (and a note saying
-/// which line it is), or gives the reason it is not stored.
+/// which line it is), or gives the reason it is not stored. This is the
+/// mapping table: every name in the bundled files is in it, one way or the
+/// other (a test fails on a name that is neither).
 pub fn metric_for(name: &str) -> Result<(Metric, Option<&'static str>), String> {
     Ok(match name {
         "revenue" => (Metric::Revenue, None),
+        "cost_of_revenue" => (Metric::CostOfRevenue, None),
+        "operating_income" => (Metric::OperatingIncome, None),
         "net_income" => (Metric::NetIncome, None),
         "operating_cash_flow" => (Metric::OperatingCashFlow, None),
         "capex" | "capex_purchases_of_property_and_equipment" => (Metric::Capex, None),
@@ -351,17 +489,35 @@ pub fn metric_for(name: &str) -> Result<(Metric, Option<&'static str>), String> 
         ),
         "cloud_revenue" => (
             Metric::CloudRevenue,
-            Some("Oracle: cloud services revenue line"),
+            Some("Oracle cloud services revenue (the FY2026 caption; FY2025 quarters recast to it)"),
         ),
-        "microsoft_cloud_revenue" => (Metric::CloudRevenue, Some("Microsoft Cloud revenue")),
+        "aws_segment_net_sales" => (Metric::CloudRevenue, Some("AWS segment net sales")),
+        "google_cloud_revenue" => (Metric::CloudRevenue, Some("Google Cloud segment revenue")),
+        "intelligent_cloud_segment_revenue_fy25basis" => (
+            Metric::CloudRevenue,
+            Some("Microsoft Intelligent Cloud segment revenue, FY2025 segment basis (FY2025 quarters recast)"),
+        ),
+        "aws_ai_annual_run_rate_lower_bound" => (
+            Metric::AiRevenueRunRate,
+            Some("AWS AI business annual revenue run-rate, stated as a lower bound ('exceeded')"),
+        ),
         "capex_net_of_proceeds" => {
             return Err("derived by Capex Lens from capex and capex_proceeds".into())
         }
-        "intelligent_cloud_segment_revenue" => {
-            return Err("Intelligent Cloud segment: Microsoft Cloud is the cloud line used".into())
+        "microsoft_cloud_revenue" => {
+            return Err("Microsoft Cloud (also Office 365 commercial, Dynamics, LinkedIn): the Intelligent Cloud segment is the cloud line stored, on one segment basis".into())
         }
-        "depreciation" => {
-            return Err("depreciation alone: depreciation_amortization is the metric used".into())
+        "intelligent_cloud_segment_revenue" => {
+            return Err("Intelligent Cloud on the segment basis before FY2025: only the FY2025 basis is stored as cloud revenue, so growth is never computed across the break".into())
+        }
+        "cloud_services_and_license_support_revenue" => {
+            return Err("Oracle's caption before FY2026 (cloud services and license support): a different basis from the cloud revenue stored, so growth is never computed across the break".into())
+        }
+        "oci_iaas_revenue_rounded" => {
+            return Err("Oracle Cloud Infrastructure revenue, rounded in the releases: a part of the cloud revenue stored".into())
+        }
+        "depreciation" | "amortization_of_intangibles" => {
+            return Err(COMPONENT_REASON.into())
         }
         "capex_incl_principal_payments_on_finance_leases" => {
             return Err("capex including finance-lease principal: stored as its two parts".into())
@@ -369,9 +525,34 @@ pub fn metric_for(name: &str) -> Result<(Metric, Option<&'static str>), String> 
         "free_cash_flow_as_reported" => {
             return Err("company-reported FCF: Capex Lens computes FCF".into())
         }
+        "net_income_available_to_common" => {
+            return Err("net income after preferred dividends: net income is the metric stored".into())
+        }
+        "total_assets" => {
+            return Err("total assets: not a methodology metric (asset turnover uses property and equipment)".into())
+        }
+        "google_cloud_rpo_backlog" => {
+            return Err("a segment backlog; the company's RPO comes from its filings".into())
+        }
+        "commercial_rpo" => {
+            return Err("the same $678B commercial RPO at FY2026 Q4 is stored from the 10-K (commercial_remaining_performance_obligation)".into())
+        }
+        "ai_revenue_annual_run_rate_lower_bound" => {
+            return Err("the same $37B run-rate statement is loaded from disclosures.csv".into())
+        }
+        other if other.starts_with("revenue_line_") => {
+            return Err("a revenue line of Oracle's release: total revenue is the metric stored".into())
+        }
+        other if other.starts_with("opex_") => {
+            return Err("an Oracle expense line: Oracle prints no single cost of revenue, and Capex Lens does not add expense lines into one".into())
+        }
         other => return Err(format!("unknown metric {other}")),
     })
 }
+
+/// Why `depreciation` and `amortization_of_intangibles` rows are not stored
+/// as such: they are the two inputs of a derived total.
+const COMPONENT_REASON: &str = "a part of depreciation and amortization: the total is derived as depreciation + amortization of intangibles where no total is reported";
 
 fn record_from_row(
     row: &QuarterRow,
@@ -482,7 +663,7 @@ fn find_accessions(text: &str) -> Vec<AccessionNumber> {
 fn find_filed_dates(text: &str) -> Vec<Date> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(i) = rest.find("filed ") {
+    while let Some(i) = rest.find("filed ").or_else(|| rest.find("dated ")) {
         rest = &rest[i + 6..];
         let word: String = rest
             .chars()
@@ -589,6 +770,86 @@ mod tests {
                 "{skipped:?}"
             );
         }
+    }
+
+    #[test]
+    fn no_two_bundled_rows_give_one_key_different_values() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/bundled");
+        let mut seen: BTreeMap<(Ticker, Metric, FiscalPeriod), (Decimal, &str)> = BTreeMap::new();
+        for file in QUARTERLY_FILES {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            let (records, _) = parse_quarterly(&text).unwrap();
+            for r in records.into_values().flatten() {
+                let key = (r.ticker.clone(), r.metric, r.period);
+                if let Some((v, other)) = seen.get(&key) {
+                    assert_eq!(*v, r.value, "{key:?}: {other} and {file} disagree");
+                } else {
+                    seen.insert(key, (r.value, file));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn oracles_depreciation_and_amortization_is_derived_from_its_two_lines_where_no_total_is_printed(
+    ) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/bundled");
+        let mut components = Components::default();
+        let mut reported = Vec::new();
+        for file in QUARTERLY_FILES {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            let (records, _) = parse_quarterly_into(&text, &mut components).unwrap();
+            reported.extend(records.into_values().flatten().filter(|r| {
+                r.ticker.as_str() == "ORCL" && r.metric == Metric::DepreciationAmortization
+            }));
+        }
+        // The two quarters with a printed total are not derived again; the
+        // totals there equal the sum of the parts (1,351 + 420 at FY26 Q1).
+        assert_eq!(reported.len(), 2);
+        let fy26q1 = FiscalPeriod::quarter(2026, 1).unwrap();
+        let total = reported.iter().find(|r| r.period == fy26q1).unwrap();
+        assert_eq!(total.value, Decimal::from(1_771_000_000_i64));
+
+        let derived = components.derive_totals();
+        let orcl = &derived[&Ticker::parse("ORCL").unwrap()];
+        assert!(orcl.iter().all(|r| r.period != fy26q1));
+        assert!(
+            orcl.len() >= 16,
+            "FY2022 Q2 – FY2026 Q4 less the printed totals: {}",
+            orcl.len()
+        );
+        let fy25q4 = orcl
+            .iter()
+            .find(|r| r.period == FiscalPeriod::quarter(2025, 4).unwrap())
+            .expect("FY25 Q4 derived");
+        assert_eq!(fy25q4.source.kind, SourceKind::Derived);
+        assert!(
+            fy25q4.source.text.contains("Depreciation")
+                && fy25q4.source.text.contains("Amortization")
+        );
+        // Value = the two parts as printed.
+        let parts: Decimal = ["depreciation", "amortization_of_intangibles"]
+            .iter()
+            .map(|line| {
+                let text = fy25q4.source.derivation.as_ref().unwrap()["inputs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|i| i["line"] == *line)
+                    .unwrap()["value"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                text.parse::<Decimal>().unwrap()
+            })
+            .sum();
+        assert_eq!(fy25q4.value, parts);
+    }
+
+    #[test]
+    fn a_dated_statement_is_known_from_its_date() {
+        let s = parse_source("REPORTED (press release) cites https://example.com/release.pdf (CEO statement) dated 2026-07-30");
+        assert_eq!(s.filed_date, Some(date!(2026 - 07 - 30)));
     }
 
     #[test]

@@ -265,11 +265,30 @@ impl<'a> Book<'a> {
         self.flow(Measure::Stored(metric), p, w)
     }
 
-    /// Average net PP&E: the period-end values four quarters apart.
-    pub(crate) fn average_ppe(&self, p: FiscalPeriod) -> Amount {
-        let a = self.fact(Metric::PpeNet, p);
-        let b = self.fact(Metric::PpeNet, back(p, 4));
+    /// Average of a balance (net or gross PP&E): the period-end values four quarters apart.
+    pub(crate) fn average_balance(&self, balance: Metric, p: FiscalPeriod) -> Amount {
+        let a = self.fact(balance, p);
+        let b = self.fact(balance, back(p, 4));
         a.plus(b).scaled(Decimal::new(5, 1))
+    }
+
+    /// Asset turnover: a revenue flow (per year) over an average PP&E balance.
+    /// The one formula behind both stored turnover measures and the
+    /// scorecard's gross-PP&E fallback.
+    pub(crate) fn turnover(
+        &self,
+        revenue: Metric,
+        balance: Metric,
+        p: FiscalPeriod,
+        w: Window,
+    ) -> Amount {
+        let what = if balance == Metric::PpeGross {
+            "average gross PP&E"
+        } else {
+            "average net PP&E"
+        };
+        self.annualized(revenue, p, w)
+            .ratio(self.average_balance(balance, p), what)
     }
 
     /// Flows divided by a balance are per year: a single quarter is annualized (× 4).
@@ -307,12 +326,12 @@ impl<'a> Book<'a> {
             Measure::Derived(D::DepreciationBurden) => {
                 ttm(Metric::DepreciationAmortization).ratio(ttm(Metric::Revenue), "revenue")
             }
-            Measure::Derived(D::AssetTurnover) => self
-                .annualized(Metric::Revenue, p, w)
-                .ratio(self.average_ppe(p), "average net PP&E"),
-            Measure::Derived(D::CloudAssetTurnover) => self
-                .annualized(Metric::CloudRevenue, p, w)
-                .ratio(self.average_ppe(p), "average net PP&E"),
+            Measure::Derived(D::AssetTurnover) => {
+                self.turnover(Metric::Revenue, Metric::PpeNet, p, w)
+            }
+            Measure::Derived(D::CloudAssetTurnover) => {
+                self.turnover(Metric::CloudRevenue, Metric::PpeNet, p, w)
+            }
             Measure::Derived(D::RpoCoverage) => self
                 .fact(Metric::Rpo, p)
                 .ratio(self.annualized(Metric::Revenue, p, w), "revenue"),

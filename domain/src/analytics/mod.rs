@@ -8,6 +8,7 @@
 //! (`None`) together with what is missing ([`Missing`]). Every derived value
 //! carries the facts it came from ([`InputRef`], with provenance).
 
+pub mod applicability;
 mod book;
 pub mod input;
 pub mod measure;
@@ -26,8 +27,8 @@ pub use input::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
 pub use measure::{DerivedMetric, Measure, ParseMeasureError};
 pub use scenario::{scenario, Scenario, ScenarioParams, ScenarioQuarter};
 pub use scorecard::{
-    headline, scorecard, Answer, Figure, HeadlineFigure, Question, Scorecard, Signal, Thresholds,
-    Trend,
+    headline, scorecard, Answer, Figure, HeadlineFigure, NewerGap, Question, QuestionHistory,
+    Scorecard, Signal, Step, Thresholds, Trend, HISTORY_QUARTERS,
 };
 pub use series::{
     growth_at, growth_series, point_at, series, ttm_values, Alignment, Basis, Change, Series,

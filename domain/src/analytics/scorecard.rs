@@ -1,6 +1,14 @@
 //! The four-question scorecard and the cash-conversion headline
-//! (methodology section 4).
+//! (methodology section 4, version 2).
+//!
+//! Each question falls back step by step to the best input the company
+//! reports and names the step it used ([`Step`]); "Not applicable" comes only
+//! from the per-company table in [`super::applicability`], with its reason and
+//! source. Answers are computed for every quarter of an eight-quarter history,
+//! and the headline answer of a question is the latest quarter that can be
+//! answered, naming what the newer quarters lack ([`NewerGap`]).
 
+use super::applicability::not_applicable;
 use super::book::{back, Book, Window};
 use super::input::CompanyFacts;
 use super::measure::{DerivedMetric, Measure};
@@ -21,6 +29,8 @@ pub enum Signal {
     Healthy,
     Watch,
     Stress,
+    /// The question does not fit the business (set per company, with a reason and a source).
+    NotApplicable,
     InsufficientData,
 }
 
@@ -30,9 +40,60 @@ impl Signal {
             Signal::Healthy => "Healthy",
             Signal::Watch => "Watch",
             Signal::Stress => "Stress",
+            Signal::NotApplicable => "Not applicable",
             Signal::InsufficientData => "Insufficient data",
         }
     }
+
+    /// True for Healthy, Watch and Stress: the question was answered on data.
+    pub fn is_answer(self) -> bool {
+        matches!(self, Signal::Healthy | Signal::Watch | Signal::Stress)
+    }
+
+    /// The CSS class of the signal's badge.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            Signal::Healthy => "signal healthy",
+            Signal::Watch => "signal watch",
+            Signal::Stress => "signal stress",
+            Signal::NotApplicable => "signal not-applicable",
+            Signal::InsufficientData => "signal insufficient",
+        }
+    }
+}
+
+/// Which of a question's fallback steps gave the answer (methodology v2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// 1-based: 1 is the input the question asks for, the last the widest proxy.
+    pub number: u8,
+    pub of: u8,
+    /// The input used, e.g. `cloud revenue (proxy)`.
+    pub input: String,
+}
+
+impl Step {
+    fn new(number: u8, of: u8, input: &str) -> Self {
+        Self {
+            number,
+            of,
+            input: input.to_string(),
+        }
+    }
+
+    /// `Step 2 of 3: cloud revenue (proxy)`.
+    pub fn label(&self) -> String {
+        format!("Step {} of {}: {}", self.number, self.of, self.input)
+    }
+}
+
+/// On a headline answer older than the company's latest quarter: the newer
+/// quarter that could not be answered and what it lacks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewerGap {
+    pub period: FiscalPeriod,
+    pub label: String,
+    pub missing: Vec<Missing>,
 }
 
 /// The four questions, in order.
@@ -122,7 +183,12 @@ pub struct Figure {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Answer {
     pub question: Question,
+    /// The quarter the answer describes, and its label (`FY26 Q3`).
+    pub period: FiscalPeriod,
+    pub label: String,
     pub signal: Signal,
+    /// The fallback step used; `None` when no step could answer (or Not applicable).
+    pub step: Option<Step>,
     pub figures: Vec<Figure>,
     /// Every stored fact used, with its provenance.
     pub inputs: Vec<InputRef>,
@@ -134,7 +200,45 @@ pub struct Answer {
     pub notes: Vec<String>,
     /// One plain sentence.
     pub sentence: String,
+    /// For Not applicable: the source of the per-company setting.
+    pub source_url: Option<String>,
+    /// Set on a headline answer when the latest quarter could not be answered.
+    pub newer: Option<NewerGap>,
 }
+
+impl Answer {
+    /// `as of FY26 Q3` when the answer is older than the company's latest quarter.
+    pub fn as_of_note(&self) -> Option<String> {
+        let gap = self.newer.as_ref()?;
+        let lacks: Vec<String> = gap
+            .missing
+            .iter()
+            .take(3)
+            .map(ToString::to_string)
+            .collect();
+        Some(format!(
+            "As of {}: {} cannot be answered yet (missing {}).",
+            self.label,
+            gap.label,
+            if lacks.is_empty() {
+                "inputs".to_string()
+            } else {
+                lacks.join(", ")
+            }
+        ))
+    }
+}
+
+/// One question's answers at each of the last [`HISTORY_QUARTERS`] quarters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionHistory {
+    pub question: Question,
+    /// Oldest first, ending at the scorecard's quarter.
+    pub answers: Vec<Answer>,
+}
+
+/// How many quarters of answers a scorecard carries.
+pub const HISTORY_QUARTERS: u32 = 8;
 
 /// Which way a headline figure moved against a year earlier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -166,8 +270,11 @@ pub struct Scorecard {
     pub ticker: String,
     pub period: FiscalPeriod,
     pub label: String,
-    /// The four answers, in [`Question::ALL`] order.
+    /// The four headline answers, in [`Question::ALL`] order: each at the
+    /// latest quarter of the history that can be answered.
     pub answers: Vec<Answer>,
+    /// Each question's answers over the last eight quarters.
+    pub history: Vec<QuestionHistory>,
     pub headline: Vec<HeadlineFigure>,
     pub thresholds: Thresholds,
 }
@@ -179,24 +286,81 @@ pub fn scorecard(
     thresholds: &Thresholds,
 ) -> Scorecard {
     let book = Book::new(company);
+    let quarters: Vec<FiscalPeriod> = (0..HISTORY_QUARTERS)
+        .rev()
+        .map(|n| back(period, n))
+        .collect();
+    let history: Vec<QuestionHistory> = Question::ALL
+        .iter()
+        .map(|q| QuestionHistory {
+            question: *q,
+            answers: quarters
+                .iter()
+                .map(|p| answer_for(&book, *q, *p, thresholds))
+                .collect(),
+        })
+        .collect();
     Scorecard {
         ticker: company.ticker.clone(),
         period,
         label: period.label(),
-        answers: answers_for(&book, period, thresholds),
+        answers: history.iter().map(|h| headline_answer(h, period)).collect(),
+        history,
         headline: headline_for(&book, period),
         thresholds: thresholds.clone(),
     }
 }
 
-/// The four answers alone (the scenario projection reuses them).
+/// The headline rule: the latest quarter of the history that is answered (or
+/// Not applicable); when that is not the newest, it names what the newest lacks.
+fn headline_answer(h: &QuestionHistory, t: FiscalPeriod) -> Answer {
+    let Some(newest) = h.answers.last() else {
+        return Parts::default().insufficient(h.question, t, "answer");
+    };
+    if newest.signal != Signal::InsufficientData {
+        return newest.clone();
+    }
+    match h
+        .answers
+        .iter()
+        .rev()
+        .find(|a| a.signal != Signal::InsufficientData)
+    {
+        Some(older) => {
+            let mut a = older.clone();
+            a.newer = Some(NewerGap {
+                period: newest.period,
+                label: newest.label.clone(),
+                missing: newest.missing.clone(),
+            });
+            a
+        }
+        None => newest.clone(),
+    }
+}
+
+/// The four answers at one quarter (the scenario projection reuses them).
 pub(crate) fn answers_for(book: &Book, t: FiscalPeriod, th: &Thresholds) -> Vec<Answer> {
-    vec![
-        ai_revenue_vs_capex(book, t, th),
-        cloud_utilization(book, t, th),
-        inference_cost(book, t, th),
-        durable_contracts(book, t),
-    ]
+    Question::ALL
+        .iter()
+        .map(|q| answer_for(book, *q, t, th))
+        .collect()
+}
+
+/// One question at one quarter: Not applicable where the per-company table
+/// says so, else the question's fallback steps.
+fn answer_for(book: &Book, q: Question, t: FiscalPeriod, th: &Thresholds) -> Answer {
+    if let Some(na) = not_applicable(&book.company.ticker, q) {
+        let mut a = Parts::default().answer(q, t, Signal::NotApplicable, na.reason.to_string());
+        a.source_url = Some(na.source_url.to_string());
+        return a;
+    }
+    match q {
+        Question::AiRevenueVsCapex => ai_revenue_vs_capex(book, t, th),
+        Question::CloudUtilization => cloud_utilization(book, t, th),
+        Question::InferenceCost => inference_cost(book, t, th),
+        Question::DurableContracts => durable_contracts(book, t),
+    }
 }
 
 /// The cash-conversion headline for `company` at `period`.
@@ -214,6 +378,7 @@ struct Parts {
     missing: Vec<Missing>,
     proxy: Option<String>,
     notes: Vec<String>,
+    step: Option<Step>,
 }
 
 impl Parts {
@@ -230,30 +395,43 @@ impl Parts {
         a.value
     }
 
-    fn answer(self, question: Question, signal: Signal, sentence: String) -> Answer {
-        let missing = if signal == Signal::InsufficientData {
-            self.missing
+    fn answer(
+        self,
+        question: Question,
+        t: FiscalPeriod,
+        signal: Signal,
+        sentence: String,
+    ) -> Answer {
+        let (missing, step) = if signal == Signal::InsufficientData {
+            (self.missing, None)
         } else {
-            Vec::new()
+            (Vec::new(), self.step)
         };
         Answer {
             question,
+            period: t,
+            label: t.label(),
             signal,
+            step,
             figures: self.figures,
             inputs: self.inputs,
             missing,
             proxy: self.proxy,
             notes: self.notes,
             sentence,
+            source_url: None,
+            newer: None,
         }
     }
 
-    fn insufficient(self, question: Question, what: &str) -> Answer {
+    fn insufficient(mut self, question: Question, t: FiscalPeriod, what: &str) -> Answer {
         let sentence = format!(
-            "Not enough data to {what}: missing {}.",
+            "Not enough data to {what} at {}: missing {}.",
+            t.label(),
             missing_list(&self.missing)
         );
-        self.answer(question, Signal::InsufficientData, sentence)
+        self.proxy = None;
+        self.answer(question, t, Signal::InsufficientData, sentence)
     }
 }
 
@@ -297,35 +475,95 @@ fn f(x: Decimal) -> f64 {
 
 // ----- Q1 ---------------------------------------------------------------------
 
-/// Spread = YoY growth of AI revenue − YoY growth of TTM capex, in pp. AI revenue
-/// is the disclosed run-rate when it exists at both dates; otherwise TTM cloud
-/// revenue, labelled as a proxy.
+/// How far back a run-rate may be compared when none is exactly four quarters
+/// back, nearest first (ties: the longer gap).
+const RUN_RATE_GAPS: [u32; 4] = [4, 5, 3, 6];
+
+/// Growth of the disclosed AI revenue run-rate at `t`: against the disclosure
+/// four quarters back, else the nearest one 3 to 6 quarters back, annualised
+/// over the actual gap. Returns the growth and the gap in quarters.
+fn run_rate_growth(book: &Book, t: FiscalPeriod) -> Option<(Amount, u32)> {
+    let rr = Metric::AiRevenueRunRate;
+    if !book.has(rr, t) {
+        return None;
+    }
+    let gap = RUN_RATE_GAPS
+        .into_iter()
+        .find(|k| book.has(rr, back(t, *k)))?;
+    let raw = book.fact(rr, t).growth_over(
+        book.fact(rr, back(t, gap)),
+        "the earlier AI revenue run-rate",
+    );
+    if gap == 4 {
+        return Some((raw, gap));
+    }
+    Some((annualise(raw, gap), gap))
+}
+
+/// `(1 + g)^(4 / quarters) − 1`: a growth over `quarters` quarters as a yearly rate.
+fn annualise(growth: Amount, quarters: u32) -> Amount {
+    let value = growth.value.and_then(|g| {
+        let base = f(Decimal::ONE + g);
+        decimal_from_f64(base.powf(4.0 / f64::from(quarters)) - 1.0)
+    });
+    let mut out = growth;
+    if out.value.is_some() && value.is_none() {
+        out.missing.push(Missing::Overflow {
+            what: "the annualised growth".into(),
+        });
+    }
+    out.value = value;
+    out
+}
+
+/// Spread = YoY growth of AI revenue − YoY growth of TTM capex, in pp. AI
+/// revenue: (1) the disclosed run-rate, (2) TTM cloud revenue (proxy), (3) TTM
+/// total revenue (proxy), the first whose growth exists.
 fn ai_revenue_vs_capex(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer {
     let q = Question::AiRevenueVsCapex;
     let mut parts = Parts::default();
     let rr = Metric::AiRevenueRunRate;
-    let (ai_growth, ai_name) = if book.has(rr, t) && book.has(rr, back(t, 4)) {
-        let g = book.fact(rr, t).growth_over(
-            book.fact(rr, back(t, 4)),
-            "AI revenue run-rate a year earlier",
-        );
-        (g, "AI revenue run-rate")
-    } else {
-        if book.quarters_with(&[rr]).is_empty() {
-            parts.proxy = Some("Cloud revenue stands in for AI revenue: the company does not disclose an AI revenue run-rate.".into());
-        } else {
-            parts.proxy = Some(format!(
-                "Cloud revenue stands in for AI revenue: no AI revenue run-rate is disclosed for both {} and {}.",
-                t.label(),
-                back(t, 4).label()
+    let capex_growth = ttm_growth(book, Metric::Capex, t);
+    let (ai_growth, ai_name) = if let Some((g, gap)) = run_rate_growth(book, t) {
+        parts.step = Some(Step::new(1, 3, "disclosed AI revenue run-rate"));
+        if gap != 4 {
+            parts.notes.push(format!(
+                "No run-rate was disclosed for {}: the one {gap} quarters back ({}) is used, and the growth annualised over {gap} quarters.",
+                back(t, 4).label(),
+                back(t, gap).label()
             ));
         }
-        (
-            ttm_growth(book, Metric::CloudRevenue, t),
-            "TTM cloud revenue (proxy)",
-        )
+        (g, "AI revenue run-rate")
+    } else {
+        let why = if book.quarters_with(&[rr]).is_empty() {
+            "the company does not disclose an AI revenue run-rate".to_string()
+        } else {
+            format!(
+                "no AI revenue run-rate is disclosed for {} and a quarter 3 to 6 quarters before",
+                t.label()
+            )
+        };
+        if let Some(note) = latest_run_rate_note(book, t) {
+            parts.notes.push(note);
+        }
+        let cloud = ttm_growth(book, Metric::CloudRevenue, t);
+        if cloud.is_complete() {
+            parts.step = Some(Step::new(2, 3, "cloud revenue (proxy)"));
+            parts.proxy = Some(format!("Cloud revenue stands in for AI revenue: {why}."));
+            (cloud, "TTM cloud revenue (proxy)")
+        } else {
+            let no_cloud = if book.quarters_with(&[Metric::CloudRevenue]).is_empty() {
+                "the company reports no cloud segment"
+            } else {
+                "cloud revenue is not reported for all eight quarters"
+            };
+            parts.step = Some(Step::new(3, 3, "total revenue (proxy)"));
+            parts.proxy = Some(format!(
+                "Total revenue stands in for AI revenue: {why}, and {no_cloud}."
+            ));
+            (ttm_growth(book, Metric::Revenue, t), "TTM revenue (proxy)")
+        }
     };
-    let capex_growth = ttm_growth(book, Metric::Capex, t);
     let spread = ai_growth
         .clone()
         .minus(capex_growth.clone())
@@ -334,7 +572,7 @@ fn ai_revenue_vs_capex(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer
     let g_cx = parts.figure("TTM capex, YoY growth", Unit::Ratio, &capex_growth);
     let s = parts.figure("Spread", Unit::PercentagePoints, &spread);
     let (Some(g_ai), Some(g_cx), Some(s)) = (g_ai, g_cx, s) else {
-        return parts.insufficient(q, "compare AI revenue growth with capex growth");
+        return parts.insufficient(q, t, "compare AI revenue growth with capex growth");
     };
     let signal = if s >= th(th_.ai_spread_healthy_pp, 0.0) {
         Signal::Healthy
@@ -355,49 +593,111 @@ fn ai_revenue_vs_capex(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer
         percent(f(g_cx)),
         percentage_points(f(s)),
     );
-    parts.answer(q, signal, sentence)
+    parts.answer(q, t, signal, sentence)
+}
+
+/// When the run-rate step cannot answer at `t` but an earlier quarter (within
+/// the history) has a comparable disclosure: that comparison, in words, so the
+/// company's own figure stays in view.
+fn latest_run_rate_note(book: &Book, t: FiscalPeriod) -> Option<String> {
+    let rr = Metric::AiRevenueRunRate;
+    (1..HISTORY_QUARTERS).find_map(|n| {
+        let p = back(t, n);
+        let (g, gap) = run_rate_growth(book, p)?;
+        let g = g.value?;
+        let now = book.get(rr, p)?.value;
+        let base = book.get(rr, back(p, gap))?.value;
+        Some(format!(
+            "The latest disclosed AI revenue run-rate, {} at {}, grew {} a year (from {} at {}, {gap} quarters earlier); no run-rate is disclosed for {} yet.",
+            crate::format::usd(now),
+            p.label(),
+            percent(f(g)),
+            crate::format::usd(base),
+            back(p, gap).label(),
+            t.label()
+        ))
+    })
 }
 
 // ----- Q2 ---------------------------------------------------------------------
 
-/// Change in asset turnover (cloud revenue, else total revenue, over average
-/// net PP&E) versus a year earlier, in %.
+/// The turnover fallbacks, in order: cloud revenue, else total revenue, over
+/// average net PP&E, else over average gross PP&E (labelled).
+const TURNOVER_STEPS: [(Metric, Metric, &str); 4] = [
+    (
+        Metric::CloudRevenue,
+        Metric::PpeNet,
+        "cloud revenue over average net PP&E",
+    ),
+    (
+        Metric::Revenue,
+        Metric::PpeNet,
+        "total revenue over average net PP&E",
+    ),
+    (
+        Metric::CloudRevenue,
+        Metric::PpeGross,
+        "cloud revenue over average gross PP&E",
+    ),
+    (
+        Metric::Revenue,
+        Metric::PpeGross,
+        "total revenue over average gross PP&E",
+    ),
+];
+
+/// Change in asset turnover versus a year earlier, in %.
 fn cloud_utilization(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer {
     let q = Question::CloudUtilization;
     let mut parts = Parts::default();
-    let cloud = Measure::Derived(DerivedMetric::CloudAssetTurnover);
-    let total = Measure::Derived(DerivedMetric::AssetTurnover);
-    let cloud_ok = book.measure(cloud, t, Window::Trailing).is_complete()
-        && book
-            .measure(cloud, back(t, 4), Window::Trailing)
-            .is_complete();
-    let m = if cloud_ok {
-        cloud
-    } else {
+    let turnover = |rev, ppe, p| book.turnover(rev, ppe, p, Window::Trailing);
+    let chosen = TURNOVER_STEPS
+        .iter()
+        .enumerate()
+        .find(|(_, (rev, ppe, _))| {
+            turnover(*rev, *ppe, t).is_complete() && turnover(*rev, *ppe, back(t, 4)).is_complete()
+        });
+    // With no step complete, the gaps shown are those of the total-revenue,
+    // net-PP&E step: the inputs most companies report.
+    let (number, (rev, ppe, what)) = chosen.unwrap_or((1, &TURNOVER_STEPS[1]));
+    parts.step = Some(Step::new(number as u8 + 1, 4, what));
+    if *rev == Metric::Revenue {
         parts.notes.push(
             "No cloud revenue for both years: total revenue is used for asset turnover.".into(),
         );
-        total
-    };
-    let now = book.measure(m, t, Window::Trailing);
-    let before = book.measure(m, back(t, 4), Window::Trailing);
+    }
+    if *ppe == Metric::PpeGross {
+        parts.proxy =
+            Some("Gross PP&E stands in for net PP&E, which is not reported for both years.".into());
+    }
+    let name = format!(
+        "{} turnover ({})",
+        if *rev == Metric::CloudRevenue {
+            "Cloud asset"
+        } else {
+            "Asset"
+        },
+        if *ppe == Metric::PpeGross {
+            "gross PP&E"
+        } else {
+            "net PP&E"
+        }
+    );
+    let now = turnover(*rev, *ppe, t);
+    let before = turnover(*rev, *ppe, back(t, 4));
     let change = now
         .clone()
         .growth_over(before.clone(), "asset turnover a year earlier")
         .scaled(hundred());
-    let a_now = parts.figure(
-        &format!("{} at {}", m.label(), t.label()),
-        Unit::Multiple,
-        &now,
-    );
+    let a_now = parts.figure(&format!("{name} at {}", t.label()), Unit::Multiple, &now);
     let a_before = parts.figure(
-        &format!("{} at {}", m.label(), back(t, 4).label()),
+        &format!("{name} at {}", back(t, 4).label()),
         Unit::Multiple,
         &before,
     );
     let c = parts.figure("Change", Unit::Percent, &change);
     let (Some(a_now), Some(a_before), Some(c)) = (a_now, a_before, c) else {
-        return parts.insufficient(q, "measure the change in asset turnover");
+        return parts.insufficient(q, t, "measure the change in asset turnover");
     };
     let signal = if c >= th(th_.utilization_healthy_pct, 0.0) {
         Signal::Healthy
@@ -412,19 +712,19 @@ fn cloud_utilization(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer {
         _ => "growth is coming mainly from a bigger asset base",
     };
     let sentence = format!(
-        "{} moved from {} to {} ({}): {verdict}.",
-        m.label(),
+        "{name} moved from {} to {} ({}): {verdict}.",
         multiple(f(a_before)),
         multiple(f(a_now)),
         signed_percent(f(c))
     );
-    parts.answer(q, signal, sentence)
+    parts.answer(q, t, signal, sentence)
 }
 
 // ----- Q3 ---------------------------------------------------------------------
 
-/// The analyst's unit inference cost when it exists at both dates; otherwise
-/// the proxy: YoY change (pp) of depreciation burden and of cost of revenue / revenue.
+/// (1) The analyst's unit inference cost when it exists at both dates; else
+/// (2) the proxy on both ratios, depreciation burden and cost of revenue /
+/// revenue; else (3) the proxy on whichever one is reported.
 fn inference_cost(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer {
     let uic = Metric::UnitInferenceCost;
     if book.has(uic, t) && book.has(uic, back(t, 4)) {
@@ -435,7 +735,10 @@ fn inference_cost(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer {
 
 fn inference_cost_analyst(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer {
     let q = Question::InferenceCost;
-    let mut parts = Parts::default();
+    let mut parts = Parts {
+        step: Some(Step::new(1, 3, "analyst series of unit inference cost")),
+        ..Parts::default()
+    };
     let uic = Metric::UnitInferenceCost;
     let change = book
         .fact(uic, t)
@@ -445,7 +748,7 @@ fn inference_cost_analyst(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Ans
         )
         .scaled(hundred());
     let Some(c) = parts.figure("Unit inference cost, YoY change", Unit::Percent, &change) else {
-        return parts.insufficient(q, "measure the change in unit inference cost");
+        return parts.insufficient(q, t, "measure the change in unit inference cost");
     };
     let signal = if c <= th(th_.inference_cost_healthy_pct, -10.0) {
         Signal::Healthy
@@ -463,18 +766,11 @@ fn inference_cost_analyst(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Ans
         "The analyst series of unit inference cost changed {} year over year: {verdict}.",
         signed_percent(f(c))
     );
-    parts.answer(q, signal, sentence)
+    parts.answer(q, t, signal, sentence)
 }
 
 fn inference_cost_proxy(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer {
     let q = Question::InferenceCost;
-    let mut parts = Parts {
-        proxy: Some(
-            "Filings do not state cost per task: the YoY changes of depreciation burden and of cost of revenue / revenue stand in (proxy)."
-                .into(),
-        ),
-        ..Parts::default()
-    };
     let burden = |p| {
         book.measure(
             Measure::Derived(DerivedMetric::DepreciationBurden),
@@ -491,54 +787,108 @@ fn inference_cost_proxy(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answe
     let d_cost = cost_ratio(t)
         .minus(cost_ratio(back(t, 4)))
         .scaled(hundred());
-    let db = parts.figure(
-        "Depreciation burden, YoY change",
-        Unit::PercentagePoints,
-        &d_burden,
-    );
-    let dc = parts.figure(
-        "Cost of revenue / revenue, YoY change",
-        Unit::PercentagePoints,
-        &d_cost,
-    );
-    let (Some(db), Some(dc)) = (db, dc) else {
-        return parts.insufficient(q, "judge inference cost, even by proxy");
-    };
     let flat = th(th_.inference_proxy_flat_pp, 0.0);
     let stress = th(th_.inference_proxy_stress_pp, 1.0);
-    let signal = if db <= flat && dc <= flat {
-        Signal::Healthy
-    } else if db > stress && dc > stress {
-        Signal::Stress
+    const BURDEN: &str = "Depreciation burden, YoY change";
+    const COST: &str = "Cost of revenue / revenue, YoY change";
+    if d_burden.is_complete() && d_cost.is_complete()
+        || !d_burden.is_complete() && !d_cost.is_complete()
+    {
+        let mut parts = Parts {
+            proxy: Some(
+                "Filings do not state cost per task: the YoY changes of depreciation burden and of cost of revenue / revenue stand in (proxy)."
+                    .into(),
+            ),
+            step: Some(Step::new(2, 3, "depreciation burden and cost of revenue / revenue (proxy)")),
+            ..Parts::default()
+        };
+        let db = parts.figure(BURDEN, Unit::PercentagePoints, &d_burden);
+        let dc = parts.figure(COST, Unit::PercentagePoints, &d_cost);
+        let (Some(db), Some(dc)) = (db, dc) else {
+            return parts.insufficient(q, t, "judge inference cost, even by proxy");
+        };
+        let signal = if db <= flat && dc <= flat {
+            Signal::Healthy
+        } else if db > stress && dc > stress {
+            Signal::Stress
+        } else {
+            Signal::Watch
+        };
+        let verdict = match signal {
+            Signal::Healthy => "both are falling or flat, consistent with efficiency gains",
+            Signal::Watch => "at least one is rising",
+            _ => "both are rising by more than the stress threshold",
+        };
+        let sentence = format!(
+            "By proxy, depreciation burden moved {} and cost of revenue / revenue {} year over year: {verdict}.",
+            percentage_points(f(db)),
+            percentage_points(f(dc))
+        );
+        return parts.answer(q, t, signal, sentence);
+    }
+    // Only one of the two ratios is reported: answer on it and say so.
+    let (name, one, other, lacking) = if d_burden.is_complete() {
+        ("depreciation burden", d_burden, d_cost, "cost of revenue")
     } else {
+        (
+            "cost of revenue / revenue",
+            d_cost,
+            d_burden,
+            "depreciation and amortization",
+        )
+    };
+    let mut parts = Parts {
+        proxy: Some(format!(
+            "Filings do not state cost per task: the YoY change of {name} stands in (proxy), alone, because {lacking} is not reported for both years."
+        )),
+        step: Some(Step::new(3, 3, &format!("{name} alone (proxy)"))),
+        ..Parts::default()
+    };
+    let figure_name = if name == "depreciation burden" {
+        BURDEN
+    } else {
+        COST
+    };
+    let Some(x) = parts.figure(figure_name, Unit::PercentagePoints, &one) else {
+        return parts.insufficient(q, t, "judge inference cost, even by proxy");
+    };
+    parts.notes.push(format!(
+        "Not used (not reported for both years): {}.",
+        other.missing_text()
+    ));
+    let signal = if x <= flat {
+        Signal::Healthy
+    } else if x <= stress {
         Signal::Watch
+    } else {
+        Signal::Stress
     };
     let verdict = match signal {
-        Signal::Healthy => "both are falling or flat, consistent with efficiency gains",
-        Signal::Watch => "at least one is rising",
-        _ => "both are rising by more than the stress threshold",
+        Signal::Healthy => "falling or flat, consistent with efficiency gains",
+        Signal::Watch => "rising, by up to the stress threshold",
+        _ => "rising by more than the stress threshold",
     };
     let sentence = format!(
-        "By proxy, depreciation burden moved {} and cost of revenue / revenue {} year over year: {verdict}.",
-        percentage_points(f(db)),
-        percentage_points(f(dc))
+        "By proxy, {name} moved {} year over year: {verdict}.",
+        percentage_points(f(x))
     );
-    parts.answer(q, signal, sentence)
+    parts.answer(q, t, signal, sentence)
 }
 
 // ----- Q4 ---------------------------------------------------------------------
 
-/// RPO growth versus TTM revenue growth, and whether RPO grows at all.
+/// RPO growth versus TTM revenue growth (methodology v2: three outcomes).
 ///
-/// Coverage (RPO / TTM revenue) rises exactly when RPO grows faster than TTM
-/// revenue (for positive values: `cov(t) / cov(t−4) = (1 + g_rpo) / (1 + g_rev)`),
-/// so "grows faster" and "coverage rises" are one test, not two; the second
-/// test is whether the backlog grows at all. Healthy: both; Watch: one (RPO
-/// grows but slower than revenue, so coverage falls; or RPO shrinks, but less
-/// than revenue); Stress: neither. The coverage change is shown as a figure.
+/// Healthy: RPO grows faster than TTM revenue, which for positive values is
+/// the same as coverage (RPO / TTM revenue) rising; Watch: RPO grows, but not
+/// faster; Stress: RPO does not grow (it shrinks or stays flat). The coverage
+/// change is shown as a figure.
 fn durable_contracts(book: &Book, t: FiscalPeriod) -> Answer {
     let q = Question::DurableContracts;
-    let mut parts = Parts::default();
+    let mut parts = Parts {
+        step: Some(Step::new(1, 1, "remaining performance obligations")),
+        ..Parts::default()
+    };
     let rpo_growth = book
         .fact(Metric::Rpo, t)
         .growth_over(book.fact(Metric::Rpo, back(t, 4)), "RPO a year earlier");
@@ -555,20 +905,17 @@ fn durable_contracts(book: &Book, t: FiscalPeriod) -> Answer {
     let g_rev = parts.figure("TTM revenue, YoY growth", Unit::Ratio, &rev_growth);
     let dc = parts.figure("RPO coverage, change (years)", Unit::Years, &d_cov);
     let (Some(g_rpo), Some(g_rev), Some(dc)) = (g_rpo, g_rev, dc) else {
-        return parts.insufficient(q, "compare backlog with revenue");
+        return parts.insufficient(q, t, "compare backlog with revenue");
     };
-    let faster = g_rpo > g_rev;
-    let grows = g_rpo > Decimal::ZERO;
-    let signal = match (faster, grows) {
-        (true, true) => Signal::Healthy,
-        (false, false) => Signal::Stress,
-        _ => Signal::Watch,
-    };
-    let verdict = match (faster, grows) {
-        (true, true) => "contracted demand is building",
-        (false, true) => "the backlog grows, but more slowly than revenue",
-        (true, false) => "the backlog shrinks, though less than revenue",
-        (false, false) => "contracted demand is not keeping up with revenue",
+    let (signal, verdict) = if g_rpo <= Decimal::ZERO {
+        (Signal::Stress, "the backlog is not growing")
+    } else if g_rpo > g_rev {
+        (Signal::Healthy, "contracted demand is building")
+    } else {
+        (
+            Signal::Watch,
+            "the backlog grows, but not faster than revenue",
+        )
     };
     let sentence = format!(
         "RPO grew {} against {} for TTM revenue, so coverage {} by {:.2} years: {verdict}.",
@@ -581,7 +928,7 @@ fn durable_contracts(book: &Book, t: FiscalPeriod) -> Answer {
         },
         f(dc.abs())
     );
-    parts.answer(q, signal, sentence)
+    parts.answer(q, t, signal, sentence)
 }
 
 // ----- headline -------------------------------------------------------------

@@ -425,8 +425,8 @@ fn the_latest_version_of_a_fact_wins() {
 // ----- scorecard on Amazon -----------------------------------------------------
 
 #[test]
-fn amazons_scorecard_names_what_is_missing_and_judges_utilization() {
-    // Arrange: the bundled data has no cloud revenue, cost of revenue or RPO for Amazon.
+fn amazons_scorecard_falls_back_to_the_inputs_it_reports_and_names_what_is_missing() {
+    // Arrange: this fixture has no cloud revenue, cost of revenue or RPO for Amazon.
     let amzn = amazon_with_all_proceeds();
 
     // Act
@@ -439,22 +439,20 @@ fn amazons_scorecard_names_what_is_missing_and_judges_utilization() {
         &card.answers[2],
         &card.answers[3],
     ];
-    assert_eq!(q1.signal, Signal::InsufficientData);
-    assert!(q1.proxy.is_some());
-    assert!(q1.missing.contains(&Missing::Fact {
-        metric: Metric::CloudRevenue,
-        period: q(2026, 1)
-    }));
-    assert!(
-        q1.sentence.contains("cloud_revenue for FY26 Q1"),
-        "{}",
-        q1.sentence
-    );
+    // Q1, step 3 of 3: TTM revenue 742,776 / 650,313 − 1 = +14.2 % against
+    // TTM capex 151,003 / 93,093 − 1 = +62.2 %: a spread of −48 pp ⇒ Stress.
+    assert_eq!(q1.signal, Signal::Stress);
+    assert_eq!(q1.step.as_ref().map(|s| (s.number, s.of)), Some((3, 3)));
+    assert!(q1.proxy.as_deref().unwrap().contains("Total revenue"));
+    let spread = q1.figures[2].value.unwrap();
+    let by_hand = (742_776.0 / 650_313.0 - 151_003.0 / 93_093.0) * 100.0;
+    assert!((spread - by_hand).abs() < 1e-9, "{spread}");
 
-    // Q2 by hand, on total revenue (no cloud revenue):
+    // Q2 by hand, on total revenue (no cloud revenue), step 2 of 4:
     //   now  742,776 / ((397,458 + 272,781) / 2) = 2.2165
     //   then 650,313 / ((272,781 + 209,950) / 2) = 2.6943   → change −17.7 % ⇒ Stress
     assert_eq!(q2.signal, Signal::Stress);
+    assert_eq!(q2.step.as_ref().map(|s| s.number), Some(2));
     let change = q2
         .figures
         .iter()
@@ -470,21 +468,18 @@ fn amazons_scorecard_names_what_is_missing_and_judges_utilization() {
         .iter()
         .any(|i| i.metric == Metric::PpeNet && i.period == q(2024, 1)));
 
-    assert_eq!(q3.signal, Signal::InsufficientData);
-    assert!(q3.proxy.is_some());
-    assert!(q3.missing.iter().any(|m| matches!(
-        m,
-        Missing::Fact {
-            metric: Metric::CostOfRevenue,
-            ..
-        }
-    )));
+    // Q3 on depreciation burden alone (no cost of revenue), step 3 of 3, and it says so.
+    assert!(q3.signal.is_answer(), "{:?}", q3.signal);
+    assert_eq!(q3.step.as_ref().map(|s| s.number), Some(3));
+    assert!(q3.proxy.as_deref().unwrap().contains("alone"));
 
+    // Q4 has no fallback: RPO is missing, and named.
     assert_eq!(q4.signal, Signal::InsufficientData);
     assert!(q4.missing.contains(&Missing::Fact {
         metric: Metric::Rpo,
         period: q(2026, 1)
     }));
+    assert!(q4.sentence.contains("rpo for FY26 Q1"), "{}", q4.sentence);
 }
 
 #[test]
@@ -704,10 +699,19 @@ fn q4_rpo_flat_is_stress() {
 }
 
 #[test]
-fn q4_rpo_shrinking_less_than_falling_revenue_is_watch() {
+fn q4_rpo_shrinking_less_than_falling_revenue_is_stress_in_version_2() {
     // Revenue −10 % (1,000 → 900), RPO −5 % (100 → 95): coverage rises
-    // from 0.1 to 95 / 900 = 0.1056 years, but the backlog shrinks.
-    assert_eq!(q4_with("225", "95"), Signal::Watch);
+    // from 0.1 to 95 / 900 = 0.1056 years, but the backlog shrinks, and
+    // methodology v2 answers a shrinking backlog with Stress (v1 said Watch).
+    assert_eq!(q4_with("225", "95"), Signal::Stress);
+}
+
+#[test]
+fn q4_has_three_reachable_outcomes() {
+    // Healthy: RPO +20 % against revenue +10 %; Watch: RPO +5 %; Stress: RPO −5 %.
+    assert_eq!(q4_with_rpo("120"), Signal::Healthy);
+    assert_eq!(q4_with_rpo("105"), Signal::Watch);
+    assert_eq!(q4_with_rpo("95"), Signal::Stress);
 }
 
 #[test]
@@ -1190,4 +1194,269 @@ fn ttm_values_of_amazon_give_148_5_billion_operating_cash_flow_at_q1_2026() {
     assert_eq!(ocf.period(i), Some(q(2026, 1)));
     let ppe = &v[1];
     assert_eq!(ppe.values[i], Some(millions(397_458)));
+}
+
+// ----- methodology v2: fallbacks, Not applicable, history -------------------
+
+#[test]
+fn q1_step_1_compares_run_rates_four_quarters_apart() {
+    let mut c = empty("RR1");
+    two_years(&mut c, Metric::Capex, "100", "125");
+    add(&mut c, Metric::AiRevenueRunRate, 2024, 4, d("10"));
+    add(&mut c, Metric::AiRevenueRunRate, 2025, 4, d("13"));
+    let a = answer(&c, 0);
+    assert_eq!(a.step.unwrap().number, 1);
+    assert!(a.notes.is_empty(), "no gap note: {:?}", a.notes);
+}
+
+#[test]
+fn q1_step_1_annualises_the_growth_over_the_nearest_earlier_disclosure_3_to_6_quarters_back() {
+    // Arrange: Microsoft's own pattern: $13B at FY25 Q2, $37B at FY26 Q3, five
+    // quarters apart, nothing exactly a year earlier.
+    let mut c = empty("MSFT5");
+    for fy in [2024, 2025, 2026] {
+        for quarter in 1..=4 {
+            add(&mut c, Metric::Capex, fy, quarter, d("100"));
+        }
+    }
+    add(&mut c, Metric::AiRevenueRunRate, 2025, 2, d("13000000000"));
+    add(&mut c, Metric::AiRevenueRunRate, 2026, 3, d("37000000000"));
+
+    // Act
+    let card = scorecard(&c, q(2026, 3), &Thresholds::default());
+    let a = &card.answers[0];
+
+    // Assert: (37 / 13)^(4/5) − 1 = 130.9 % a year, against flat capex.
+    assert_eq!(a.step.as_ref().unwrap().number, 1);
+    let by_hand = (37.0_f64 / 13.0).powf(0.8) - 1.0;
+    assert!((a.figures[0].value.unwrap() - by_hand).abs() < 1e-9);
+    assert_eq!(a.signal, Signal::Healthy);
+    assert!(
+        a.notes.iter().any(|n| n.contains("5 quarters")),
+        "{:?}",
+        a.notes
+    );
+}
+
+#[test]
+fn q1_a_run_rate_more_than_6_quarters_back_is_not_compared() {
+    let mut c = empty("RR7");
+    two_years(&mut c, Metric::Capex, "100", "125");
+    two_years(&mut c, Metric::CloudRevenue, "100", "130");
+    add(&mut c, Metric::AiRevenueRunRate, 2024, 1, d("10"));
+    add(&mut c, Metric::AiRevenueRunRate, 2025, 4, d("30"));
+    let a = answer(&c, 0);
+    assert_eq!(
+        a.step.unwrap().number,
+        2,
+        "7 quarters apart: cloud revenue answers"
+    );
+}
+
+#[test]
+fn q1_step_2_uses_cloud_revenue_as_a_labelled_proxy() {
+    let mut c = empty("CL");
+    two_years(&mut c, Metric::Capex, "100", "125");
+    two_years(&mut c, Metric::CloudRevenue, "100", "130");
+    two_years(&mut c, Metric::Revenue, "1000", "1000");
+    let a = answer(&c, 0);
+    assert_eq!(a.step.as_ref().unwrap().number, 2);
+    assert!(a.proxy.as_deref().unwrap().starts_with("Cloud revenue"));
+    assert_eq!(a.signal, Signal::Healthy);
+}
+
+#[test]
+fn q1_step_3_uses_total_revenue_for_a_company_without_a_cloud_segment() {
+    let mut c = empty("ADS");
+    two_years(&mut c, Metric::Capex, "100", "125");
+    two_years(&mut c, Metric::Revenue, "1000", "1100");
+    let a = answer(&c, 0);
+    assert_eq!(a.step.as_ref().unwrap().number, 3);
+    assert!(a.proxy.as_deref().unwrap().contains("no cloud segment"));
+    // +10 % against +25 %: −15 pp ⇒ Watch.
+    assert_eq!(a.signal, Signal::Watch);
+}
+
+#[test]
+fn q1_without_capex_is_insufficient_and_names_capex() {
+    let mut c = empty("NOCAPEX");
+    two_years(&mut c, Metric::Revenue, "1000", "1100");
+    let a = answer(&c, 0);
+    assert_eq!(a.signal, Signal::InsufficientData);
+    assert!(a.step.is_none());
+    assert!(a.missing.iter().any(|m| matches!(
+        m,
+        Missing::Fact {
+            metric: Metric::Capex,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn q2_falls_back_to_gross_ppe_and_labels_it() {
+    let mut c = empty("GROSS");
+    two_years(&mut c, Metric::Revenue, "100", "100");
+    for fy in [2023, 2024, 2025] {
+        add(&mut c, Metric::PpeGross, fy, 4, d("1000"));
+    }
+    let a = answer(&c, 1);
+    assert_eq!(a.step.as_ref().unwrap().number, 4);
+    assert!(a.proxy.as_deref().unwrap().contains("Gross PP&E"));
+    assert_eq!(a.signal, Signal::Healthy);
+}
+
+#[test]
+fn q2_prefers_net_ppe_with_cloud_revenue() {
+    let mut c = empty("NET");
+    two_years(&mut c, Metric::Revenue, "100", "100");
+    two_years(&mut c, Metric::CloudRevenue, "50", "50");
+    for fy in [2023, 2024, 2025] {
+        add(&mut c, Metric::PpeGross, fy, 4, d("2000"));
+        add(&mut c, Metric::PpeNet, fy, 4, d("1000"));
+    }
+    let a = answer(&c, 1);
+    assert_eq!(a.step.as_ref().unwrap().number, 1);
+    assert!(a.proxy.is_none());
+}
+
+#[test]
+fn q3_on_cost_of_revenue_alone_uses_the_one_ratio_thresholds() {
+    // Cost ratio 50 % → 50.5 % (+0.5 pp) ⇒ Watch; → 51.01 % ⇒ Stress; flat ⇒ Healthy.
+    let one = |cost: &str| {
+        let mut c = empty("COST");
+        two_years(&mut c, Metric::Revenue, "250", "250");
+        two_years(&mut c, Metric::CostOfRevenue, "125", cost);
+        answer(&c, 2)
+    };
+    let a = one("126.25");
+    assert_eq!(a.step.as_ref().unwrap().number, 3);
+    assert!(a
+        .proxy
+        .as_deref()
+        .unwrap()
+        .contains("cost of revenue / revenue"));
+    assert_eq!(a.signal, Signal::Watch);
+    assert_eq!(one("127.525").signal, Signal::Stress);
+    assert_eq!(one("125").signal, Signal::Healthy);
+}
+
+#[test]
+fn q3_on_depreciation_burden_alone_says_cost_of_revenue_is_not_reported() {
+    let mut c = empty("DEP");
+    two_years(&mut c, Metric::Revenue, "250", "250");
+    two_years(&mut c, Metric::DepreciationAmortization, "25", "24");
+    let a = answer(&c, 2);
+    assert_eq!(a.signal, Signal::Healthy);
+    assert!(a
+        .proxy
+        .as_deref()
+        .unwrap()
+        .contains("cost of revenue is not reported"));
+}
+
+#[test]
+fn a_question_set_not_applicable_for_a_company_answers_so_with_its_reason_and_source() {
+    // Arrange: Meta with RPO-free data (its table entry), and the same data under another ticker.
+    let mut meta = empty("META");
+    two_years(&mut meta, Metric::Revenue, "250", "275");
+    let mut other = meta.clone();
+    other.ticker = "OTHER".into();
+
+    // Act
+    let a = answer(&meta, 3);
+    let b = answer(&other, 3);
+
+    // Assert
+    assert_eq!(a.signal, Signal::NotApplicable);
+    assert!(a.sentence.contains("Meta"));
+    assert!(a
+        .source_url
+        .as_deref()
+        .unwrap()
+        .starts_with("https://www.sec.gov/"));
+    assert!(a.missing.is_empty());
+    // Never by default: the same gap elsewhere is Insufficient data.
+    assert_eq!(b.signal, Signal::InsufficientData);
+}
+
+#[test]
+fn the_history_holds_each_questions_answer_at_each_of_the_last_eight_quarters() {
+    // Arrange: revenue and capex for 2022–2025.
+    let mut c = empty("HIST");
+    for fy in 2022..=2025 {
+        for quarter in 1..=4 {
+            let x = Decimal::from(100 + 10 * (fy - 2022) as i64 * 4 + 10 * quarter as i64);
+            add(&mut c, Metric::Revenue, fy, quarter, x);
+            add(&mut c, Metric::Capex, fy, quarter, d("100"));
+        }
+    }
+
+    // Act
+    let card = scorecard(&c, q(2025, 4), &Thresholds::default());
+
+    // Assert: 4 questions × 8 quarters, oldest first, ending at the scorecard's quarter.
+    assert_eq!(card.history.len(), 4);
+    for h in &card.history {
+        let labels: Vec<&str> = h.answers.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "FY24 Q1", "FY24 Q2", "FY24 Q3", "FY24 Q4", "FY25 Q1", "FY25 Q2", "FY25 Q3",
+                "FY25 Q4"
+            ]
+        );
+    }
+    // Each cell is the answer at its own quarter.
+    for a in &card.history[0].answers {
+        let alone = scorecard(&c, a.period, &Thresholds::default());
+        assert_eq!(a.signal, alone.history[0].answers[7].signal);
+        assert_eq!(a.sentence, alone.history[0].answers[7].sentence);
+    }
+    assert!(card.history[0].answers.iter().all(|a| a.signal.is_answer()));
+}
+
+#[test]
+fn the_headline_shows_the_latest_answerable_quarter_and_names_what_the_newest_lacks() {
+    // Arrange: capex and revenue through 2025 Q4, but the 2026 Q1 capex not yet in.
+    let mut c = empty("ASOF");
+    for fy in 2024..=2025 {
+        for quarter in 1..=4 {
+            add(&mut c, Metric::Revenue, fy, quarter, d("100"));
+            add(&mut c, Metric::Capex, fy, quarter, d("50"));
+        }
+    }
+    add(&mut c, Metric::Revenue, 2026, 1, d("100"));
+
+    // Act
+    let card = scorecard(&c, q(2026, 1), &Thresholds::default());
+    let a = &card.answers[0];
+
+    // Assert
+    assert_eq!(a.label, "FY25 Q4");
+    assert!(a.signal.is_answer());
+    let gap = a.newer.as_ref().unwrap();
+    assert_eq!(gap.label, "FY26 Q1");
+    assert!(gap.missing.contains(&Missing::Fact {
+        metric: Metric::Capex,
+        period: q(2026, 1)
+    }));
+    let note = a.as_of_note().unwrap();
+    assert!(note.starts_with("As of FY25 Q4: FY26 Q1"), "{note}");
+    // The newest answer, when it exists, is the headline without a note.
+    let latest = scorecard(&c, q(2025, 4), &Thresholds::default());
+    assert!(latest.answers[0].newer.is_none());
+}
+
+#[test]
+fn an_answer_that_no_quarter_can_give_stays_insufficient_at_the_latest_quarter() {
+    let mut c = empty("NONE");
+    add(&mut c, Metric::Revenue, 2025, 4, d("100"));
+    let card = scorecard(&c, q(2025, 4), &Thresholds::default());
+    assert!(card
+        .answers
+        .iter()
+        .all(|a| a.signal == Signal::InsufficientData
+            && a.label == "FY25 Q4"
+            && a.newer.is_none()));
 }

@@ -36,6 +36,11 @@ pub struct SignalCell {
     pub question: domain::analytics::Question,
     pub signal: domain::analytics::Signal,
     pub sentence: String,
+    /// The quarter the answer describes when it is older than the company's
+    /// latest quarter (`FY26 Q3`); `None` when it is the latest.
+    pub as_of: Option<String>,
+    /// What the newer quarter lacks, in words, when `as_of` is set.
+    pub newer_note: Option<String>,
 }
 
 /// A sparkline: values (dollars) oldest first, `None` where missing.
@@ -225,6 +230,8 @@ pub mod ssr {
                 question: a.question,
                 signal: a.signal,
                 sentence: a.sentence.clone(),
+                as_of: a.newer.as_ref().map(|_| a.label.clone()),
+                newer_note: a.as_of_note(),
             })
             .collect();
         let fcf = Measure::Derived(DerivedMetric::Fcf);
@@ -316,11 +323,30 @@ pub mod ssr {
         if let Some(filed) = filed {
             label.push_str(&format!(", filed {filed}"));
         }
+        if label.is_empty() {
+            // A figure read in a release or statement that names no filing:
+            // say so, and where it was read.
+            label = match url.and_then(host_of) {
+                Some(host) => format!("Reported, read at {host}"),
+                None => "Reported; no filing named".to_string(),
+            };
+        } else if kind == "secondary" {
+            if let Some(host) = url.and_then(host_of) {
+                label.push_str(&format!(" ({host})"));
+            }
+        }
         let url = url.map(str::to_string).or_else(|| {
             let accession = domain::AccessionNumber::parse(accession?).ok()?;
             let cik = domain::Cik::new(u64::try_from(cik?).ok()?).ok()?;
             Some(accession.archive_url(cik))
         });
         SourceRef { kind, label, url }
+    }
+
+    /// `www.prnewswire.com` of `https://www.prnewswire.com/news/…`.
+    fn host_of(url: &str) -> Option<&str> {
+        let rest = url.split_once("://")?.1;
+        let host = rest.split(['/', '?', '#']).next()?;
+        (!host.is_empty()).then_some(host)
     }
 }

@@ -241,12 +241,7 @@ pub fn HistoryCharts(page: CompanyPage) -> impl IntoView {
 }
 
 fn signal_badge(signal: Signal) -> &'static str {
-    match signal {
-        Signal::Healthy => "signal healthy",
-        Signal::Watch => "signal watch",
-        Signal::Stress => "signal stress",
-        Signal::InsufficientData => "signal insufficient",
-    }
+    signal.css_class()
 }
 
 fn short_question(q: Question) -> &'static str {

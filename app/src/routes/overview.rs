@@ -27,7 +27,8 @@ fn signal_rank(s: Signal) -> i64 {
         Signal::Healthy => 3,
         Signal::Watch => 2,
         Signal::Stress => 1,
-        Signal::InsufficientData => 0,
+        Signal::NotApplicable => 0,
+        Signal::InsufficientData => -1,
     }
 }
 
@@ -190,15 +191,14 @@ fn OverviewRowView(row: OverviewRow) -> impl IntoView {
             {(0..Question::ALL.len())
                 .map(|i| match row.signals.get(i) {
                     Some(c) => {
-                        let class = match c.signal {
-                            Signal::Healthy => "signal healthy",
-                            Signal::Watch => "signal watch",
-                            Signal::Stress => "signal stress",
-                            Signal::InsufficientData => "signal insufficient",
-                        };
+                        let class = c.signal.css_class();
+                        let insufficient = c.signal == Signal::InsufficientData;
+                        let coverage = format!("/coverage?tickers={}", row.ticker);
                         view! {
                             <td class="sig" data-question=format!("{:?}", c.question)>
                                 <span class=class title=format!("{} {}", c.question.text(), c.sentence)>{c.signal.label()}</span>
+                                {c.as_of.clone().map(|l| view! { <span class="as-of" title=c.newer_note.clone().unwrap_or_default()>"as of " {l}</span> })}
+                                {insufficient.then(|| view! { <a class="gap-link" href=coverage title="Which inputs are missing, and where to enter them">"what is missing"</a> })}
                             </td>
                         }
                         .into_any()

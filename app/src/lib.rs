@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <nav>
                     <a href="/">"Companies"</a>
                     <a href="/compare?tickers=AMZN,GOOGL,MSFT,META,ORCL&metrics=capex">"Compare"</a>
+                    <a href="/coverage">"Coverage"</a>
                     <a href="/methodology">"Methodology"</a>
                     <routes::account::AccountNav/>
                 </nav>
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("methodology") view={Lazy::<routes::lazy::MethodologyPage>::new()}/>
+                    <Route path=StaticSegment("coverage") view={Lazy::<routes::lazy::CoveragePage>::new()} ssr=SsrMode::Async/>
                     // Accounts and analyst entry (issue 6).
                     <Route path=StaticSegment("login") view={Lazy::<routes::lazy::LoginPage>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("enter") view={Lazy::<routes::lazy::EnterPage>::new()} ssr=SsrMode::Async/>

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod chart;
 pub mod codec;
 pub mod company;
+pub mod coverage;
 pub mod entry;
 pub mod history;
 pub mod methodology;

@@ -132,7 +132,14 @@ fn AnswerDetail(answer: Answer, ticker: String) -> impl IntoView {
         .iter()
         .map(|i| (input_line(i), i.provenance.url.clone()))
         .collect();
-    let coverage = format!("/coverage?tickers={ticker}");
+    let first_gap = answer.missing.iter().find_map(|m| match m {
+        domain::analytics::Missing::Fact { metric, .. } => Some(metric.key()),
+        _ => None,
+    });
+    let coverage = match first_gap {
+        Some(metric) => format!("/coverage?tickers={ticker}#cov-{ticker}-{metric}"),
+        None => format!("/coverage?tickers={ticker}"),
+    };
     view! {
         <p class="sentence">{answer.sentence.clone()}</p>
         {answer.step.as_ref().map(|s| view! { <p class="step">{s.label()}</p> })}

@@ -45,13 +45,30 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
     // `data-ready` once the form is interactive (effects run in the browser only).
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
-    let first = companies
-        .first()
-        .map(|c| c.ticker.clone())
+    // `/enter?ticker=META&metric=ppe_net&period=FY26%20Q2` (the coverage map's
+    // links to a missing figure) fills the key in; anything else is ignored.
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let first = query
+        .get("ticker")
+        .filter(|t| companies.iter().any(|c| &c.ticker == t))
+        .or_else(|| companies.first().map(|c| c.ticker.clone()))
         .unwrap_or_default();
     let ticker = RwSignal::new(first);
-    let metric = RwSignal::new(Metric::Capex.key().to_string());
-    let period = RwSignal::new(String::new());
+    let metric = RwSignal::new(
+        query
+            .get("metric")
+            .and_then(|m| Metric::parse(&m).ok())
+            .unwrap_or(Metric::Capex)
+            .key()
+            .to_string(),
+    );
+    let period = RwSignal::new(
+        query
+            .get("period")
+            .and_then(|p| FiscalPeriod::parse(&p).ok())
+            .map(|p| p.label())
+            .unwrap_or_default(),
+    );
     let value = RwSignal::new(String::new());
 
     // The version in force for the chosen key; refetched after every save attempt.
@@ -208,7 +225,8 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
                         .into_iter()
                         .map(|c| {
                             let label = format!("{} — {} (fiscal year ends in month {})", c.ticker, c.name, c.fiscal_year_end_month);
-                            view! { <option value=c.ticker.clone()>{label}</option> }
+                            let chosen = c.ticker == ticker.get_untracked();
+                            view! { <option value=c.ticker.clone() selected=chosen>{label}</option> }
                         })
                         .collect_view()}
                 </select>
@@ -217,6 +235,7 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
             <label>
                 "Period (fiscal)"
                 <input type="text" name="period" placeholder="FY26 Q3, or FY26 for a full year" required
+                    value=period.get_untracked()
                     on:input=move |ev| period.set(event_target_value(&ev))/>
             </label>
             {error_for("period")}
@@ -226,7 +245,8 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
                     {Metric::ALL
                         .iter()
                         .map(|m| {
-                            view! { <option value=m.key() selected=*m == Metric::Capex>{m.label()}</option> }
+                            let chosen = m.key() == metric.get_untracked();
+                            view! { <option value=m.key() selected=chosen>{m.label()}</option> }
                         })
                         .collect_view()}
                 </select>

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bulk;
 pub mod company;
 pub mod compare;
+pub mod coverage;
 pub mod enter;
 pub mod history;
 pub mod methodology;
@@ -46,6 +47,7 @@ pub mod lazy {
     lazy_page!(ComparePage, super::compare::Compare);
     lazy_page!(ShortLinkPage, super::compare::ShortLink);
     lazy_page!(MethodologyPage, super::methodology::Methodology);
+    lazy_page!(CoveragePage, super::coverage::Coverage);
     lazy_page!(LoginPage, super::account::Account);
     lazy_page!(EnterPage, super::enter::Enter);
     lazy_page!(BulkPage, super::bulk::BulkEntry);

@@ -10,6 +10,7 @@
 
 pub mod applicability;
 mod book;
+pub mod coverage;
 pub mod input;
 pub mod measure;
 pub mod scenario;

@@ -2,7 +2,9 @@
 //!
 //! 1. Each entry under a mapped tag (see `tags.csv`) becomes an observation:
 //!    one value for one period in one filing. Non-USD units and forms other
-//!    than 10-K/10-Q are skipped with a reason.
+//!    than 10-K/10-Q are skipped with a reason; an entry whose form is not
+//!    known (the observations CSV carries none) is kept, its dates alone
+//!    placing it, and its form stays missing in the provenance.
 //! 2. When one filing reports the same period under several tags of a metric,
 //!    only the preferred tag is kept (no double counting; tags may change over
 //!    time, as Alphabet's revenue did in 2025).
@@ -15,6 +17,10 @@
 //! 5. Quarters without a reported 3-month value are derived from year-to-date
 //!    values (Q2 = 6M − 3M, Q3 = 9M − 6M, Q4 = FY − 9M), as known at each
 //!    date an input was filed, with the inputs' provenance in `derivation`.
+//!
+//! Nothing here reads a filing's form, fiscal year or fiscal period to place
+//! a value (`fy`/`fp` describe the filing, not the value): the 10-K/10-Q
+//! filter of step 1 is the only use of the form besides provenance.
 
 use super::model::{CompanyFacts, RawFact};
 use super::periods::{duration_months, FiscalCalendar, QuarterEnd};
@@ -240,9 +246,11 @@ fn collect_observations<'a>(
                     skip(out, format!("unit {unit} is not USD"));
                     continue;
                 }
-                if !is_periodic_report(&raw.form) {
-                    skip(out, format!("form {} is not a 10-K or 10-Q", raw.form));
-                    continue;
+                if let Some(form) = raw.form.as_deref() {
+                    if !is_periodic_report(form) {
+                        skip(out, format!("form {form} is not a 10-K or 10-Q"));
+                        continue;
+                    }
                 }
                 let obs = observation(tag, rule.metric, rule.priority, unit, raw)?;
                 let is_instant = rule.metric.kind() == MetricKind::Instant;
@@ -380,10 +388,63 @@ fn filing_url(cik: Cik, accession: &AccessionNumber) -> String {
     accession.archive_url(cik)
 }
 
-/// The entry as the SEC wrote it, prefixed with its tag and unit.
+/// The entry as the SEC wrote it, prefixed with its tag and unit; for an
+/// entry relayed by a file, what the file says, where, and who relayed it.
 fn verbatim(obs: &Obs) -> String {
-    let json = serde_json::to_string(obs.raw).unwrap_or_default();
-    format!("us-gaap:{} [{}] {json}", obs.tag, obs.unit)
+    let Some(relay) = &obs.raw.relay else {
+        let json = serde_json::to_string(obs.raw).unwrap_or_default();
+        return format!("us-gaap:{} [{}] {json}", obs.tag, obs.unit);
+    };
+    let period = match obs.start {
+        Some(start) => format!("{start} to {}", obs.end),
+        None => format!("at {}", obs.end),
+    };
+    let form = match &obs.raw.form {
+        Some(form) => format!("{form} "),
+        None => String::new(),
+    };
+    let missing = missing_fields(obs.raw);
+    let missing = if missing.is_empty() {
+        String::new()
+    } else {
+        format!("; not in the file: {}", missing.join(", "))
+    };
+    format!(
+        "SEC company-facts observation relayed by {} (observations CSV line {}): us-gaap:{} [{}] {period} = {}, {form}accession {}, filed {}{missing}",
+        relay.relayed_from, relay.line, obs.tag, obs.unit, obs.raw.val, obs.accession, obs.filed
+    )
+}
+
+/// The filing's descriptive fields an entry lacks (left missing, never guessed).
+fn missing_fields(raw: &RawFact) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if raw.form.is_none() {
+        missing.push("form");
+    }
+    if raw.fy.is_none() || raw.fp.is_none() {
+        missing.push("fiscal year and period of the filing");
+    }
+    if raw.frame.is_none() {
+        missing.push("frame");
+    }
+    missing
+}
+
+/// One derivation input in a derived record's text: tag, form (when known),
+/// accession and filing date, and the file line when relayed.
+fn input_text(o: &Obs) -> String {
+    let form = match &o.raw.form {
+        Some(form) => format!(" {form}"),
+        None => String::new(),
+    };
+    let line = match &o.raw.relay {
+        Some(relay) => format!(", observations CSV line {}", relay.line),
+        None => String::new(),
+    };
+    format!(
+        "us-gaap:{}{form} {} filed {}{line}",
+        o.tag, o.accession, o.filed
+    )
 }
 
 fn filing_record(obs: &Obs, period: FiscalPeriod, opts: &MapOptions) -> FactRecord {
@@ -398,7 +459,7 @@ fn filing_record(obs: &Obs, period: FiscalPeriod, opts: &MapOptions) -> FactReco
         known_at: obs.filed,
         source: Source {
             kind: SourceKind::Filing,
-            form: Some(obs.raw.form.clone()),
+            form: obs.raw.form.clone(),
             accession: Some(obs.accession.clone()),
             filed_date: Some(obs.filed),
             url: Some(filing_url(opts.cik, &obs.accession)),
@@ -478,19 +539,24 @@ fn derived_record(
         "formula": formula,
         "inputs": [input_json(ytd_label(q), a, opts.cik), input_json(ytd_label(q - 1), b, opts.cik)],
     });
-    let text = format!(
-        "{formula}: {} - {} = {value} (us-gaap:{} {} {} filed {}; us-gaap:{} {} {} filed {})",
+    let mut text = format!(
+        "{formula}: {} - {} = {value} ({}; {})",
         a.value,
         b.value,
-        a.tag,
-        a.raw.form,
-        a.accession,
-        a.filed,
-        b.tag,
-        b.raw.form,
-        b.accession,
-        b.filed,
+        input_text(a),
+        input_text(b),
     );
+    let mut relayed: Vec<&str> = [a, b]
+        .iter()
+        .filter_map(|o| o.raw.relay.as_ref().map(|r| r.relayed_from.as_str()))
+        .collect();
+    relayed.dedup();
+    if !relayed.is_empty() {
+        text.push_str(&format!(
+            "; SEC company-facts observations relayed by {}",
+            relayed.join(" and ")
+        ));
+    }
     FactRecord {
         ticker: opts.ticker.clone(),
         metric: a.metric,
@@ -502,7 +568,7 @@ fn derived_record(
         known_at: day,
         source: Source {
             kind: SourceKind::Derived,
-            form: Some(newest.raw.form.clone()),
+            form: newest.raw.form.clone(),
             accession: Some(newest.accession.clone()),
             filed_date: Some(newest.filed),
             url: Some(filing_url(opts.cik, &newest.accession)),
@@ -515,7 +581,7 @@ fn derived_record(
 }
 
 fn input_json(role: &str, o: &Obs, cik: Cik) -> serde_json::Value {
-    serde_json::json!({
+    let mut input = serde_json::json!({
         "role": role,
         "tag": format!("us-gaap:{}", o.tag),
         "start": o.start.map(|d| d.to_string()),
@@ -525,7 +591,12 @@ fn input_json(role: &str, o: &Obs, cik: Cik) -> serde_json::Value {
         "accession": o.accession.as_str(),
         "filed": o.filed.to_string(),
         "url": filing_url(cik, &o.accession),
-    })
+    });
+    if let (Some(relay), Some(fields)) = (&o.raw.relay, input.as_object_mut()) {
+        fields.insert("relayed_from".into(), relay.relayed_from.clone().into());
+        fields.insert("line".into(), relay.line.into());
+    }
+    input
 }
 
 /// An exact JSON number for integral values (all USD facts), else a string.

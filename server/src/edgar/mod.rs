@@ -331,7 +331,7 @@ pub async fn import_company_facts_with(
     Ok(report)
 }
 
-fn build_report(
+pub(crate) fn build_report(
     company: &CompanyRecord,
     cik: Cik,
     dry_run: bool,
@@ -414,7 +414,11 @@ fn infer_year_end(doc: &CompanyFacts) -> Option<u8> {
         .us_gaap
         .values()
         .flat_map(|c| c.units.values().flatten())
-        .filter(|f| f.form.starts_with("10-K"))
+        .filter(|f| {
+            f.form
+                .as_deref()
+                .is_some_and(|form| form.starts_with("10-K"))
+        })
         .filter_map(|f| {
             let start = mapping::parse_date(f.start.as_deref()?).ok()?;
             let end = mapping::parse_date(&f.end).ok()?;
@@ -423,7 +427,7 @@ fn infer_year_end(doc: &CompanyFacts) -> Option<u8> {
     periods::infer_year_end_month(annual)
 }
 
-async fn company_by_cik(
+pub(crate) async fn company_by_cik(
     conn: &mut PgConnection,
     cik: Cik,
 ) -> anyhow::Result<Option<CompanyRecord>> {
@@ -692,7 +696,7 @@ pub async fn run_with_progress<W: std::io::Write + Send>(
 }
 
 /// One line per company: what the import did.
-fn summary(report: &CompanyImportReport) -> String {
+pub(crate) fn summary(report: &CompanyImportReport) -> String {
     let dry = if report.dry_run { ", dry run" } else { "" };
     format!(
         "{}: imported{dry}: {} new, {} changed, {} unchanged, {} skipped",
@@ -705,7 +709,7 @@ fn summary(report: &CompanyImportReport) -> String {
 }
 
 /// Writes a progress line; a closed stream does not stop the import.
-fn say<W: std::io::Write>(out: &mut W, line: fmt::Arguments<'_>) {
+pub(crate) fn say<W: std::io::Write>(out: &mut W, line: fmt::Arguments<'_>) {
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
 }

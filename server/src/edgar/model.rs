@@ -111,11 +111,38 @@ pub struct RawFact {
     /// Fiscal period of the *filing* (`Q1`…`Q3`, `FY`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fp: Option<String>,
-    pub form: String,
+    /// Form of the filing (`10-K`, `10-Q`, …). Required in the SEC's JSON
+    /// (every entry there has one); `None` only for inputs that do not carry
+    /// it (the observations CSV), and then it stays missing in the store.
+    #[serde(
+        deserialize_with = "required_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub form: Option<String>,
     /// Filing date, `YYYY-MM-DD`.
     pub filed: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame: Option<String>,
+    /// Where the entry was read when it did not come from the SEC's own JSON
+    /// (see [`Relay`]); never part of the JSON.
+    #[serde(skip)]
+    pub relay: Option<Relay>,
+}
+
+/// An entry read from a file that relays the SEC's company facts (the
+/// observations CSV, `server import observations`) rather than from the
+/// SEC's JSON: its provenance names the file's line and who relayed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relay {
+    /// Who relayed the entry, as the file names it (`owner/repository@commit path`).
+    pub relayed_from: String,
+    /// The entry's line in the file (the header is line 1).
+    pub line: u64,
+}
+
+/// A string that must be present (the SEC's `form`), kept as `Some`.
+fn required_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
 }
 
 fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -172,5 +199,24 @@ mod tests {
         let json = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"Revenues": {"units": {"USD": [
             {"end": "2025-09-30", "val": "lots", "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}}}}}"#;
         assert!(CompanyFacts::from_slice(json).is_err());
+    }
+
+    #[test]
+    fn the_form_is_required_in_the_json_and_written_back_as_it_was() {
+        let missing =
+            br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"Revenues": {"units": {"USD": [
+            {"end": "2025-09-30", "val": 5, "accn": "a", "filed": "2025-10-29"}]}}}}}"#;
+        let err = CompanyFacts::from_slice(missing).unwrap_err().to_string();
+        assert!(err.contains("missing field `form`"), "{err}");
+        let json = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"Revenues": {"units": {"USD": [
+            {"end": "2025-09-30", "val": 5, "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}}}}}"#;
+        let doc = CompanyFacts::from_slice(json).unwrap();
+        let fact = &doc.facts.us_gaap["Revenues"].units["USD"][0];
+        assert_eq!(fact.form.as_deref(), Some("10-Q"));
+        assert_eq!(fact.relay, None);
+        assert_eq!(
+            serde_json::to_string(fact).unwrap(),
+            r#"{"end":"2025-09-30","val":5,"accn":"a","form":"10-Q","filed":"2025-10-29"}"#
+        );
     }
 }

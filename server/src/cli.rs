@@ -24,7 +24,7 @@ pub enum Command {
     Serve,
     /// Load the bundled real filings into the store and exit (serving does this too).
     LoadBundled,
-    /// Import filings: from SEC EDGAR's XBRL company facts, or from a CSV file.
+    /// Import filings: from SEC EDGAR's XBRL company facts, relayed observations, or a CSV file.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Export data.
@@ -39,6 +39,8 @@ pub enum Command {
 pub enum ImportCommand {
     /// Import company facts from SEC EDGAR (`--ticker MSFT`, `--cik 789019`) or a file on disk (`--file`).
     Edgar(crate::edgar::EdgarArgs),
+    /// Import SEC company-facts observations relayed as CSV (`--file PATH`), through the same mapping; one transaction.
+    Observations(crate::edgar::observations::ObservationsArgs),
     /// Import fact versions from a CSV file in the export layout (one transaction).
     Csv {
         /// The CSV file (see `server export csv`).
@@ -92,6 +94,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Edgar(args)) => {
             with_database(&settings, |pool| async move {
                 for report in crate::edgar::run(&pool, &args).await? {
+                    println!("{report}");
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Import(ImportCommand::Observations(args)) => {
+            with_database(&settings, |pool| async move {
+                for report in crate::edgar::observations::run(&pool, &args).await? {
                     println!("{report}");
                 }
                 Ok(())

@@ -14,10 +14,15 @@
 //! from the SEC's ticker list (`files/company_tickers.json`) and its
 //! submissions document (`fiscalYearEnd`), else a year-end month inferred
 //! from the 10-K periods.
+//!
+//! `server import observations --file PATH` reads the same company facts
+//! relayed as CSV rows ([`observations`]) and brings them through the same
+//! mapping and store.
 
 pub mod fetch;
 pub mod mapping;
 pub mod model;
+pub mod observations;
 pub mod periods;
 pub mod tags;
 

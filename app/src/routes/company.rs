@@ -94,6 +94,7 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
             Some(s) => view! { <ScorecardView scorecard=s/> }.into_any(),
             None => view! { <p class="missing">"No quarterly figures for this company yet."</p> }.into_any(),
         }}
+        <crate::components::GuidanceView facts=page.analytics.clone()/>
         {has_quarters.then(|| view! {
             <section aria-labelledby="waterfall">
                 <h2 id="waterfall">"Cash-conversion waterfall"</h2>

@@ -11,6 +11,7 @@
 pub mod applicability;
 mod book;
 pub mod coverage;
+pub mod guidance;
 pub mod input;
 pub mod measure;
 pub mod scenario;

@@ -101,8 +101,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Import(ImportCommand::Observations(args)) => {
+            // Read and checked before the database is opened.
+            let text = crate::edgar::observations::read_observations_file(&args.file)?;
             with_database(&settings, |pool| async move {
-                for report in crate::edgar::observations::run(&pool, &args).await? {
+                for report in crate::edgar::observations::run(&pool, &args, &text).await? {
                     println!("{report}");
                 }
                 Ok(())

@@ -94,3 +94,40 @@ fn import_edgar_help_lists_the_sec_settings() {
         );
     }
 }
+
+#[test]
+fn a_malformed_observations_file_is_reported_with_its_line_and_column_before_any_database() {
+    // Arrange: line 17's value broken; no PostgreSQL to be had (the file is checked first).
+    let good = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../data/bundled/edgar/xbrl-observations-meta-orcl.csv"),
+    )
+    .unwrap();
+    let mut lines: Vec<&str> = good.lines().collect();
+    let broken_line = lines[16].replacen(",15887000000,", ",12x,", 1);
+    lines[16] = &broken_line;
+    let path = std::env::temp_dir().join(format!("observations-{}.csv", std::process::id()));
+    std::fs::write(&path, lines.join("\n")).unwrap();
+
+    // Act
+    let out = server()
+        .args([
+            "import",
+            "observations",
+            "--pg-bin-dir",
+            "/nonexistent",
+            "--file",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).ok();
+
+    // Assert
+    assert_one_clear_line(&out, r#"line 17, column val: "12x" is not a number"#);
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

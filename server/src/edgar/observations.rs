@@ -33,7 +33,7 @@ use domain::{AccessionNumber, Cik};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -505,19 +505,26 @@ pub async fn import_observations_csv(
     Ok(reports)
 }
 
-/// Runs `server import observations --file PATH`: the reports, and a line per
-/// company on stderr.
+/// Reads and checks an observations file for `server import observations`,
+/// before any database is opened: a malformed file fails at once.
+pub fn read_observations_file(path: &Path) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_observations(&text).with_context(|| format!("importing {}", path.display()))?;
+    Ok(text)
+}
+
+/// Runs `server import observations --file PATH` on the file's text (see
+/// [`read_observations_file`]): the reports, and a line per company on stderr.
 pub async fn run(
     pool: &PgPool,
     args: &ObservationsArgs,
+    csv_text: &str,
 ) -> anyhow::Result<Vec<CompanyImportReport>> {
     let path = &args.file;
-    let text = tokio::fs::read_to_string(path)
-        .await
-        .with_context(|| format!("reading {}", path.display()))?;
     let mut stderr = std::io::stderr();
     say(&mut stderr, format_args!("importing {}", path.display()));
-    let reports = import_observations_csv(pool, &text, args.dry_run)
+    let reports = import_observations_csv(pool, csv_text, args.dry_run)
         .await
         .with_context(|| format!("importing {}", path.display()))?;
     let total = reports.len();

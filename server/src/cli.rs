@@ -59,7 +59,13 @@ pub enum ExportCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.settings.log_format);
+    // Serving logs to stdout; every other command keeps stdout for its data
+    // (reports, `export csv`) and logs to stderr.
+    let stream = match cli.command {
+        None | Some(Command::Serve) => telemetry::LogStream::Stdout,
+        Some(_) => telemetry::LogStream::Stderr,
+    };
+    telemetry::init(cli.settings.log_format, stream);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -22,6 +22,11 @@ pub const EDGAR_FILES: &[&str] = &[
     "edgar/companyfacts_CIK0000789019_subset.json",
 ];
 
+/// SEC company-facts observations relayed as CSV (every vintage of Meta's and
+/// Oracle's capex and Oracle's operating cash flow), imported through the same
+/// mapping and versioning as the JSON, after the JSON files.
+pub const OBSERVATION_FILES: &[&str] = &["edgar/xbrl-observations-meta-orcl.csv"];
+
 /// The quarterly files, in load order.
 pub const QUARTERLY_FILES: &[&str] = &[
     "filings-quarterly.csv",
@@ -121,6 +126,32 @@ pub async fn load(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<(String, Stri
                 skipped: report.skipped,
             },
         ));
+    }
+    for file in OBSERVATION_FILES {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let imported = crate::edgar::observations::import_observations_csv(pool, &text, false)
+            .await
+            .with_context(|| format!("importing {}", path.display()))?;
+        for report in imported {
+            let applied = ApplyReport {
+                new: report.new,
+                changed: report.changed,
+                history: report.history,
+                unchanged: report.unchanged,
+            };
+            tracing::info!(company.ticker = %report.ticker, file, new = applied.new, changed = applied.changed,
+                unchanged = applied.unchanged, "bundled observations loaded");
+            reports.push((
+                file.to_string(),
+                report.ticker,
+                LoadReport {
+                    applied,
+                    skipped: report.skipped,
+                },
+            ));
+        }
     }
     reports.extend(load_disclosures(pool, dir).await?);
     let mut components = Components::default();
@@ -626,8 +657,17 @@ pub fn parse_source(text: &str) -> Source {
     } else {
         SourceKind::Filing
     };
-    let accession = find_accessions(trimmed).into_iter().next();
-    let filed_date = find_filed_dates(trimmed).into_iter().max();
+    // A note on later vintages ("first-reported vintage; later vintage(s)
+    // differ: … filed 2024-04-25") names filings that restated the value, not
+    // the one it was read in: it does not date the value.
+    // The same for a trailing "NOTE: … restated … in 10-K … filed 2025-01-30".
+    let own = ["later vintage", "NOTE:"]
+        .iter()
+        .filter_map(|marker| trimmed.find(marker))
+        .min()
+        .map_or(trimmed, |i| &trimmed[..i]);
+    let accession = find_accessions(own).into_iter().next();
+    let filed_date = find_filed_dates(own).into_iter().max();
     let form = ["10-K/A", "10-Q/A", "10-K", "10-Q", "8-K"]
         .into_iter()
         .find(|f| trimmed.contains(f))
@@ -844,6 +884,13 @@ mod tests {
             })
             .sum();
         assert_eq!(fy25q4.value, parts);
+    }
+
+    #[test]
+    fn a_first_reported_value_is_known_from_its_own_filing_not_a_later_restatement() {
+        let s = parse_source("REPORTED us-gaap:PaymentsToAcquirePropertyPlantAndEquipment (purchases of property and equipment) 2023-01-01..2023-03-31; 10-Q accn 0001326801-23-000067 filed 2023-04-27 (first-reported vintage; later vintage(s) differ: 6823000000 in accn 0001326801-24-000049 filed 2024-04-25)");
+        assert_eq!(s.filed_date, Some(date!(2023 - 04 - 27)));
+        assert_eq!(s.accession.unwrap().as_str(), "0001326801-23-000067");
     }
 
     #[test]

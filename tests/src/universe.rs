@@ -248,13 +248,21 @@ pub fn ttm_sql() -> String {
 }
 
 /// The scorecard at quarter index `$1` for every company by window functions
-/// and the methodology's default thresholds: one row per (question, signal)
-/// with its count. Signals: healthy, watch, stress, insufficient.
+/// and the methodology's default thresholds (version 2: the fallback steps of
+/// each question, Q4's three outcomes): one row per (question, signal) with
+/// its count. Signals: healthy, watch, stress, insufficient. The answer at
+/// `$1` itself, not the headline's latest answerable quarter.
 pub fn scorecard_sql() -> String {
     let c = |m: Metric| metric_code(m);
     let pick = |m: Metric, back: i32| {
         format!(
             "max(v) FILTER (WHERE metric = {} AND q = $1 - {back})",
+            c(m)
+        )
+    };
+    let has = |m: Metric, back: i32| {
+        format!(
+            "(count(*) FILTER (WHERE metric = {} AND q = $1 - {back}) > 0)",
             c(m)
         )
     };
@@ -271,33 +279,57 @@ pub fn scorecard_sql() -> String {
          ),
          p AS (
            SELECT company,
-             {rr0} AS rr0, {rr4} AS rr4, {uic0} AS uic0, {uic4} AS uic4,
+             {rr0} AS rr0, {rr3} AS rr3, {rr4} AS rr4, {rr5} AS rr5, {rr6} AS rr6,
+             {uic0} AS uic0, {uic4} AS uic4,
              {cl0} AS cl0, {cl4} AS cl4, {cx0} AS cx0, {cx4} AS cx4,
              {rv0} AS rv0, {rv4} AS rv4, {dp0} AS dp0, {dp4} AS dp4,
              {co0} AS co0, {co4} AS co4, {rp0} AS rp0, {rp4} AS rp4,
              {pn0} AS pn0, {pn4} AS pn4, {pn8} AS pn8,
-             (count(*) FILTER (WHERE metric = {rrc} AND q = $1) > 0
-              AND count(*) FILTER (WHERE metric = {rrc} AND q = $1 - 4) > 0) AS has_rr,
-             (count(*) FILTER (WHERE metric = {uicc} AND q = $1) > 0
-              AND count(*) FILTER (WHERE metric = {uicc} AND q = $1 - 4) > 0) AS has_uic
+             {pg0} AS pg0, {pg4} AS pg4, {pg8} AS pg8,
+             {hrr0} AS hrr0, {hrr3} AS hrr3, {hrr4} AS hrr4, {hrr5} AS hrr5, {hrr6} AS hrr6,
+             ({huic0} AND {huic4}) AS has_uic
            FROM ttm GROUP BY company
+         ),
+         r AS (
+           -- Q1 step 1: the run-rate 4 quarters back, else 5, 3, 6 (annualised).
+           SELECT *,
+             CASE WHEN NOT hrr0 THEN NULL
+                  WHEN hrr4 THEN 4 WHEN hrr5 THEN 5 WHEN hrr3 THEN 3 WHEN hrr6 THEN 6 END AS gap
+           FROM p
          ),
          g AS (
            SELECT *,
-             CASE WHEN has_rr THEN (CASE WHEN rr4 > 0 THEN rr0 / rr4 - 1 END)
-                  ELSE (CASE WHEN cl4 > 0 THEN cl0 / cl4 - 1 END) END AS g_ai,
+             CASE WHEN gap IS NOT NULL THEN
+                    (CASE gap WHEN 4 THEN (CASE WHEN rr4 > 0 THEN rr0 / rr4 - 1 END)
+                              WHEN 5 THEN (CASE WHEN rr5 > 0 THEN (power((rr0 / rr5)::float8, 0.8) - 1)::numeric END)
+                              WHEN 3 THEN (CASE WHEN rr3 > 0 THEN (power((rr0 / rr3)::float8, 4.0 / 3.0) - 1)::numeric END)
+                              ELSE (CASE WHEN rr6 > 0 THEN (power((rr0 / rr6)::float8, 4.0 / 6.0) - 1)::numeric END) END)
+                  WHEN cl0 IS NOT NULL AND cl4 > 0 THEN cl0 / cl4 - 1
+                  ELSE (CASE WHEN rv4 > 0 THEN rv0 / rv4 - 1 END) END AS g_ai,
              CASE WHEN cx4 > 0 THEN cx0 / cx4 - 1 END AS g_cx,
              CASE WHEN rv4 > 0 THEN rv0 / rv4 - 1 END AS g_rv,
              CASE WHEN rp4 > 0 THEN rp0 / rp4 - 1 END AS g_rp,
-             (pn0 + pn4) / 2 AS avg0, (pn4 + pn8) / 2 AS avg4
-           FROM p
+             NULLIF((pn0 + pn4) / 2, 0) AS avg0, NULLIF((pn4 + pn8) / 2, 0) AS avg4,
+             NULLIF((pg0 + pg4) / 2, 0) AS gavg0, NULLIF((pg4 + pg8) / 2, 0) AS gavg4
+           FROM r
          ),
          t AS (
+           -- Q2: cloud, else total revenue, over net, else gross PP&E: the first step complete at both dates.
            SELECT *,
-             CASE WHEN cl0 IS NOT NULL AND cl4 IS NOT NULL AND avg0 <> 0 AND avg4 <> 0
-                  THEN cl0 / avg0 ELSE rv0 / NULLIF(avg0, 0) END AS at0,
-             CASE WHEN cl0 IS NOT NULL AND cl4 IS NOT NULL AND avg0 <> 0 AND avg4 <> 0
-                  THEN cl4 / avg4 ELSE rv4 / NULLIF(avg4, 0) END AS at4
+             CASE WHEN cl0 IS NOT NULL AND cl4 IS NOT NULL AND avg0 IS NOT NULL AND avg4 IS NOT NULL THEN cl0 / avg0
+                  WHEN rv0 IS NOT NULL AND rv4 IS NOT NULL AND avg0 IS NOT NULL AND avg4 IS NOT NULL THEN rv0 / avg0
+                  WHEN cl0 IS NOT NULL AND cl4 IS NOT NULL AND gavg0 IS NOT NULL AND gavg4 IS NOT NULL THEN cl0 / gavg0
+                  WHEN rv0 IS NOT NULL AND rv4 IS NOT NULL AND gavg0 IS NOT NULL AND gavg4 IS NOT NULL THEN rv0 / gavg0
+                  ELSE rv0 / avg0 END AS at0,
+             CASE WHEN cl0 IS NOT NULL AND cl4 IS NOT NULL AND avg0 IS NOT NULL AND avg4 IS NOT NULL THEN cl4 / avg4
+                  WHEN rv0 IS NOT NULL AND rv4 IS NOT NULL AND avg0 IS NOT NULL AND avg4 IS NOT NULL THEN rv4 / avg4
+                  WHEN cl0 IS NOT NULL AND cl4 IS NOT NULL AND gavg0 IS NOT NULL AND gavg4 IS NOT NULL THEN cl4 / gavg4
+                  WHEN rv0 IS NOT NULL AND rv4 IS NOT NULL AND gavg0 IS NOT NULL AND gavg4 IS NOT NULL THEN rv4 / gavg4
+                  ELSE rv4 / avg4 END AS at4,
+             CASE WHEN dp0 IS NOT NULL AND dp4 IS NOT NULL AND rv0 <> 0 AND rv4 <> 0
+                  THEN (dp0 / rv0 - dp4 / rv4) * 100 END AS d_dep,
+             CASE WHEN co0 IS NOT NULL AND co4 IS NOT NULL AND rv0 <> 0 AND rv4 <> 0
+                  THEN (co0 / rv0 - co4 / rv4) * 100 END AS d_cost
            FROM g
          ),
          s AS (
@@ -312,17 +344,20 @@ pub fn scorecard_sql() -> String {
                     CASE WHEN uic4 IS NULL OR uic4 <= 0 THEN 'insufficient'
                          WHEN (uic0 / uic4 - 1) * 100 <= -10 THEN 'healthy'
                          WHEN (uic0 / uic4 - 1) * 100 > 0 THEN 'stress' ELSE 'watch' END
-                  ELSE
-                    CASE WHEN dp0 IS NULL OR dp4 IS NULL OR co0 IS NULL OR co4 IS NULL
-                              OR rv0 IS NULL OR rv4 IS NULL OR rv0 = 0 OR rv4 = 0 THEN 'insufficient'
-                         WHEN (dp0 / rv0 - dp4 / rv4) * 100 <= 0 AND (co0 / rv0 - co4 / rv4) * 100 <= 0 THEN 'healthy'
-                         WHEN (dp0 / rv0 - dp4 / rv4) * 100 > 1 AND (co0 / rv0 - co4 / rv4) * 100 > 1 THEN 'stress'
+                  WHEN d_dep IS NOT NULL AND d_cost IS NOT NULL THEN
+                    CASE WHEN d_dep <= 0 AND d_cost <= 0 THEN 'healthy'
+                         WHEN d_dep > 1 AND d_cost > 1 THEN 'stress'
                          ELSE 'watch' END
+                  WHEN coalesce(d_dep, d_cost) IS NOT NULL THEN
+                    CASE WHEN coalesce(d_dep, d_cost) <= 0 THEN 'healthy'
+                         WHEN coalesce(d_dep, d_cost) <= 1 THEN 'watch'
+                         ELSE 'stress' END
+                  ELSE 'insufficient'
              END AS q3,
              CASE WHEN g_rp IS NULL OR g_rv IS NULL OR rv0 = 0 OR rv4 = 0 THEN 'insufficient'
-                  WHEN g_rp > g_rv AND g_rp > 0 THEN 'healthy'
-                  WHEN g_rp > g_rv OR g_rp > 0 THEN 'watch'
-                  ELSE 'stress' END AS q4
+                  WHEN g_rp <= 0 THEN 'stress'
+                  WHEN g_rp > g_rv THEN 'healthy'
+                  ELSE 'watch' END AS q4
            FROM t
          )
          SELECT 1 AS question, q1 AS signal, count(*) FROM s GROUP BY q1
@@ -332,9 +367,19 @@ pub fn scorecard_sql() -> String {
          ORDER BY 1, 2",
         flows = flow_codes(),
         rr0 = pick(Metric::AiRevenueRunRate, 0),
+        rr3 = pick(Metric::AiRevenueRunRate, 3),
         rr4 = pick(Metric::AiRevenueRunRate, 4),
+        rr5 = pick(Metric::AiRevenueRunRate, 5),
+        rr6 = pick(Metric::AiRevenueRunRate, 6),
+        hrr0 = has(Metric::AiRevenueRunRate, 0),
+        hrr3 = has(Metric::AiRevenueRunRate, 3),
+        hrr4 = has(Metric::AiRevenueRunRate, 4),
+        hrr5 = has(Metric::AiRevenueRunRate, 5),
+        hrr6 = has(Metric::AiRevenueRunRate, 6),
         uic0 = pick(Metric::UnitInferenceCost, 0),
         uic4 = pick(Metric::UnitInferenceCost, 4),
+        huic0 = has(Metric::UnitInferenceCost, 0),
+        huic4 = has(Metric::UnitInferenceCost, 4),
         cl0 = pick(Metric::CloudRevenue, 0),
         cl4 = pick(Metric::CloudRevenue, 4),
         cx0 = pick(Metric::Capex, 0),
@@ -350,7 +395,8 @@ pub fn scorecard_sql() -> String {
         pn0 = pick(Metric::PpeNet, 0),
         pn4 = pick(Metric::PpeNet, 4),
         pn8 = pick(Metric::PpeNet, 8),
-        rrc = c(Metric::AiRevenueRunRate),
-        uicc = c(Metric::UnitInferenceCost),
+        pg0 = pick(Metric::PpeGross, 0),
+        pg4 = pick(Metric::PpeGross, 4),
+        pg8 = pick(Metric::PpeGross, 8),
     )
 }

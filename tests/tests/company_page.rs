@@ -232,8 +232,8 @@ async fn the_overview_shows_every_companys_four_signals_cash_conversion_and_spar
     // Act
     let html = app.get("/").await.text().await.unwrap();
 
-    // Assert: six companies, four answers each, a sparkline each.
-    assert_eq!(rows.len(), 6);
+    // Assert: seven companies, four answers each, a sparkline each.
+    assert_eq!(rows.len(), 7);
     for row in &rows {
         assert_eq!(row.signals.len(), 4, "{}", row.ticker);
         assert_eq!(row.sparks.len(), 2, "{}", row.ticker);

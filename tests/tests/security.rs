@@ -35,7 +35,7 @@ type Declared = (&'static str, Access, Vec<(&'static str, String)>);
 /// malformed request). A server function missing here fails the tests.
 fn policy(period: &str, version: &str) -> Vec<Declared> {
     use app::api::{
-        audit, auth, bulk, chart, company, entry, history, methodology, overview, users,
+        audit, auth, bulk, chart, company, coverage, entry, history, methodology, overview, users,
     };
     let s = |v: &str| v.to_string();
     let key = || {
@@ -84,6 +84,7 @@ fn policy(period: &str, version: &str) -> Vec<Declared> {
         (chart::GetChart::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (chart::CreateShortLink::PATH, Access::PublicWrite("share links are public: identical charts share one id, and the table holds only chart queries"), vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (methodology::GetThresholds::PATH, Access::PublicRead, vec![]),
+        (coverage::GetCoverage::PATH, Access::PublicRead, vec![("tickers", s("META,MSFT"))]),
         (users::ListUsers::PATH, Access::Admin, vec![]),
         (
             users::AddAccount::PATH,

@@ -24,6 +24,43 @@ pub const NOT_APPLICABLE: &[NotApplicable] = &[NotApplicable {
     source_url: "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK=0001326801&type=10-K&dateb=&owner=include&count=40",
 }];
 
+/// An input a company does not report because its business has no such line
+/// (no cloud segment): the coverage map shows it as not applicable, not
+/// missing. The scorecard's fallback steps already stand in for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputNotApplicable {
+    pub ticker: &'static str,
+    pub metric: crate::Metric,
+    pub reason: &'static str,
+    pub source_url: &'static str,
+}
+
+/// The input-level table.
+pub const INPUTS_NOT_APPLICABLE: &[InputNotApplicable] = &[
+    InputNotApplicable {
+        ticker: "META",
+        metric: crate::Metric::CloudRevenue,
+        reason: "Meta reports no cloud segment (its segments are Family of Apps and Reality Labs): total revenue stands in for AI revenue and for asset turnover.",
+        source_url: "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK=0001326801&type=10-K&dateb=&owner=include&count=40",
+    },
+    InputNotApplicable {
+        ticker: "NVDA",
+        metric: crate::Metric::CloudRevenue,
+        reason: "Nvidia reports no cloud segment (its segments are Compute & Networking and Graphics): total revenue stands in for AI revenue and for asset turnover.",
+        source_url: "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK=0001045810&type=10-K&dateb=&owner=include&count=40",
+    },
+];
+
+/// The entry for `ticker` and `metric`, if the input does not apply.
+pub fn input_not_applicable(
+    ticker: &str,
+    metric: crate::Metric,
+) -> Option<&'static InputNotApplicable> {
+    INPUTS_NOT_APPLICABLE
+        .iter()
+        .find(|n| n.ticker == ticker && n.metric == metric)
+}
+
 /// The entry for `ticker` and `question`, if the question does not apply.
 pub fn not_applicable(ticker: &str, question: Question) -> Option<&'static NotApplicable> {
     NOT_APPLICABLE

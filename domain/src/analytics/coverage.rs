@@ -170,6 +170,9 @@ fn not_applicable(company: &CompanyFacts, metric: Metric) -> Option<String> {
                 .into(),
         );
     }
+    if let Some(n) = super::applicability::input_not_applicable(&company.ticker, metric) {
+        return Some(n.reason.to_string());
+    }
     // An input whose only use is a question set Not applicable for the company.
     let question = match metric {
         Metric::Rpo => Question::DurableContracts,

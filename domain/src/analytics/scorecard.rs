@@ -661,7 +661,7 @@ fn cloud_utilization(book: &Book, t: FiscalPeriod, th_: &Thresholds) -> Answer {
     // net-PP&E step: the inputs most companies report.
     let (number, (rev, ppe, what)) = chosen.unwrap_or((1, &TURNOVER_STEPS[1]));
     parts.step = Some(Step::new(number as u8 + 1, 4, what));
-    if *rev == Metric::Revenue {
+    if *rev == Metric::Revenue && chosen.is_some() {
         parts.notes.push(
             "No cloud revenue for both years: total revenue is used for asset turnover.".into(),
         );

@@ -302,4 +302,27 @@ mod tests {
             .iter()
             .all(|c| c.state == CellState::Missing));
     }
+
+    #[test]
+    fn cloud_revenue_of_a_company_without_a_cloud_segment_is_not_applicable() {
+        let row = |t: &str| {
+            coverage(&empty(t), q(2025, 4))
+                .rows
+                .into_iter()
+                .find(|r| r.metric == Metric::CloudRevenue)
+                .unwrap()
+        };
+        assert!(row("NVDA")
+            .cells
+            .iter()
+            .all(|c| c.state == CellState::NotApplicable));
+        assert!(row("NVDA")
+            .not_applicable
+            .unwrap()
+            .contains("no cloud segment"));
+        assert!(row("MSFT")
+            .cells
+            .iter()
+            .all(|c| c.state == CellState::Missing));
+    }
 }

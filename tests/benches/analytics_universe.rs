@@ -101,6 +101,7 @@ fn signal_key(s: Signal) -> &'static str {
         Signal::Healthy => "healthy",
         Signal::Watch => "watch",
         Signal::Stress => "stress",
+        Signal::NotApplicable => "not applicable",
         Signal::InsufficientData => "insufficient",
     }
 }
@@ -119,7 +120,9 @@ fn analyse(companies: &[CompanyFacts], latest: FiscalPeriod) -> Totals {
             }
         }
         let card = scorecard(company, latest, &thresholds);
-        for (i, a) in card.answers.iter().enumerate() {
+        // The answers at the latest quarter itself, as the SQL computes them.
+        let at_latest = card.history.iter().filter_map(|h| h.answers.last());
+        for (i, a) in at_latest.enumerate() {
             *t.signals
                 .entry((i as i32 + 1, signal_key(a.signal).to_string()))
                 .or_default() += 1;

@@ -90,11 +90,9 @@ async fn every_question_of_every_bundled_company_is_answered_or_not_applicable_e
             let mut metrics: Vec<String> = a
                 .missing
                 .iter()
-                .filter_map(|m| match m {
-                    domain::analytics::Missing::Fact { metric, .. } => {
-                        Some(metric.key().to_string())
-                    }
-                    other => Some(other.to_string()),
+                .map(|m| match m {
+                    domain::analytics::Missing::Fact { metric, .. } => metric.key().to_string(),
+                    other => other.to_string(),
                 })
                 .collect();
             metrics.sort();

@@ -1,0 +1,138 @@
+//! The scorecard's history strip and the coverage map through the real UI in
+//! headless Chromium: an investor opens a history cell and reads its numbers;
+//! an analyst follows a missing cell of the coverage map to the entry form,
+//! filled in (the link exists only for a signed-in analyst).
+
+use app::api::auth::Role;
+use capex_lens_tests::accounts::{add_user, PASSWORD};
+use capex_lens_tests::browser::Browser;
+use capex_lens_tests::spawn_app;
+use fantoccini::Locator;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_investor_opens_a_history_cell_and_reads_microsofts_run_rate_comparison() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+
+    // Act: Microsoft's page; question 1 at FY26 Q3, the quarter of the $37B run-rate.
+    browser.open_hydrated(&app.url("/company/MSFT")).await;
+    let cells = c
+        .find_all(Locator::Css("table.history-strip tbody td[data-quarter]"))
+        .await
+        .unwrap();
+    let cell =
+        "table.history-strip tr[data-question='AiRevenueVsCapex'] td[data-quarter='FY26 Q3']";
+    c.find(Locator::Css(&format!("{cell} summary")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let body = browser
+        .wait_for_text(&format!("{cell} .history-cell-body"), "Step 1 of 3")
+        .await;
+
+    // Assert: four questions × eight quarters; the cell opens its numbers.
+    assert_eq!(cells.len(), 32);
+    assert!(body.contains("disclosed AI revenue run-rate"), "{body}");
+    assert!(body.contains("5 quarters"), "{body}");
+    assert!(
+        c.find(Locator::Css(&format!("{cell} details[open]")))
+            .await
+            .is_ok(),
+        "the cell is open"
+    );
+    // The headline answer (FY26 Q4, cloud revenue) keeps the $37B in view.
+    let headline = browser
+        .wait_for_text("article.answer[data-question='AiRevenueVsCapex']", "37")
+        .await;
+    assert!(headline.contains("FY26 Q3"), "{headline}");
+    browser.assert_no_panic().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_follows_a_missing_cell_of_the_coverage_map_to_the_entry_form_filled_in() {
+    // Arrange
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    let cell = "tr#cov-META-ppe_net td[data-quarter='FY26 Q2']";
+
+    // Act 1: anonymous, the missing cell is a plain label.
+    browser
+        .open_hydrated(&app.url("/coverage?tickers=META"))
+        .await;
+    let anonymous_links = c
+        .find_all(Locator::Css(&format!("{cell} a")))
+        .await
+        .unwrap()
+        .len();
+
+    // Meta's RPO row is not applicable, never "missing".
+    let rpo_missing = c
+        .find_all(Locator::Css("tr#cov-META-rpo td[data-state='Missing']"))
+        .await
+        .unwrap()
+        .len();
+    let rpo_na = c
+        .find_all(Locator::Css(
+            "tr#cov-META-rpo td[data-state='NotApplicable']",
+        ))
+        .await
+        .unwrap()
+        .len();
+
+    // Act 2: signed in as an analyst, it links to the entry form.
+    browser
+        .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
+        .await;
+    browser
+        .open_hydrated(&app.url("/coverage?tickers=META"))
+        .await;
+    let link = c
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css(&format!("{cell} a")))
+        .await
+        .unwrap();
+    let href = link.attr("href").await.unwrap().unwrap_or_default();
+    link.click().await.unwrap();
+    browser.wait_ready("#entry-form").await;
+    let period = c
+        .find(Locator::Css("#entry-form input[name='period']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let metric = c
+        .find(Locator::Css("#entry-form select[name='metric']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let ticker = c
+        .find(Locator::Css("#entry-form select[name='ticker']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+
+    // Assert
+    assert_eq!(anonymous_links, 0, "no entry link for a visitor");
+    assert_eq!((rpo_missing, rpo_na), (0, 8));
+    assert_eq!(href, "/enter?ticker=META&metric=ppe_net&period=FY26%20Q2");
+    assert_eq!(
+        (ticker.as_str(), metric.as_str(), period.as_str()),
+        ("META", "ppe_net", "FY26 Q2")
+    );
+    browser.assert_no_panic().await;
+}

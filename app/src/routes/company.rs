@@ -90,7 +90,7 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
         <Meta name="twitter:image" content=page.og_image.clone()/>
         <h1>{page.name.clone()} " " <span class="ticker">{page.ticker.clone()}</span></h1>
         <p class="lede">{lede}</p>
-        {match page.scorecard.clone() {
+        {match page.scorecard_with_sources() {
             Some(s) => view! { <ScorecardView scorecard=s/> }.into_any(),
             None => view! { <p class="missing">"No quarterly figures for this company yet."</p> }.into_any(),
         }}

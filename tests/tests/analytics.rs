@@ -216,3 +216,36 @@ async fn microsofts_durable_contracts_answer_at_fy26_q4_is_healthy_by_hand_arith
         cov.round_dp(18)
     );
 }
+
+#[tokio::test]
+async fn every_input_under_every_answer_names_its_source_in_words() {
+    // Arrange: all bundled companies, as the pages read them.
+    let db = TestDb::with_bundled_data().await;
+    for t in ["AMZN", "CRWV", "GOOGL", "META", "MSFT", "NVDA", "ORCL"] {
+        let company = app::ssr::facts::load(&db.pool, &Ticker::parse(t).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let latest = app::api::company::ssr::latest_quarter(&company).expect("a latest quarter");
+
+        // Act
+        let card = scorecard(&company.facts, latest, &Thresholds::default());
+
+        // Assert: no empty label and no bare "()" (Meta's release figures had
+        // one). Some release figures name only the form ("8-K"); see the note.
+        let inputs = card
+            .history
+            .iter()
+            .flat_map(|h| &h.answers)
+            .flat_map(|a| &a.inputs);
+        for i in inputs {
+            let label = i.provenance.label.trim();
+            assert!(
+                !label.is_empty() && !label.contains("()"),
+                "{t} {} {}: {label:?}",
+                i.metric.key(),
+                i.period.label()
+            );
+        }
+    }
+}

@@ -250,6 +250,22 @@ async fn the_overview_shows_every_companys_four_signals_cash_conversion_and_spar
     assert_eq!(with_fcf, 5);
     assert!(html.contains("Cash conversion"));
     assert!(html.contains("Insufficient data") || html.contains("Healthy"));
+    // An answer older than the company's latest quarter says which quarter it
+    // describes: Amazon's utilization, as of FY26 Q1 (no PP&E for FY26 Q2 yet).
+    let amzn = rows.iter().find(|r| r.ticker == "AMZN").unwrap();
+    assert_eq!(amzn.signals[1].as_of.as_deref(), Some("FY26 Q1"));
+    let as_of = html
+        .find(r#"class="as-of""#)
+        .expect("an as-of label on the overview");
+    let label: String = html[as_of..].chars().take(300).collect();
+    assert!(label.contains("FY26 Q1"), "{label}");
+    // Every Insufficient data links to what it lacks.
+    let insufficient = rows
+        .iter()
+        .flat_map(|r| &r.signals)
+        .filter(|c| c.signal == domain::analytics::Signal::InsufficientData)
+        .count();
+    assert_eq!(html.matches(r#"class="gap-link""#).count(), insufficient);
 }
 
 /// First-load transfer of the company page: the HTML, the stylesheet, the

@@ -3,9 +3,10 @@
 //! plausibility checks that ask for confirmation before an unusual value is
 //! saved. Pure, so the browser shows what it understood as the analyst types.
 
-use crate::analytics::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
+use crate::analytics::{CompanyFacts, FactPoint};
 use crate::metric::Metric;
 use crate::period::FiscalPeriod;
+use crate::{Provenance, SourceKind};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
@@ -19,26 +20,26 @@ pub const PLAUSIBLE_FACTOR: i64 = 10;
 
 /// The unit a metric's values are stored in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Unit {
+pub enum StoredUnit {
     /// US dollars.
     Usd,
     /// US dollars per unit (inference cost).
     UsdPerUnit,
 }
 
-impl Unit {
+impl StoredUnit {
     pub fn for_metric(metric: Metric) -> Self {
         match metric {
-            Metric::UnitInferenceCost => Unit::UsdPerUnit,
-            _ => Unit::Usd,
+            Metric::UnitInferenceCost => StoredUnit::UsdPerUnit,
+            _ => StoredUnit::Usd,
         }
     }
 
     /// As stored in `fact_versions.unit`.
     pub fn as_db_str(self) -> &'static str {
         match self {
-            Unit::Usd => "USD",
-            Unit::UsdPerUnit => "USD/unit",
+            StoredUnit::Usd => "USD",
+            StoredUnit::UsdPerUnit => "USD/unit",
         }
     }
 }
@@ -65,7 +66,7 @@ pub enum AmountError {
 /// Reads an amount as analysts type it: `37B`, `$37 bn`, `37,000M`,
 /// `37000000000`, `-1.5B`, `0.0021` (dollars per unit). Suffixes K, M, B, T
 /// (and thousand, million, billion, trillion) are case-insensitive.
-pub fn parse_amount(raw: &str, unit: Unit) -> Result<Decimal, AmountError> {
+pub fn parse_amount(raw: &str, unit: StoredUnit) -> Result<Decimal, AmountError> {
     if raw.chars().count() > MAX_AMOUNT_LEN {
         return Err(AmountError::TooLong);
     }
@@ -97,7 +98,7 @@ pub fn parse_amount(raw: &str, unit: Unit) -> Result<Decimal, AmountError> {
             s = rest.trim_start().to_string();
         }
     }
-    if unit == Unit::Usd && s.ends_with("/unit") {
+    if unit == StoredUnit::Usd && s.ends_with("/unit") {
         return Err(AmountError::WrongUnit("US dollars per unit".into()));
     }
     for suffix in ["usd/unit", "usd"] {
@@ -180,14 +181,14 @@ fn strip_separators(s: &str) -> Option<String> {
 }
 
 /// What the form shows it understood: `$37B (37,000,000,000 USD)`.
-pub fn describe(value: Decimal, unit: Unit) -> String {
+pub fn describe(value: Decimal, unit: StoredUnit) -> String {
     match unit {
-        Unit::Usd => format!(
+        StoredUnit::Usd => format!(
             "{} ({} USD)",
             crate::format::usd(value),
             group_thousands(value)
         ),
-        Unit::UsdPerUnit => format!("{} USD per unit", value.normalize()),
+        StoredUnit::UsdPerUnit => format!("{} USD per unit", value.normalize()),
     }
 }
 
@@ -295,7 +296,7 @@ pub fn with_value(
         value,
         provenance: Provenance {
             fact_id,
-            kind: ProvenanceKind::Analyst,
+            kind: SourceKind::Analyst,
             label: "the value being entered (not saved)".to_string(),
             url: None,
         },
@@ -352,7 +353,7 @@ mod tests {
             "37B USD",
         ] {
             assert_eq!(
-                parse_amount(raw, Unit::Usd),
+                parse_amount(raw, StoredUnit::Usd),
                 Ok(dec("37000000000")),
                 "{raw}"
             );
@@ -361,36 +362,42 @@ mod tests {
 
     #[test]
     fn negatives_and_decimals_are_read() {
-        assert_eq!(parse_amount("-1.5B", Unit::Usd), Ok(dec("-1500000000")));
-        assert_eq!(parse_amount("0.0021", Unit::UsdPerUnit), Ok(dec("0.0021")));
+        assert_eq!(
+            parse_amount("-1.5B", StoredUnit::Usd),
+            Ok(dec("-1500000000"))
+        );
+        assert_eq!(
+            parse_amount("0.0021", StoredUnit::UsdPerUnit),
+            Ok(dec("0.0021"))
+        );
     }
 
     #[test]
     fn malformed_amounts_are_errors_that_say_why() {
-        assert_eq!(parse_amount("", Unit::Usd), Err(AmountError::Empty));
+        assert_eq!(parse_amount("", StoredUnit::Usd), Err(AmountError::Empty));
         assert!(matches!(
-            parse_amount("3,7000M", Unit::Usd),
+            parse_amount("3,7000M", StoredUnit::Usd),
             Err(AmountError::Separators(_))
         ));
         assert!(matches!(
-            parse_amount("12%", Unit::Usd),
+            parse_amount("12%", StoredUnit::Usd),
             Err(AmountError::WrongUnit(_))
         ));
         assert!(matches!(
-            parse_amount("€37B", Unit::Usd),
+            parse_amount("€37B", StoredUnit::Usd),
             Err(AmountError::WrongUnit(_))
         ));
         for bad in [
             "NaN", "inf", "1e9", "37X", "B", "1.2.3", "--5", "3 7", "\u{0}1",
         ] {
-            assert!(parse_amount(bad, Unit::Usd).is_err(), "{bad:?}");
+            assert!(parse_amount(bad, StoredUnit::Usd).is_err(), "{bad:?}");
         }
         assert_eq!(
-            parse_amount(&"9".repeat(65), Unit::Usd),
+            parse_amount(&"9".repeat(65), StoredUnit::Usd),
             Err(AmountError::TooLong)
         );
         assert_eq!(
-            parse_amount("79228162514264337593543950335T", Unit::Usd),
+            parse_amount("79228162514264337593543950335T", StoredUnit::Usd),
             Err(AmountError::Overflow)
         );
     }
@@ -407,7 +414,7 @@ mod tests {
     #[test]
     fn the_form_shows_what_it_understood() {
         assert_eq!(
-            describe(dec("37000000000"), Unit::Usd),
+            describe(dec("37000000000"), StoredUnit::Usd),
             "$37B (37,000,000,000 USD)"
         );
         assert_eq!(group_thousands(dec("-1234.5")), "-1,234.5");
@@ -438,7 +445,7 @@ mod tests {
             value: dec(value),
             provenance: Provenance {
                 fact_id: id,
-                kind: ProvenanceKind::Filing,
+                kind: SourceKind::Filing,
                 label: "10-Q".into(),
                 url: None,
             },

@@ -11,7 +11,9 @@ pub mod format;
 pub mod ids;
 pub mod metric;
 pub mod period;
+pub mod provenance;
 
 pub use ids::{AccessionNumber, Cik, ParseIdError, Ticker};
 pub use metric::{Metric, MetricKind, ParseMetricError};
 pub use period::{CalendarQuarter, FiscalPeriod, ParsePeriodError};
+pub use provenance::{Provenance, SourceKind};

@@ -5,14 +5,15 @@
 //! The quarterly CSV files name metrics their own way; [`metric_for`] maps them
 //! to the stored metrics and says why a row is skipped.
 
-use crate::store::{self, ApplyReport, CompanyRecord, FactRecord, Source, SourceKind};
 use anyhow::Context;
+use domain::SourceKind;
 use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, Ticker};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use std::path::Path;
+use store::{self, ApplyReport, CompanyRecord, FactRecord, Source};
 use time::{macros::format_description, Date};
 
 /// SEC XBRL company-facts files, imported through the EDGAR importer's path.

@@ -89,7 +89,7 @@ pub async fn csv(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resp
                     p.label.as_str(),
                     &p.period_end.to_string(),
                     &p.exact.map(|d| d.to_string()).unwrap_or_default(),
-                    &format!("{:?}", s.unit),
+                    s.unit.key(),
                     &missing,
                 ])?;
             }
@@ -119,7 +119,7 @@ pub async fn png(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resp
         Ok(v) => v,
         Err(res) => return res,
     };
-    let generation = match app::ssr::facts::generation(&state.pool).await {
+    let generation = match store::facts::generation(&state.pool).await {
         Ok(g) => g,
         Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
     };

@@ -45,12 +45,12 @@
 //! transaction. A line with a `version` restores that exact version: if the
 //! store already holds that version it must be identical (then it counts as
 //! unchanged) or the import fails. A line without a `version` goes through the
-//! store's versioning ([`crate::store::apply_facts`]): new, restatement,
+//! store's versioning ([`store::apply_facts`]): new, restatement,
 //! history or unchanged. Exporting, importing into an empty store and
 //! exporting again gives a byte-identical file.
 
-use crate::store::{self, ApplyReport, CompanyRecord, FactRecord, Source, SourceKind};
 use anyhow::Context;
+use domain::SourceKind;
 use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, Ticker};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -58,6 +58,7 @@ use sqlx::{PgConnection, PgPool, Row};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
+use store::{self, ApplyReport, CompanyRecord, FactRecord, Source};
 use time::{macros::format_description, Date};
 
 /// The header, in order.

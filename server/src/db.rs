@@ -71,7 +71,7 @@ impl Database {
                     target,
                     detail: e.to_string(),
                 })?;
-        migrate(&pool).await?;
+        store::migrate(&pool).await?;
         Ok((db, pool))
     }
 
@@ -99,8 +99,4 @@ pub async fn connect(options: PgConnectOptions, size: u32) -> Result<PgPool, sql
         .test_before_acquire(true)
         .connect_with(options.application_name("capex-lens"))
         .await
-}
-
-pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
-    sqlx::migrate!("../migrations").run(pool).await
 }

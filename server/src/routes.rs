@@ -58,13 +58,9 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let context = state.context.clone();
     let accounts = app::ssr::auth::Accounts::new(state.auth.absolute_timeout);
-    let entry_writer = crate::entry::writer();
-    let bulk_writer = crate::entry::bulk_writer();
     let provide = move || {
         provide_context(context.clone());
         provide_context(accounts.clone());
-        provide_context(entry_writer.clone());
-        provide_context(bulk_writer.clone());
     };
     let routes = generate_route_list(App);
     let mut app = Router::new();

@@ -147,7 +147,7 @@ async fn kill_import_mid_transaction(options: &PgConnectOptions, url: &str) -> K
     let mut watcher = options.connect().await.unwrap();
     // Migrated beforehand, so the only writing transaction of the CLI is the import's.
     let pool = PgPool::connect_with(options.clone()).await.unwrap();
-    server::db::migrate(&pool).await.unwrap();
+    store::migrate(&pool).await.unwrap();
     pool.close().await;
     let mut child: Child = server(url)
         .args(["import", "edgar", "--file"])

@@ -83,9 +83,7 @@ impl TestDb {
         let pool = server::db::connect(options.clone(), 8)
             .await
             .expect("connect to test database");
-        server::db::migrate(&pool)
-            .await
-            .expect("migrate test database");
+        store::migrate(&pool).await.expect("migrate test database");
         Self {
             pool,
             name,

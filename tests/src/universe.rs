@@ -8,8 +8,9 @@
 //! inference cost at the latest quarter, so that TTM gaps, proxies and
 //! "insufficient data" answers occur as they do in real data.
 
-use domain::analytics::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
+use domain::analytics::{CompanyFacts, FactPoint};
 use domain::{FiscalPeriod, Metric, MetricKind};
+use domain::{Provenance, SourceKind};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 use time::{Date, Month};
@@ -152,7 +153,7 @@ pub fn company(c: usize, quarters: usize) -> CompanyFacts {
                 value,
                 provenance: Provenance {
                     fact_id,
-                    kind: ProvenanceKind::Filing,
+                    kind: SourceKind::Filing,
                     label: format!("10-Q 00{:08}-{:02}-{:06}, filed {filed}", c, idx % 100, k),
                     url: Some(format!(
                         "https://www.sec.gov/Archives/edgar/data/{c}/00{c:08}{:02}{k:06}/",

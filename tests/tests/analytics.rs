@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 async fn amazons_ttm_operating_cash_flow_at_q1_2026_is_148_5_billion_from_the_store() {
     // Arrange
     let db = TestDb::with_bundled_data().await;
-    let amzn = app::ssr::facts::load(&db.pool, &Ticker::parse("AMZN").unwrap())
+    let amzn = store::facts::load(&db.pool, &Ticker::parse("AMZN").unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -32,7 +32,7 @@ async fn amazons_ttm_operating_cash_flow_at_q1_2026_is_148_5_billion_from_the_st
 #[tokio::test]
 async fn amazons_ttm_fcf_at_q1_2026_is_incomplete_and_names_the_missing_proceeds() {
     let db = TestDb::with_bundled_data().await;
-    let amzn = app::ssr::facts::load(&db.pool, &Ticker::parse("AMZN").unwrap())
+    let amzn = store::facts::load(&db.pool, &Ticker::parse("AMZN").unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -63,11 +63,11 @@ async fn amazons_ttm_fcf_at_q1_2026_is_incomplete_and_names_the_missing_proceeds
 async fn every_bundled_company_gets_four_answers_without_nan_or_guesses() {
     let db = TestDb::with_bundled_data().await;
     for t in ["AMZN", "CRWV", "GOOGL", "META", "MSFT", "NVDA", "ORCL"] {
-        let company = app::ssr::facts::load(&db.pool, &Ticker::parse(t).unwrap())
+        let company = store::facts::load(&db.pool, &Ticker::parse(t).unwrap())
             .await
             .unwrap()
             .unwrap();
-        let latest = app::api::company::ssr::latest_quarter(&company).expect("a latest quarter");
+        let latest = company.facts.latest_quarter().expect("a latest quarter");
 
         let card = scorecard(&company.facts, latest, &Thresholds::default());
 
@@ -148,8 +148,8 @@ async fn postgres_window_functions_compute_the_same_ttm_and_signals_as_the_domai
     }
 }
 
-async fn microsoft(db: &TestDb) -> app::ssr::facts::Company {
-    app::ssr::facts::load(&db.pool, &Ticker::parse("MSFT").unwrap())
+async fn microsoft(db: &TestDb) -> store::facts::Company {
+    store::facts::load(&db.pool, &Ticker::parse("MSFT").unwrap())
         .await
         .unwrap()
         .unwrap()
@@ -222,11 +222,11 @@ async fn every_input_under_every_answer_names_its_source_in_words() {
     // Arrange: all bundled companies, as the pages read them.
     let db = TestDb::with_bundled_data().await;
     for t in ["AMZN", "CRWV", "GOOGL", "META", "MSFT", "NVDA", "ORCL"] {
-        let company = app::ssr::facts::load(&db.pool, &Ticker::parse(t).unwrap())
+        let company = store::facts::load(&db.pool, &Ticker::parse(t).unwrap())
             .await
             .unwrap()
             .unwrap();
-        let latest = app::api::company::ssr::latest_quarter(&company).expect("a latest quarter");
+        let latest = company.facts.latest_quarter().expect("a latest quarter");
 
         // Act
         let card = scorecard(&company.facts, latest, &Thresholds::default());

@@ -81,7 +81,7 @@ async fn the_projection_server_function_returns_the_wave_and_the_default_scenari
     // Arrange
     let app = spawn_app().await;
     let ticker = domain::Ticker::parse("MSFT").unwrap();
-    let company = app::ssr::facts::load(&app.db.pool, &ticker)
+    let company = store::facts::load(&app.db.pool, &ticker)
         .await
         .unwrap()
         .unwrap();

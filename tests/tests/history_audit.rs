@@ -182,11 +182,11 @@ async fn the_preview_recomputes_the_four_answers_with_the_typed_value_and_saves_
     let mut chosen = None;
     for t in tickers {
         let ticker = domain::Ticker::parse(&t).unwrap();
-        let company = app::ssr::facts::load(&app.db.pool, &ticker)
+        let company = store::facts::load(&app.db.pool, &ticker)
             .await
             .unwrap()
             .unwrap();
-        let Some(q) = app::api::company::ssr::latest_quarter(&company) else {
+        let Some(q) = company.facts.latest_quarter() else {
             continue;
         };
         let now = domain::analytics::scorecard(&company.facts, q, &thresholds);

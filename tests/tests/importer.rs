@@ -338,9 +338,7 @@ async fn with_bundled_companies() -> TestDb {
         .expect("bundled companies");
     let mut conn = db.pool.acquire().await.unwrap();
     for company in &companies {
-        server::store::upsert_company(&mut conn, company)
-            .await
-            .unwrap();
+        store::upsert_company(&mut conn, company).await.unwrap();
     }
     drop(conn);
     db

@@ -17,7 +17,7 @@ async fn requests_answer_503_during_a_database_outage_and_recover_afterwards() {
     let pool = server::db::connect(pg.connect_options("capex_lens"), 4)
         .await
         .unwrap();
-    server::db::migrate(&pool).await.unwrap();
+    store::migrate(&pool).await.unwrap();
     server::bundled::load(&pool, &workspace_root().join("data/bundled"))
         .await
         .unwrap();

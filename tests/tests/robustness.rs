@@ -7,7 +7,7 @@ use app::api::auth::Role;
 use app::api::entry::ssr::check_url;
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
 use capex_lens_tests::{spawn_app, TestApp};
-use domain::entry::{parse_amount, Unit};
+use domain::entry::{parse_amount, StoredUnit};
 use domain::{FiscalPeriod, Metric, Ticker};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -83,7 +83,8 @@ fn bad_amount() -> impl Strategy<Value = String> {
         ".{65,2000}",
     ]
     .prop_filter("never a valid amount", |s| {
-        parse_amount(s, Unit::Usd).is_err() && parse_amount(s, Unit::UsdPerUnit).is_err()
+        parse_amount(s, StoredUnit::Usd).is_err()
+            && parse_amount(s, StoredUnit::UsdPerUnit).is_err()
     })
 }
 

@@ -49,11 +49,11 @@ async fn every_question_of_every_bundled_company_is_answered_or_not_applicable_e
     ];
     let mut gaps: Vec<(String, String, Vec<String>)> = Vec::new();
     for t in &tickers {
-        let company = app::ssr::facts::load(&db.pool, &Ticker::parse(t).unwrap())
+        let company = store::facts::load(&db.pool, &Ticker::parse(t).unwrap())
             .await
             .unwrap()
             .unwrap();
-        let latest = app::api::company::ssr::latest_quarter(&company).expect("a latest quarter");
+        let latest = company.facts.latest_quarter().expect("a latest quarter");
         let card = scorecard(&company.facts, latest, &Thresholds::default());
         let answered: Vec<String> = card
             .answers

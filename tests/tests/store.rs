@@ -1,9 +1,10 @@
 //! The filings store against a real PostgreSQL: every query, a fresh database each.
 
 use capex_lens_tests::TestDb;
+use domain::SourceKind;
 use domain::{FiscalPeriod, Metric, Ticker};
 use rust_decimal::Decimal;
-use server::store::{self, CompanyRecord, FactRecord, Source, SourceKind};
+use store::{self, CompanyRecord, FactRecord, Source};
 use time::macros::date;
 
 fn company() -> CompanyRecord {
@@ -221,7 +222,7 @@ async fn loading_the_bundled_data_twice_is_idempotent() {
 }
 
 #[tokio::test]
-async fn the_overview_query_returns_amazons_latest_quarter_with_its_filing() {
+async fn the_overview_shows_amazons_latest_quarter_with_its_filing_from_its_current_facts() {
     // Arrange
     let db = TestDb::with_bundled_data().await;
 
@@ -234,12 +235,12 @@ async fn the_overview_query_returns_amazons_latest_quarter_with_its_filing() {
     let capex = amzn.capex.as_ref().expect("capex");
     assert_eq!(capex.value, Decimal::from(54_208_000_000_i64));
     assert!(
-        capex.source.label.contains("0001018724-26-000026"),
+        capex.provenance.label.contains("0001018724-26-000026"),
         "{}",
-        capex.source.label
+        capex.provenance.label
     );
     assert!(capex
-        .source
+        .provenance
         .url
         .as_deref()
         .unwrap_or("")

@@ -92,11 +92,10 @@ pub mod ssr {
     use crate::api::entry::ssr::{current, parse_key, validate, Form};
     use crate::api::entry::SaveOutcome;
     use crate::error::AppError;
-    use crate::ssr::entry::{BulkOutcome as Written, BulkWriter, NewEntry, WriteOutcome};
-    use leptos::prelude::use_context;
     use sqlx::PgPool;
     use std::collections::HashMap;
     use std::hash::{Hash, Hasher};
+    use store::entry::{BatchOutcome as Written, Entry, WriteOutcome};
 
     const HEADER: [&str; 6] = ["ticker", "period", "metric", "value", "source_url", "note"];
 
@@ -201,7 +200,7 @@ pub mod ssr {
         pool: &PgPool,
         user: &SignedIn,
         csv_text: &str,
-    ) -> Result<(BulkDiff, Vec<NewEntry>), AppError> {
+    ) -> Result<(BulkDiff, Vec<Entry>), AppError> {
         let forms = read(csv_text).map_err(invalid)?;
         let mut lines = Vec::with_capacity(forms.len());
         let mut entries = Vec::new();
@@ -265,18 +264,19 @@ pub mod ssr {
                     line.previous = stored.as_ref().map(|c| c.display.clone());
                     line.status = match &stored {
                         None => BulkStatus::New,
-                        Some(c) if c.value == entry.value => BulkStatus::Unchanged,
+                        Some(c) if c.value == entry.record.value => BulkStatus::Unchanged,
                         Some(_) => BulkStatus::Changed,
                     };
                     if line.status != BulkStatus::Unchanged {
+                        let r = &entry.record;
                         (
-                            entry.ticker.as_str(),
-                            entry.metric.key(),
-                            entry.period,
+                            r.ticker.as_str(),
+                            r.metric.key(),
+                            r.period,
                             entry.base_version,
-                            entry.value.normalize().to_string(),
-                            &entry.source_url,
-                            &entry.note,
+                            r.value.normalize().to_string(),
+                            &r.source.url,
+                            &r.note,
                         )
                             .hash(&mut hasher);
                         entries.push(entry);
@@ -331,10 +331,8 @@ pub mod ssr {
         if entries.is_empty() {
             return Ok(BulkOutcome::Saved { saved: 0 });
         }
-        let writer = use_context::<BulkWriter>()
-            .ok_or_else(|| AppError::Internal("no-bulk-writer".into()))?;
         let count = entries.len();
-        let written = (writer.0)(pool.clone(), entries).await.map_err(|e| {
+        let written = store::entry::write_all(pool, &entries).await.map_err(|e| {
             let reference = format!("{:08x}", time::OffsetDateTime::now_utc().nanosecond());
             tracing::error!(error = %format!("{e:#}"), error.reference = %reference, "saving an upload failed");
             match e.downcast_ref::<sqlx::Error>() {

@@ -109,8 +109,7 @@ pub mod ssr {
         for ticker in &query.tickers {
             let company = match pinned {
                 Some(at) => {
-                    let (company, newer) =
-                        crate::ssr::facts::load_as_of(&ctx.pool, ticker, at).await?;
+                    let (company, newer) = store::facts::load_as_of(&ctx.pool, ticker, at).await?;
                     newer_data |= newer;
                     company.map(std::sync::Arc::new)
                 }

@@ -6,19 +6,11 @@ use domain::analytics::Scorecard;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// One stored number in the facts table, with where it came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactCell {
-    pub value: rust_decimal::Decimal,
-    pub provenance: domain::analytics::Provenance,
-    pub period_end: time::Date,
-}
-
 /// A metric's row in the quarterly facts table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactRow {
+pub struct FactTableRow {
     pub metric: domain::Metric,
-    pub cells: Vec<Option<FactCell>>,
+    pub cells: Vec<Option<super::FactCell>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,7 +25,7 @@ pub struct CompanyPage {
     pub quarters: Vec<String>,
     /// Period-end dates of `quarters`.
     pub quarter_ends: Vec<Option<time::Date>>,
-    pub facts: Vec<FactRow>,
+    pub facts: Vec<FactTableRow>,
     /// The latest quarter with figures, and its end (TTM figures run through it).
     pub latest: Option<domain::FiscalPeriod>,
     pub latest_end: Option<time::Date>,
@@ -52,7 +44,7 @@ impl CompanyPage {
     /// there); this puts it back for rendering, the same on server and browser.
     pub fn scorecard_with_sources(&self) -> Option<Scorecard> {
         let mut card = self.scorecard.clone()?;
-        let sources: std::collections::HashMap<i64, &domain::analytics::Provenance> = self
+        let sources: std::collections::HashMap<i64, &domain::Provenance> = self
             .analytics
             .facts
             .iter()
@@ -109,12 +101,13 @@ pub async fn get_projection(
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{CompanyPage, FactCell, FactRow};
+    use super::{CompanyPage, FactTableRow};
+    use crate::api::FactCell;
     use crate::error::AppError;
-    use crate::ssr::facts::Company;
     use domain::analytics::{scorecard, Thresholds};
     use domain::{FiscalPeriod, Metric};
     use std::collections::BTreeMap;
+    use store::facts::Company;
 
     /// Metrics shown in the facts table, in statement order.
     const TABLE_METRICS: &[Metric] = &[
@@ -134,23 +127,6 @@ pub mod ssr {
     ];
     /// Quarters shown in the facts table.
     const TABLE_QUARTERS: usize = 8;
-
-    /// The latest fiscal quarter with revenue, capex or operating cash flow.
-    pub fn latest_quarter(company: &Company) -> Option<FiscalPeriod> {
-        company
-            .facts
-            .facts
-            .iter()
-            .filter(|f| !f.period.is_full_year())
-            .filter(|f| {
-                matches!(
-                    f.metric,
-                    Metric::Revenue | Metric::Capex | Metric::OperatingCashFlow
-                )
-            })
-            .map(|f| f.period)
-            .max()
-    }
 
     /// The 404 of an unknown ticker, naming the tickers that exist.
     pub async fn unknown_ticker(pool: &sqlx::PgPool, ticker: &domain::Ticker) -> AppError {
@@ -191,7 +167,7 @@ pub mod ssr {
     }
 
     pub fn page(company: &Company, thresholds: &Thresholds) -> CompanyPage {
-        let latest = latest_quarter(company);
+        let latest = company.facts.latest_quarter();
         // Inputs' sources travel once, with the facts (`analytics`); the
         // view restores them (`CompanyPage::scorecard_with_sources`).
         let scorecard = latest.map(|p| {
@@ -235,7 +211,7 @@ pub mod ssr {
         }
     }
 
-    type Table = (Vec<String>, Vec<Option<time::Date>>, Vec<FactRow>);
+    type Table = (Vec<String>, Vec<Option<time::Date>>, Vec<FactTableRow>);
 
     fn facts_table(company: &Company, latest: FiscalPeriod) -> Table {
         let mut periods = vec![latest];
@@ -248,18 +224,11 @@ pub mod ssr {
         periods.reverse();
         let mut by_key: BTreeMap<(Metric, FiscalPeriod), FactCell> = BTreeMap::new();
         for f in &company.facts.facts {
-            by_key.insert(
-                (f.metric, f.period),
-                FactCell {
-                    value: f.value,
-                    provenance: f.provenance.clone(),
-                    period_end: f.period_end,
-                },
-            );
+            by_key.insert((f.metric, f.period), FactCell::from(f));
         }
         let rows = TABLE_METRICS
             .iter()
-            .map(|m| FactRow {
+            .map(|m| FactTableRow {
                 metric: *m,
                 cells: periods
                     .iter()

@@ -75,7 +75,7 @@ pub mod ssr {
             else {
                 return Err(crate::api::company::ssr::unknown_ticker(&ctx.pool, &ticker).await);
             };
-            let Some(latest) = crate::api::company::ssr::latest_quarter(&company) else {
+            let Some(latest) = company.facts.latest_quarter() else {
                 continue;
             };
             out.push(CoverageEntry {

@@ -154,12 +154,12 @@ pub mod ssr {
     };
     use crate::api::auth::SignedIn;
     use crate::error::AppError;
-    use crate::ssr::entry::{EntryWriter, NewEntry, WriteOutcome};
     use domain::analytics::scorecard;
-    use domain::entry::{describe, implausibility, nominal_dates, parse_amount, Unit};
+    use domain::entry::{describe, implausibility, nominal_dates, parse_amount, StoredUnit};
     use domain::{FiscalPeriod, Metric, MetricKind, Ticker};
-    use leptos::prelude::use_context;
     use sqlx::PgPool;
+    use store::entry::{Entry, WriteOutcome};
+    use store::{FactRecord, Source};
     use time::{Date, Duration, OffsetDateTime};
 
     /// Longest source URL accepted.
@@ -248,7 +248,7 @@ pub mod ssr {
         .await?;
         Ok(row.map(|r| CurrentFact {
             version: r.version,
-            display: describe(r.value, Unit::for_metric(metric)),
+            display: describe(r.value, StoredUnit::for_metric(metric)),
             value: r.value,
             known_at: r.known_at,
             source_kind: r.source_kind,
@@ -324,7 +324,7 @@ pub mod ssr {
         pool: &PgPool,
         user: &SignedIn,
         form: &Form,
-    ) -> Result<Result<(NewEntry, String), SaveOutcome>, AppError> {
+    ) -> Result<Result<(Entry, String), SaveOutcome>, AppError> {
         let today = OffsetDateTime::now_utc().date();
         let mut errors = Vec::new();
 
@@ -354,7 +354,9 @@ pub mod ssr {
                 "No company with this ticker is in the store.",
             ));
         }
-        let unit = metric.map(Unit::for_metric).unwrap_or(Unit::Usd);
+        let unit = metric
+            .map(StoredUnit::for_metric)
+            .unwrap_or(StoredUnit::Usd);
         let value = match parse_amount(&form.value, unit) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -474,42 +476,41 @@ pub mod ssr {
             }
         }
 
-        let entry = NewEntry {
-            ticker: ticker.clone(),
-            metric,
-            period,
-            period_start: (metric.kind() == MetricKind::Flow).then_some(start),
-            period_end: end,
-            value,
-            unit: unit.as_db_str(),
-            known_at: today,
-            source_url,
-            note: (!note.is_empty()).then(|| note.to_string()),
-            entered_by: user.email.clone(),
+        let entry = Entry {
+            record: FactRecord {
+                ticker: ticker.clone(),
+                metric,
+                period,
+                period_start: (metric.kind() == MetricKind::Flow).then_some(start),
+                period_end: end,
+                value,
+                unit: unit.as_db_str(),
+                known_at: today,
+                source: Source::analyst(source_url, user.email.clone()),
+                note: (!note.is_empty()).then(|| note.to_string()),
+            },
             base_version,
         };
         Ok(Ok((entry, understood)))
     }
 
-    /// Writes a validated entry through the server's [`EntryWriter`] and
+    /// Writes a validated entry through the store and
     /// says what happened: saved, a duplicate of the current value, or a
     /// conflict with a newer version (then nothing was written).
     pub async fn write(
         user: &SignedIn,
         pool: &PgPool,
-        entry: NewEntry,
+        entry: Entry,
         understood: String,
     ) -> Result<SaveOutcome, AppError> {
         let (ticker, metric, period, base_version) = (
-            entry.ticker.clone(),
-            entry.metric,
-            entry.period,
+            entry.record.ticker.clone(),
+            entry.record.metric,
+            entry.record.period,
             entry.base_version,
         );
-        let writer = use_context::<EntryWriter>()
-            .ok_or_else(|| AppError::Internal("no-entry-writer".into()))?;
         // A read-only or unreachable database is a 503 with a clear message.
-        let outcome = (writer.0)(pool.clone(), entry)
+        let outcome = store::entry::write(pool, &entry)
             .await
             .map_err(|e| crate::ssr::write_error(&e))?;
         match outcome {
@@ -569,7 +570,7 @@ pub mod ssr {
         let Ok((ticker, metric, period)) = parse_key(ticker, metric, period) else {
             return Ok(None);
         };
-        let Ok(value) = parse_amount(value, Unit::for_metric(metric)) else {
+        let Ok(value) = parse_amount(value, StoredUnit::for_metric(metric)) else {
             return Ok(None);
         };
         let ctx = crate::ssr::context()?;
@@ -581,7 +582,7 @@ pub mod ssr {
         else {
             return Ok(None);
         };
-        let latest = crate::api::company::ssr::latest_quarter(&company);
+        let latest = company.facts.latest_quarter();
         let entered = (!period.is_full_year()).then_some(period);
         let Some(quarter) = latest.max(entered) else {
             return Ok(None);

@@ -16,7 +16,7 @@ pub struct HistoryEntry {
     pub known_at: time::Date,
     /// When it was written to the store (UTC, to the second).
     pub recorded_at: String,
-    pub source: super::SourceRef,
+    pub source: domain::Provenance,
     /// Who entered it: the analyst's email for signed-in users, otherwise
     /// [`domain::entry::public_author`].
     pub entered_by: Option<String>,
@@ -100,7 +100,8 @@ pub async fn revert_fact(
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{FactHistoryData, HistoryEntry};
-    use domain::entry::{describe, Unit};
+    use domain::entry::{describe, StoredUnit};
+    use domain::provenance::SourceColumns;
     use domain::{FiscalPeriod, Metric, Ticker};
     use sqlx::PgPool;
 
@@ -123,7 +124,7 @@ pub mod ssr {
         };
         // Oldest knowledge first: the order in which versions became current.
         let rows = sqlx::query!(
-            r#"SELECT version, value, known_at, recorded_at, source_kind::text AS "source_kind!",
+            r#"SELECT id, version, value, known_at, recorded_at, source_kind::text AS "source_kind!",
                       form, accession, filed_date, source_url, entered_by, note
                FROM fact_versions
                WHERE ticker = $1 AND metric = $2 AND fiscal_year = $3 AND fiscal_quarter = $4
@@ -135,20 +136,21 @@ pub mod ssr {
         )
         .fetch_all(pool)
         .await?;
-        let unit = Unit::for_metric(metric);
+        let unit = StoredUnit::for_metric(metric);
         let last = rows.len().saturating_sub(1);
         let mut previous: Option<String> = None;
         let mut entries = Vec::with_capacity(rows.len());
         for (i, r) in rows.into_iter().enumerate() {
             let value = describe(r.value, unit);
-            let source = crate::api::overview::ssr::source_ref(
-                Some(&r.source_kind),
-                r.form.as_deref(),
-                r.accession.as_deref(),
-                r.filed_date,
-                r.source_url.as_deref(),
-                company.cik,
-            );
+            let source = SourceColumns {
+                kind: r.source_kind.parse().ok(),
+                form: r.form.as_deref(),
+                accession: r.accession.as_deref(),
+                filed: r.filed_date,
+                url: r.source_url.as_deref(),
+                cik: company.cik,
+            }
+            .describe(r.id);
             entries.push(HistoryEntry {
                 version: r.version,
                 previous: previous.replace(value.clone()),
@@ -220,7 +222,7 @@ pub mod ssr {
             .ok_or_else(|| invalid("The page is out of date. Reload it and try again.".into()))?;
         let pool = crate::ssr::pool()?;
         let row: Option<VersionRow> = sqlx::query_as(
-            "SELECT f.value, f.period_start, f.period_end, f.source_kind::text, f.form, f.accession,
+            "SELECT f.id, f.value, f.period_start, f.period_end, f.source_kind::text, f.form, f.accession,
                     f.filed_date, f.source_url, c.cik
              FROM fact_versions f JOIN companies c ON c.ticker = f.ticker
              WHERE f.ticker = $1 AND f.metric = $2 AND f.fiscal_year = $3
@@ -234,43 +236,46 @@ pub mod ssr {
         .fetch_optional(&pool)
         .await
         .map_err(crate::ssr::db_error)?;
-        let Some((value, start, end, kind, form, accession, filed, url, cik)) = row else {
+        let Some((id, value, start, end, kind, form, accession, filed, url, cik)) = row else {
             let err = AppError::NotFound(format!("There is no version {version} of this number."));
             crate::ssr::set_status(&err);
             return Err(err);
         };
-        let source = crate::api::overview::ssr::source_ref(
-            Some(&kind),
-            form.as_deref(),
-            accession.as_deref(),
+        let source = SourceColumns {
+            kind: kind.parse().ok(),
+            form: form.as_deref(),
+            accession: accession.as_deref(),
             filed,
-            url.as_deref(),
+            url: url.as_deref(),
             cik,
-        );
+        }
+        .describe(id);
         let Some(source_url) = source.url.clone() else {
             return Err(invalid(format!(
                 "Version {version} has no source link to cite; enter the value with its source instead."
             )));
         };
-        let unit = Unit::for_metric(metric);
-        let entry = crate::ssr::entry::NewEntry {
-            ticker,
-            metric,
-            period,
-            period_start: start,
-            period_end: end,
-            value,
-            unit: unit.as_db_str(),
-            known_at: time::OffsetDateTime::now_utc().date(),
-            source_url,
-            note: Some(format!("Reverted to version {version} ({}).", source.label)),
-            entered_by: user.email.clone(),
+        let unit = StoredUnit::for_metric(metric);
+        let entry = store::entry::Entry {
+            record: store::FactRecord {
+                ticker,
+                metric,
+                period,
+                period_start: start,
+                period_end: end,
+                value,
+                unit: unit.as_db_str(),
+                known_at: time::OffsetDateTime::now_utc().date(),
+                source: store::Source::analyst(source_url, user.email.clone()),
+                note: Some(format!("Reverted to version {version} ({}).", source.label)),
+            },
             base_version,
         };
         crate::api::entry::ssr::write(user, &pool, entry, describe(value, unit)).await
     }
 
     type VersionRow = (
+        i64,
         rust_decimal::Decimal,
         Option<time::Date>,
         time::Date,

@@ -17,21 +17,24 @@ pub mod users;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// A stored number with where it came from.
+/// A stored number as a page shows it: the value, where it came from, and
+/// the end of the period it covers. The one shape every table cell renders
+/// ([`crate::components::FigureCell`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Figure {
+pub struct FactCell {
     pub value: Decimal,
-    pub source: SourceRef,
+    pub provenance: domain::Provenance,
+    pub period_end: time::Date,
 }
 
-/// Provenance as shown on hover and as a link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceRef {
-    /// `filing`, `derived`, `secondary` or `analyst`.
-    pub kind: String,
-    /// One line: "10-Q 0001018724-26-000014, filed 2026-04-30".
-    pub label: String,
-    pub url: Option<String>,
+impl From<&domain::analytics::FactPoint> for FactCell {
+    fn from(f: &domain::analytics::FactPoint) -> Self {
+        Self {
+            value: f.value,
+            provenance: f.provenance.clone(),
+            period_end: f.period_end,
+        }
+    }
 }
 
 /// A value computed from stored figures, or the reason it is not available.

@@ -1,20 +1,27 @@
-use crate::api::{Computed, Figure};
+use crate::api::{Computed, FactCell};
 use domain::format;
 use leptos::prelude::*;
 
 /// A stored number, formatted as investors read it, linking to its source.
 /// Hovering shows the provenance; missing is `n/a`, never zero.
 #[component]
-pub fn FigureCell(figure: Option<Figure>) -> impl IntoView {
+pub fn FigureCell(figure: Option<FactCell>) -> impl IntoView {
     match figure {
         None => view! { <span class="missing" title="Not reported for this period">{format::MISSING}</span> }
             .into_any(),
         Some(f) => {
             let text = format::usd(f.value);
             let negative = f.value.is_sign_negative();
-            let title = format!("{} · {}", f.value, f.source.label);
-            let class = format!("figure source-{}{}", f.source.kind, if negative { " negative" } else { "" });
-            match f.source.url {
+            let title = format!(
+                "{} · {} · period ended {}",
+                f.value, f.provenance.label, f.period_end
+            );
+            let class = format!(
+                "figure source-{}{}",
+                f.provenance.kind.as_str(),
+                if negative { " negative" } else { "" }
+            );
+            match f.provenance.url {
                 Some(url) => view! {
                     <a class=class href=url title=title target="_blank" rel="noopener noreferrer">{text}</a>
                 }

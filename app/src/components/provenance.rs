@@ -2,8 +2,9 @@
 //! its filing (form, accession number, filed date) or analyst entry, and what
 //! is missing.
 
-use domain::analytics::{ProvenanceKind, SeriesPoint};
+use domain::analytics::SeriesPoint;
 use domain::format;
+use domain::SourceKind;
 
 /// The hover text of a computed value: `formula`, its period, its inputs with
 /// their sources, and what is missing (one per line).
@@ -19,10 +20,10 @@ pub fn point_title(point: &SeriesPoint, formula: &str) -> String {
         lines.push("Inputs:".into());
         for i in &point.inputs {
             let kind = match i.provenance.kind {
-                ProvenanceKind::Derived => " (derived)",
-                ProvenanceKind::Secondary => " (secondary source)",
-                ProvenanceKind::Analyst => " (analyst entry)",
-                ProvenanceKind::Filing => "",
+                SourceKind::Derived => " (derived)",
+                SourceKind::Secondary => " (secondary source)",
+                SourceKind::Analyst => " (analyst entry)",
+                SourceKind::Filing => "",
             };
             lines.push(format!(
                 "• {} {} (ended {}): {}{kind} — {}",

@@ -1,6 +1,6 @@
 use crate::api::audit::{audit_log, csv_href, AuditFilter, AuditPage, AuditRow, PAGE_ROWS};
 use crate::api::history::history_href;
-use domain::entry::{describe, Unit};
+use domain::entry::{describe, StoredUnit};
 use domain::{FiscalPeriod, Metric};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -54,8 +54,8 @@ pub fn Audit() -> impl IntoView {
 
 fn describe_in(value: rust_decimal::Decimal, unit: &str) -> String {
     match unit {
-        "USD" => describe(value, Unit::Usd),
-        "USD/unit" => describe(value, Unit::UsdPerUnit),
+        "USD" => describe(value, StoredUnit::Usd),
+        "USD/unit" => describe(value, StoredUnit::UsdPerUnit),
         other => format!("{} {other}", value.normalize()),
     }
 }

@@ -1,4 +1,4 @@
-use crate::api::company::{get_company, CompanyPage, FactRow};
+use crate::api::company::{get_company, CompanyPage, FactTableRow};
 use crate::components::{ttm_through, HistoryCharts, ScorecardView, Waterfall, WaveAndScenario};
 use crate::projection::Sliders;
 use leptos::prelude::*;
@@ -129,7 +129,7 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
 }
 
 #[component]
-fn FactRowView(row: FactRow, quarters: Vec<String>) -> impl IntoView {
+fn FactRowView(row: FactTableRow, quarters: Vec<String>) -> impl IntoView {
     view! {
         <tr data-metric=row.metric.key() data-label=row.metric.label()>
             <th scope="row">{row.metric.label()}</th>
@@ -140,15 +140,7 @@ fn FactRowView(row: FactRow, quarters: Vec<String>) -> impl IntoView {
                 .map(|(cell, quarter)| match cell {
                     None => view! { <td class="num" data-quarter=quarter><span class="missing" title="Not reported for this period">"n/a"</span></td> }.into_any(),
                     Some(c) => {
-                        let figure = crate::api::Figure {
-                            value: c.value,
-                            source: crate::api::SourceRef {
-                                kind: format!("{:?}", c.provenance.kind).to_lowercase(),
-                                label: format!("{} · period ended {}", c.provenance.label, c.period_end),
-                                url: c.provenance.url.clone(),
-                            },
-                        };
-                        view! { <td class="num" data-quarter=quarter><crate::components::FigureCell figure=Some(figure)/></td> }.into_any()
+                        view! { <td class="num" data-quarter=quarter><crate::components::FigureCell figure=Some(c)/></td> }.into_any()
                     }
                 })
                 .collect_view()}

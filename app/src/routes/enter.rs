@@ -2,7 +2,7 @@ use crate::api::entry::{
     current_value, entry_companies, preview_entry, CompanyChoice, SaveEntry, SaveOutcome,
 };
 use crate::api::history::history_href;
-use domain::entry::{describe, parse_amount, Unit};
+use domain::entry::{describe, parse_amount, StoredUnit};
 use domain::{FiscalPeriod, Metric};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -101,7 +101,9 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
     let preview = Resource::new(
         move || (ticker.get(), metric.get(), period.get(), value.get()),
         |(t, m, p, v)| async move {
-            let unit = Metric::parse(&m).map(Unit::for_metric).unwrap_or(Unit::Usd);
+            let unit = Metric::parse(&m)
+                .map(StoredUnit::for_metric)
+                .unwrap_or(StoredUnit::Usd);
             if FiscalPeriod::parse(&p).is_err() || parse_amount(&v, unit).is_err() {
                 return Ok(None);
             }
@@ -150,8 +152,8 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
             return None;
         }
         let unit = Metric::parse(&metric.get())
-            .map(Unit::for_metric)
-            .unwrap_or(Unit::Usd);
+            .map(StoredUnit::for_metric)
+            .unwrap_or(StoredUnit::Usd);
         Some(match parse_amount(&raw, unit) {
             Ok(v) => format!("Understood as {}", describe(v, unit)),
             Err(e) => format!("Not understood: {e}"),

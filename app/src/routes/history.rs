@@ -124,7 +124,7 @@ pub fn FactHistoryView(data: FactHistoryData, revert: ServerAction<RevertFact>) 
                                 None => view! { <span>{e.source.label.clone()}</span> }.into_any(),
                             };
                             let who = e.entered_by.clone().unwrap_or_else(|| {
-                                if e.source.kind == "analyst" { "an analyst".into() } else { e.source.kind.clone() }
+                                if e.source.kind == domain::SourceKind::Analyst { "an analyst".to_string() } else { e.source.kind.to_string() }
                             });
                             let revert_cell = can_revert.then(|| {
                                 let (t, m, p) = key.clone();

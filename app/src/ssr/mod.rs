@@ -2,8 +2,6 @@
 //! provided as context, and the mapping of database errors to [`AppError`].
 
 pub mod auth;
-pub mod entry;
-pub mod facts;
 
 use crate::error::AppError;
 use domain::analytics::Thresholds;
@@ -16,7 +14,7 @@ pub struct ServerContext {
     pub pool: PgPool,
     /// Scorecard thresholds in force (configuration; methodology defaults).
     pub thresholds: Thresholds,
-    pub facts: facts::FactsCache,
+    pub facts: store::facts::FactsCache,
     /// The address people use to reach the dashboard (`CAPEX_PUBLIC_URL`),
     /// without a trailing slash; `None`: the request's own host.
     pub public_url: Option<String>,
@@ -27,7 +25,7 @@ impl ServerContext {
         Self {
             pool,
             thresholds,
-            facts: facts::FactsCache::default(),
+            facts: store::facts::FactsCache::default(),
             public_url: None,
         }
     }

@@ -6,8 +6,9 @@
 
 use super::applicability::NOT_APPLICABLE;
 use super::book::back;
-use super::input::{CompanyFacts, ProvenanceKind};
+use super::input::CompanyFacts;
 use super::scorecard::{Question, HISTORY_QUARTERS};
+use crate::SourceKind;
 use crate::{FiscalPeriod, Metric};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -208,10 +209,10 @@ pub fn coverage(company: &CompanyFacts, latest: FiscalPeriod) -> CompanyCoverage
                     Some(f) => CoverageCell {
                         period: *p,
                         state: match f.provenance.kind {
-                            ProvenanceKind::Filing => CellState::Reported,
-                            ProvenanceKind::Derived => CellState::Derived,
-                            ProvenanceKind::Secondary => CellState::Secondary,
-                            ProvenanceKind::Analyst => CellState::Analyst,
+                            SourceKind::Filing => CellState::Reported,
+                            SourceKind::Derived => CellState::Derived,
+                            SourceKind::Secondary => CellState::Secondary,
+                            SourceKind::Analyst => CellState::Analyst,
                         },
                         source: f.provenance.label.clone(),
                         url: f.provenance.url.clone(),
@@ -247,7 +248,7 @@ pub fn coverage(company: &CompanyFacts, latest: FiscalPeriod) -> CompanyCoverage
 mod tests {
     use super::*;
     use crate::analytics::fixtures::{add, empty, q};
-    use crate::analytics::input::Provenance;
+    use crate::Provenance;
     use rust_decimal::Decimal;
 
     #[test]
@@ -258,7 +259,7 @@ mod tests {
         add(&mut c, Metric::Capex, 2025, 4, Decimal::ONE);
         c.facts.last_mut().unwrap().provenance = Provenance {
             fact_id: 999,
-            kind: ProvenanceKind::Secondary,
+            kind: SourceKind::Secondary,
             label: "Secondary source (aggregator, not a filing)".into(),
             url: Some("https://example.com/".into()),
         };

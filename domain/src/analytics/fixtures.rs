@@ -6,8 +6,9 @@
 //! `finance_lease_principal`, `ppe_sales_proceeds_and_incentives` → `capex_proceeds`.
 //! Q4 rows are DERIVED in the CSV (FY − 9M) and marked `Derived` here.
 
-use super::input::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
+use super::input::{CompanyFacts, FactPoint};
 use crate::{FiscalPeriod, Metric, MetricKind};
+use crate::{Provenance, SourceKind};
 use rust_decimal::Decimal;
 use time::{Date, Month};
 
@@ -57,9 +58,9 @@ pub(crate) fn fact(
         provenance: Provenance {
             fact_id,
             kind: if quarter == 4 {
-                ProvenanceKind::Derived
+                SourceKind::Derived
             } else {
-                ProvenanceKind::Filing
+                SourceKind::Filing
             },
             label: format!(
                 "filings-quarterly.csv AMZN {fy} Q{quarter} {}",

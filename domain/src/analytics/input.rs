@@ -1,6 +1,7 @@
 //! What the analytics read: a company's stored facts, as the server loads them
 //! from the database (methodology section 1).
 
+use crate::provenance::Provenance;
 use crate::{FiscalPeriod, Metric};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,33 @@ pub struct CompanyFacts {
     pub facts: Vec<FactPoint>,
 }
 
+impl CompanyFacts {
+    /// The latest fiscal quarter with revenue, capex or operating cash flow:
+    /// the quarter the pages lead with ("latest quarter" has this one
+    /// meaning everywhere). `None` without quarterly figures.
+    pub fn latest_quarter(&self) -> Option<FiscalPeriod> {
+        self.facts
+            .iter()
+            .filter(|f| !f.period.is_full_year())
+            .filter(|f| {
+                matches!(
+                    f.metric,
+                    Metric::Revenue | Metric::Capex | Metric::OperatingCashFlow
+                )
+            })
+            .map(|f| f.period)
+            .max()
+    }
+
+    /// The stored fact for `metric` at `period`, if any.
+    pub fn fact(&self, metric: Metric, period: FiscalPeriod) -> Option<&FactPoint> {
+        self.facts
+            .iter()
+            .filter(|f| f.metric == metric && f.period == period)
+            .max_by_key(|f| f.provenance.fact_id)
+    }
+}
+
 /// One stored value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactPoint {
@@ -35,28 +63,4 @@ pub struct FactPoint {
     pub period_end: Date,
     pub value: Decimal,
     pub provenance: Provenance,
-}
-
-/// Where a value comes from, as shown next to every number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Provenance {
-    pub fact_id: i64,
-    pub kind: ProvenanceKind,
-    /// Human label, e.g. `10-Q 0001018724-26-000014, filed 2026-04-30`.
-    pub label: String,
-    pub url: Option<String>,
-}
-
-/// The kind of source behind a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProvenanceKind {
-    /// Read in a filing.
-    Filing,
-    /// A formula on filed values (e.g. Q4 = FY − 9M), or a model projection.
-    Derived,
-    /// From an aggregator site rather than a filing.
-    Secondary,
-    /// Entered by an analyst with a source.
-    Analyst,
 }

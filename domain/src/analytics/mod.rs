@@ -25,7 +25,7 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
-pub use input::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
+pub use input::{CompanyFacts, FactPoint};
 pub use measure::{DerivedMetric, Measure, ParseMeasureError};
 pub use scenario::{scenario, Scenario, ScenarioParams, ScenarioQuarter};
 pub use scorecard::{

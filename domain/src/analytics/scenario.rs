@@ -29,13 +29,14 @@
 //! negative `fact_id` and a label starting "Scenario projection".
 
 use super::book::{ahead, back, Book};
-use super::input::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
+use super::input::{CompanyFacts, FactPoint};
 use super::measure::{DerivedMetric, Measure};
 use super::scorecard::{answers_for, Answer, Thresholds};
 use super::series::{make_point_pub, value, Basis, Change, SeriesPoint};
 use super::value::{decimal_from_f64, finite, Missing};
 use super::wave::{compound, CapexPath, Model, WaveParams};
 use crate::{FiscalPeriod, Metric};
+use crate::{Provenance, SourceKind};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -414,7 +415,7 @@ fn fact(book: &Book, metric: Metric, p: FiscalPeriod, v: f64, n: usize) -> Optio
         },
         provenance: Provenance {
             fact_id: -1 - n as i64,
-            kind: ProvenanceKind::Derived,
+            kind: SourceKind::Derived,
             label: format!(
                 "Scenario projection (not reported): {} {}",
                 metric.key(),

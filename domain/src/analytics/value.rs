@@ -1,7 +1,8 @@
 //! Values that remember where they came from: every derived number carries the
 //! facts it was computed from and, when it cannot be computed, what is missing.
 
-use super::input::{FactPoint, Provenance};
+use super::input::FactPoint;
+use crate::Provenance;
 use crate::{FiscalPeriod, Metric};
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
@@ -81,6 +82,20 @@ pub enum Unit {
     PercentagePoints,
     /// Percent (already multiplied by 100).
     Percent,
+}
+
+impl Unit {
+    /// The name used in exports and JSON (`usd`, `ratio`, `multiple`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            Unit::Usd => "usd",
+            Unit::Ratio => "ratio",
+            Unit::Multiple => "multiple",
+            Unit::Years => "years",
+            Unit::PercentagePoints => "percentage_points",
+            Unit::Percent => "percent",
+        }
+    }
 }
 
 /// A value with its inputs. `value` is `Some` exactly when `missing` is empty.
@@ -272,6 +287,23 @@ mod tests {
 
     fn amount(v: i64) -> Amount {
         Amount::constant(Decimal::from(v))
+    }
+
+    #[test]
+    fn a_units_export_name_is_its_serde_name() {
+        for unit in [
+            Unit::Usd,
+            Unit::Ratio,
+            Unit::Multiple,
+            Unit::Years,
+            Unit::PercentagePoints,
+            Unit::Percent,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&unit).unwrap(),
+                format!("\"{}\"", unit.key())
+            );
+        }
     }
 
     #[test]

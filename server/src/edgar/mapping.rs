@@ -25,11 +25,12 @@
 use super::model::{CompanyFacts, RawFact};
 use super::periods::{duration_months, FiscalCalendar, QuarterEnd};
 use super::tags::TagMap;
-use crate::store::{FactRecord, Source, SourceKind};
+use domain::SourceKind;
 use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, MetricKind, Ticker};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
+use store::{FactRecord, Source};
 use time::{macros::format_description, Date, Duration};
 
 /// A fact the mapper cannot read: the input is malformed, nothing is imported.

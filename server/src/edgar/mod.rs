@@ -26,7 +26,6 @@ pub mod observations;
 pub mod periods;
 pub mod tags;
 
-use crate::store::{self, CompanyRecord};
 use anyhow::Context;
 use domain::{Cik, Ticker};
 use mapping::{MapOptions, Mapped};
@@ -38,6 +37,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Instant;
+use store::{self, CompanyRecord};
 
 /// A company the importer knows without asking the SEC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

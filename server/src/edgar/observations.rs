@@ -27,7 +27,6 @@ use super::model::{CompanyFacts, Concept, RawFact, Relay, Taxonomies};
 use super::periods::FiscalCalendar;
 use super::tags::{self, TagMap};
 use super::{build_report, company_by_cik, say, summary, CompanyImportReport, EdgarError};
-use crate::store::{self, CompanyRecord};
 use anyhow::Context;
 use domain::{AccessionNumber, Cik};
 use rust_decimal::Decimal;
@@ -36,6 +35,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
+use store::{self, CompanyRecord};
 
 /// The columns of an observations file, in order (the header must name exactly these).
 pub const COLUMNS: [&str; 11] = [
@@ -540,7 +540,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SourceKind;
+    use domain::SourceKind;
     use domain::{Metric, Ticker};
     use time::macros::date;
 

@@ -6,28 +6,15 @@
 //! Versions are never overwritten: a different value for a key adds a version.
 
 use anyhow::Context;
-use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, Ticker};
+use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, SourceKind, Ticker};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::{PgConnection, Row};
 use std::collections::HashMap;
 use time::Date;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
-#[sqlx(type_name = "source_kind", rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    /// Read in an SEC filing.
-    Filing,
-    /// A formula on reported values (e.g. Q4 = FY − 9M); inputs in `derivation`.
-    Derived,
-    /// An aggregator site, not a filing.
-    Secondary,
-    /// Entered by an analyst.
-    Analyst,
-}
-
-/// Where a value came from.
+/// Where a value came from, as recorded (the write side of
+/// [`domain::Provenance`], which is what pages read).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Source {
     pub kind: SourceKind,
@@ -80,13 +67,18 @@ pub struct ApplyReport {
     pub unchanged: usize,
 }
 
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Filing => "filing",
-            SourceKind::Derived => "derived",
-            SourceKind::Secondary => "secondary",
-            SourceKind::Analyst => "analyst",
+impl Source {
+    /// An analyst's entry: the link it was read at, and who entered it.
+    pub fn analyst(url: String, entered_by: String) -> Self {
+        Self {
+            kind: SourceKind::Analyst,
+            form: None,
+            accession: None,
+            filed_date: None,
+            text: url.clone(),
+            url: Some(url),
+            derivation: None,
+            entered_by: Some(entered_by),
         }
     }
 }
@@ -128,6 +120,23 @@ struct StoredVersion {
     version: i32,
 }
 
+/// Locks the company's row for the rest of the transaction, so concurrent
+/// writers of the same company queue up; fails when the company is unknown.
+pub async fn lock_company(conn: &mut PgConnection, ticker: &Ticker) -> anyhow::Result<()> {
+    let locked = sqlx::query_scalar!(
+        "SELECT ticker FROM companies WHERE ticker = $1 FOR UPDATE",
+        ticker.as_str()
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("locking the company")?;
+    anyhow::ensure!(
+        locked.is_some(),
+        "company {ticker} is not in the store; add it first"
+    );
+    Ok(())
+}
+
 /// Applies records for one company. Call inside a transaction: the company row
 /// is locked so that concurrent imports of the same company queue up.
 pub async fn apply_facts(
@@ -135,16 +144,16 @@ pub async fn apply_facts(
     ticker: &Ticker,
     records: &[FactRecord],
 ) -> anyhow::Result<ApplyReport> {
-    let locked = sqlx::query("SELECT ticker FROM companies WHERE ticker = $1 FOR UPDATE")
-        .bind(ticker.as_str())
-        .fetch_optional(&mut *conn)
-        .await
-        .context("locking the company")?;
-    anyhow::ensure!(
-        locked.is_some(),
-        "company {ticker} is not in the store; add it first"
-    );
+    lock_company(conn, ticker).await?;
+    apply_locked(conn, ticker, records).await
+}
 
+/// [`apply_facts`] for a caller that already holds the company's lock.
+pub(crate) async fn apply_locked(
+    conn: &mut PgConnection,
+    ticker: &Ticker,
+    records: &[FactRecord],
+) -> anyhow::Result<ApplyReport> {
     let rows = sqlx::query(
         "SELECT metric, fiscal_year::int4 AS fiscal_year, fiscal_quarter, value, known_at, version
          FROM fact_versions WHERE ticker = $1",

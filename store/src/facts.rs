@@ -3,8 +3,9 @@
 //! highest version id is a cheap, exact "has anything changed" check that
 //! holds across several server instances.
 
-use domain::analytics::{CompanyFacts, FactPoint, Provenance, ProvenanceKind};
-use domain::{FiscalPeriod, Metric, Ticker};
+use domain::analytics::{CompanyFacts, FactPoint};
+use domain::provenance::SourceColumns;
+use domain::{FiscalPeriod, Metric, SourceKind, Ticker};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -54,6 +55,17 @@ impl FactsCache {
     }
 }
 
+/// Every company's ticker, in order.
+pub async fn tickers(pool: &PgPool) -> Result<Vec<Ticker>, sqlx::Error> {
+    let rows = sqlx::query_scalar!("SELECT ticker FROM companies ORDER BY ticker")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|t| Ticker::parse(&t).ok())
+        .collect())
+}
+
 /// The highest fact-version id: changes whenever anything is written.
 pub async fn generation(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!" FROM fact_versions"#)
@@ -61,7 +73,7 @@ pub async fn generation(pool: &PgPool) -> Result<i64, sqlx::Error> {
         .await
 }
 
-struct FactRow {
+struct CurrentFactRow {
     id: Option<i64>,
     metric: Option<String>,
     fiscal_year: Option<i16>,
@@ -118,7 +130,7 @@ async fn load_at(
         return Ok(None);
     };
     let rows = sqlx::query_as!(
-        FactRow,
+        CurrentFactRow,
         r#"SELECT DISTINCT ON (metric, fiscal_year, fiscal_quarter)
                   id AS "id?", metric AS "metric?", fiscal_year AS "fiscal_year?",
                   fiscal_quarter AS "fiscal_quarter?", period_start, period_end AS "period_end?",
@@ -149,7 +161,7 @@ async fn load_at(
     }))
 }
 
-fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
+fn fact_point(r: CurrentFactRow, cik: Option<i64>) -> Option<FactPoint> {
     let metric = Metric::parse(r.metric.as_deref()?).ok()?;
     let fy = i32::from(r.fiscal_year?);
     let fq = u8::try_from(r.fiscal_quarter?).ok()?;
@@ -158,23 +170,23 @@ fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
     } else {
         FiscalPeriod::quarter(fy, fq).ok()?
     };
-    let source = crate::api::overview::ssr::source_ref(
-        r.source_kind.as_deref(),
-        r.form.as_deref(),
-        r.accession.as_deref(),
-        r.filed_date,
-        r.source_url.as_deref(),
+    let kind = r
+        .source_kind
+        .as_deref()
+        .and_then(|k| k.parse::<SourceKind>().ok());
+    let source = SourceColumns {
+        kind,
+        form: r.form.as_deref(),
+        accession: r.accession.as_deref(),
+        filed: r.filed_date,
+        url: r.source_url.as_deref(),
         cik,
-    );
-    let kind = match source.kind.as_str() {
-        "derived" => ProvenanceKind::Derived,
-        "secondary" => ProvenanceKind::Secondary,
-        "analyst" => ProvenanceKind::Analyst,
-        _ => ProvenanceKind::Filing,
-    };
+    }
+    .describe(r.id?);
+    let kind = source.kind;
     // The facts are cached for everyone: the author as the public sees it.
     let label = match (&r.entered_by, kind) {
-        (Some(who), ProvenanceKind::Analyst) => match r.note.as_deref().map(str::trim) {
+        (Some(who), SourceKind::Analyst) => match r.note.as_deref().map(str::trim) {
             Some(note) if !note.is_empty() => format!(
                 "{} by {} ({note})",
                 source.label,
@@ -182,7 +194,7 @@ fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
             ),
             _ => format!("{} by {}", source.label, domain::entry::public_author(who)),
         },
-        (_, ProvenanceKind::Derived) => match r.formula.as_deref().map(str::trim) {
+        (_, SourceKind::Derived) => match r.formula.as_deref().map(str::trim) {
             Some(formula) if !formula.is_empty() => {
                 format!("{} · {}", source.label, clip(formula, 400))
             }
@@ -196,12 +208,7 @@ fn fact_point(r: FactRow, cik: Option<i64>) -> Option<FactPoint> {
         period_start: r.period_start,
         period_end: r.period_end?,
         value: r.value?,
-        provenance: Provenance {
-            fact_id: r.id?,
-            kind,
-            label,
-            url: source.url,
-        },
+        provenance: domain::Provenance { label, ..source },
     })
 }
 

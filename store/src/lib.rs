@@ -1,0 +1,27 @@
+//! Capex Lens persistence: the one answer to "where does this SQL live?".
+//!
+//! Every query against the filings store is in this crate, beside the types
+//! its rows become; the app's server functions and the server's importers and
+//! routes call it, and it calls nothing above it (sqlx and `domain` only, no
+//! web framework). The store is append-only and bitemporal: a fact version
+//! records when the value became known (`known_at`) and when it was written
+//! (`recorded_at`), and nothing is ever updated in place.
+//!
+//! - [`write`]: the one write funnel ([`apply_facts`]) every loader and the
+//!   analysts' entries go through, one transaction per company;
+//! - [`entry`]: an analyst's entry or upload, with optimistic concurrency;
+//! - [`facts`]: reading a company's current facts (or as of a moment), cached
+//!   until the store changes;
+//! - [`migrate`]: the schema, from `migrations/`.
+
+pub mod entry;
+pub mod facts;
+pub mod write;
+
+pub use write::{apply_facts, upsert_company, ApplyReport, CompanyRecord, FactRecord, Source};
+
+/// Brings the database's schema up to date (`migrations/`). Safe to run from
+/// several processes at once: sqlx takes an advisory lock.
+pub async fn migrate(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    sqlx::migrate!("../migrations").run(pool).await
+}

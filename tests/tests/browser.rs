@@ -91,11 +91,20 @@ async fn following_a_company_link_from_the_overview_shows_its_scorecard_without_
         .await
         .unwrap();
     let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
+    let (fragments, data): (Vec<&String>, Vec<&String>) =
+        fetched.iter().partition(|p| p.contains("fragments"));
     assert_eq!(
-        fetched.len(),
+        data.len(),
         1,
-        "the data came from the server function: {fetched:?}"
+        "the data came from the server function, once: {fetched:?}"
     );
+    assert_eq!(
+        fragments.len(),
+        1,
+        "the scorecard and facts table came as server-rendered HTML, once: {fetched:?}"
+    );
+    let facts = text_of(c, "table.facts tbody").await;
+    assert!(facts.contains("Capex"), "the facts table is there: {facts}");
     no_panic(c).await;
 }
 

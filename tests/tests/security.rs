@@ -80,6 +80,7 @@ fn policy(period: &str, version: &str) -> Vec<Declared> {
         (audit::AuditLog::PATH, Access::Analyst, vec![("company", s("MSFT")), ("from", s("2020-01-01"))]),
         (company::GetCompany::PATH, Access::PublicRead, vec![("ticker", s("MSFT"))]),
         (company::GetProjection::PATH, Access::PublicRead, vec![("ticker", s("MSFT"))]),
+        (app::routes::company::GetCompanyFragments::PATH, Access::PublicRead, vec![("ticker", s("MSFT"))]),
         (overview::GetOverview::PATH, Access::PublicRead, vec![]),
         (chart::GetChart::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (chart::CreateShortLink::PATH, Access::PublicWrite("share links are public: identical charts share one id, and the table holds only chart queries"), vec![("query", s("tickers=MSFT&metrics=capex"))]),

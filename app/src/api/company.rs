@@ -20,11 +20,20 @@ pub struct CompanyPage {
     pub cik: Option<i64>,
     pub fiscal_year_end_month: u8,
     /// `None` when the company has no quarterly figures yet.
+    ///
+    /// Server only (never serialized), like `facts`: the scorecard and the
+    /// facts table are static markup (native `<details>` and links), so the
+    /// server renders them once and the browser receives that HTML, not the
+    /// numbers again with the code to draw them
+    /// (`routes::company::ServerFragment`).
+    #[serde(skip)]
     pub scorecard: Option<Scorecard>,
     /// The quarters of the facts table, oldest first (`FY26 Q3`).
     pub quarters: Vec<String>,
     /// Period-end dates of `quarters`.
     pub quarter_ends: Vec<Option<time::Date>>,
+    /// The facts table's rows. Server only, as `scorecard`.
+    #[serde(skip)]
     pub facts: Vec<FactTableRow>,
     /// The latest quarter with figures, and its end (TTM figures run through it).
     pub latest: Option<domain::FiscalPeriod>,
@@ -35,36 +44,6 @@ pub struct CompanyPage {
     pub thresholds: domain::analytics::Thresholds,
     /// The link-preview image: capex against depreciation, absolute URL.
     pub og_image: String,
-}
-
-impl CompanyPage {
-    /// The scorecard with every input's source filled in from `analytics`.
-    /// The page sends each input's provenance once, with the facts, not again
-    /// under each of the 36 answers that use it ([`ssr::page`] leaves it out
-    /// there); this puts it back for rendering, the same on server and browser.
-    pub fn scorecard_with_sources(&self) -> Option<Scorecard> {
-        let mut card = self.scorecard.clone()?;
-        let sources: std::collections::HashMap<i64, &domain::Provenance> = self
-            .analytics
-            .facts
-            .iter()
-            .map(|f| (f.provenance.fact_id, &f.provenance))
-            .collect();
-        for_each_input(&mut card, |i| {
-            if let Some(p) = sources.get(&i.provenance.fact_id) {
-                i.provenance = (*p).clone();
-            }
-        });
-        Some(card)
-    }
-}
-
-/// Every input of the scorecard's headline answers and history.
-fn for_each_input(card: &mut Scorecard, mut f: impl FnMut(&mut domain::analytics::InputRef)) {
-    let history = card.history.iter_mut().flat_map(|h| h.answers.iter_mut());
-    for a in card.answers.iter_mut().chain(history) {
-        a.inputs.iter_mut().for_each(&mut f);
-    }
 }
 
 /// The depreciation wave and a scenario projection for one company.
@@ -168,16 +147,7 @@ pub mod ssr {
 
     pub fn page(company: &Company, thresholds: &Thresholds) -> CompanyPage {
         let latest = company.facts.latest_quarter();
-        // Inputs' sources travel once, with the facts (`analytics`); the
-        // view restores them (`CompanyPage::scorecard_with_sources`).
-        let scorecard = latest.map(|p| {
-            let mut card = scorecard(&company.facts, p, thresholds);
-            super::for_each_input(&mut card, |i| {
-                i.provenance.label.clear();
-                i.provenance.url = None;
-            });
-            card
-        });
+        let scorecard = latest.map(|p| scorecard(&company.facts, p, thresholds));
         let (quarters, quarter_ends, facts) = match latest {
             Some(latest) => facts_table(company, latest),
             None => (Vec::new(), Vec::new(), Vec::new()),

@@ -1,9 +1,10 @@
-use crate::api::company::{get_company, CompanyPage, FactTableRow};
-use crate::components::{ttm_through, HistoryCharts, ScorecardView, Waterfall, WaveAndScenario};
+use crate::api::company::{get_company, CompanyPage};
+use crate::components::{ttm_through, HistoryCharts, Waterfall, WaveAndScenario};
 use crate::projection::Sliders;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
 
 /// `/company/{ticker}`: the scorecard and the quarterly facts behind it.
 #[component]
@@ -76,6 +77,24 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
         ttm_through(&page)
     );
     let has_quarters = page.latest.is_some();
+    let fragments = RwSignal::new(Fragments::of(&page));
+    let scorecard_node = NodeRef::<leptos::html::Div>::new();
+    // Rendered by this browser rather than hydrated (a link was followed):
+    // the static sections arrive as HTML from the server.
+    let ticker = page.ticker.clone();
+    Effect::new(move |_| {
+        let Some(node) = scorecard_node.get() else {
+            return;
+        };
+        if node.child_element_count() == 0 {
+            let ticker = ticker.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(f) = get_company_fragments(ticker).await {
+                    fragments.set(f);
+                }
+            });
+        }
+    });
     view! {
         <Title text=title.clone()/>
         <Meta name="description" content=description.clone()/>
@@ -90,10 +109,7 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
         <Meta name="twitter:image" content=page.og_image.clone()/>
         <h1>{page.name.clone()} " " <span class="ticker">{page.ticker.clone()}</span></h1>
         <p class="lede">{lede}</p>
-        {match page.scorecard_with_sources() {
-            Some(s) => view! { <ScorecardView scorecard=s/> }.into_any(),
-            None => view! { <p class="missing">"No quarterly figures for this company yet."</p> }.into_any(),
-        }}
+        <div class="fragment" node_ref=scorecard_node inner_html=move || fragments.with(|f| f.scorecard.clone())></div>
         <crate::components::GuidanceView facts=page.analytics.clone()/>
         {has_quarters.then(|| view! {
             <section aria-labelledby="waterfall">
@@ -105,45 +121,103 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
         })}
         <section aria-labelledby="facts">
             <h2 id="facts">"Quarterly facts"</h2>
-            <div class="table-scroll">
-                <table class="facts">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Metric"</th>
-                            {page
-                                .quarters
-                                .iter()
-                                .zip(&page.quarter_ends)
-                                .map(|(q, end)| {
-                                    let title = end.map(|e| format!("Fiscal quarter ended {e}")).unwrap_or_default();
-                                    view! { <th scope="col" class="num" title=title>{q.clone()}</th> }
-                                })
-                                .collect_view()}
-                        </tr>
-                    </thead>
-                    <tbody>{page.facts.iter().cloned().map(|row| view! { <FactRowView row quarters=page.quarters.clone()/> }).collect_view()}</tbody>
-                </table>
-            </div>
+            <div class="table-scroll" inner_html=move || fragments.with(|f| f.facts.clone())></div>
         </section>
     }
 }
 
-#[component]
-fn FactRowView(row: FactTableRow, quarters: Vec<String>) -> impl IntoView {
-    view! {
-        <tr data-metric=row.metric.key() data-label=row.metric.label()>
-            <th scope="row">{row.metric.label()}</th>
-            {row
-                .cells
-                .into_iter()
-                .zip(quarters)
-                .map(|(cell, quarter)| match cell {
-                    None => view! { <td class="num" data-quarter=quarter><span class="missing" title="Not reported for this period">"n/a"</span></td> }.into_any(),
-                    Some(c) => {
-                        view! { <td class="num" data-quarter=quarter><crate::components::FigureCell figure=Some(c)/></td> }.into_any()
-                    }
-                })
-                .collect_view()}
-        </tr>
+/// The company page's static sections as HTML: the scorecard (its answers,
+/// history strip and headline) and the quarterly facts table. They have no
+/// behaviour but native `<details>` and links, so the server renders them
+/// (the same components, [`ScorecardView`](crate::components::ScorecardView)
+/// and `FactRowView`) and the browser never needs their numbers or the
+/// code that draws them: hydration leaves the server's markup in place, and
+/// a page the browser renders itself asks [`get_company_fragments`] for it.
+/// This keeps the company page inside its first-load budget (issue 5).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fragments {
+    pub scorecard: String,
+    pub facts: String,
+}
+
+impl Fragments {
+    /// Rendered on the server; empty in the browser (which hydrates the
+    /// server's markup, or fetches it).
+    fn of(page: &CompanyPage) -> Self {
+        #[cfg(feature = "ssr")]
+        {
+            ssr::fragments(page)
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let _ = page;
+            Self::default()
+        }
+    }
+}
+
+/// The static sections of `/company/{ticker}`, as the server renders them.
+/// Public data, from the facts cache: the same work as [`get_company`].
+#[server]
+pub async fn get_company_fragments(ticker: String) -> Result<Fragments, crate::error::AppError> {
+    let (ctx, company) = crate::api::company::ssr::current_company(&ticker).await?;
+    let page = crate::api::company::ssr::page(&company, &ctx.thresholds);
+    Ok(ssr::fragments(&page))
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::Fragments;
+    use crate::api::company::{CompanyPage, FactTableRow};
+    use crate::components::ScorecardView;
+    use leptos::prelude::*;
+
+    pub fn fragments(page: &CompanyPage) -> Fragments {
+        let scorecard = match page.scorecard.clone() {
+            Some(s) => view! { <ScorecardView scorecard=s/> }.to_html(),
+            None => view! { <p class="missing">"No quarterly figures for this company yet."</p> }
+                .to_html(),
+        };
+        let facts = view! {
+            <table class="facts">
+                <thead>
+                    <tr>
+                        <th scope="col">"Metric"</th>
+                        {page
+                            .quarters
+                            .iter()
+                            .zip(&page.quarter_ends)
+                            .map(|(q, end)| {
+                                let title = end.map(|e| format!("Fiscal quarter ended {e}")).unwrap_or_default();
+                                view! { <th scope="col" class="num" title=title>{q.clone()}</th> }
+                            })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody>{page.facts.iter().cloned().map(|row| view! { <FactRowView row quarters=page.quarters.clone()/> }).collect_view()}</tbody>
+            </table>
+        }
+        .to_html();
+        Fragments { scorecard, facts }
+    }
+
+    #[component]
+    fn FactRowView(row: FactTableRow, quarters: Vec<String>) -> impl IntoView {
+        view! {
+            <tr data-metric=row.metric.key() data-label=row.metric.label()>
+                <th scope="row">{row.metric.label()}</th>
+                {row
+                    .cells
+                    .into_iter()
+                    .zip(quarters)
+                    .map(|(cell, quarter)| match cell {
+                        None => view! { <td class="num" data-quarter=quarter><span class="missing" title="Not reported for this period">"n/a"</span></td> }.into_any(),
+                        Some(c) => {
+                            view! { <td class="num" data-quarter=quarter><crate::components::FigureCell figure=Some(c)/></td> }.into_any()
+                        }
+                    })
+                    .collect_view()}
+            </tr>
+        }
     }
 }

@@ -115,13 +115,14 @@ pub async fn csv(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resp
 
 /// `GET /chart.png?…`: 1200×630, cached per chart and store generation.
 pub async fn png(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    // The generation before the data: what is drawn is at least this new.
+    let generation = match state.page_cache.generation().current().await {
+        Ok(g) => g,
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    };
     let (query, data) = match load(&state, raw).await {
         Ok(v) => v,
         Err(res) => return res,
-    };
-    let generation = match store::facts::generation(&state.pool).await {
-        Ok(g) => g,
-        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
     };
     let key = format!("{generation}:{}", data.query);
     let spec = spec_for(&query, &data);

@@ -5,18 +5,10 @@
 //! address, the `Host` the page names in its absolute links, the store's
 //! contents and the server's configuration. So a response is cached under its
 //! address, `Host`, `Accept-Encoding` (the compressed body is what is stored)
-//! and the store generation: the highest fact-version id and the number of
-//! companies. Fact versions are append-only, so any write (an import, an
-//! analyst's entry, a revert) moves the generation.
-//!
-//! The generation is not read on every request: a trigger on `fact_versions`
-//! and `companies` sends `NOTIFY capex_store_changed` when a write commits,
-//! and a listener task re-reads the generation when it hears one, so a hit
-//! costs no database round trip, and every server instance hears every
-//! write. The window between a commit and the listener's re-read is a few
-//! milliseconds. Whenever the listener is not connected (at start, during a
-//! database outage), the generation is unknown and every request reads it
-//! from PostgreSQL itself, as before the listener existed.
+//! and the store generation ([`store::generation`]), which every committed
+//! write (an import, an analyst's entry, a revert, a change to a company)
+//! advances. It is followed by a listener, so a hit costs no database round
+//! trip; while the listener is not connected, every request reads it.
 //!
 //! Never cached: anything but `GET`; requests carrying the session cookie
 //! (a signed-in user sees their own navigation); responses other than 200,
@@ -41,11 +33,9 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sqlx::postgres::{PgListener, PgPoolOptions};
-use sqlx::PgPool;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::{watch, Semaphore};
+use store::generation::StoreGeneration;
+use tokio::sync::Semaphore;
 
 /// `x-cache: hit` or `miss` on every response the cache considered (absent
 /// when it stood aside), for operators and tests.
@@ -73,36 +63,22 @@ impl Weigh for CachedPage {
     }
 }
 
-/// The store generation: (highest fact-version id, number of companies).
-type Generation = (i64, i64);
-
 /// The page cache and where its generation comes from.
 #[derive(Clone)]
 pub struct PageCache {
     pages: Arc<BoundedCache<CachedPage>>,
-    pool: PgPool,
-    /// The generation as the listener last read it; `None` while unknown.
-    heard: watch::Receiver<Option<Generation>>,
+    generation: StoreGeneration,
     /// One recompression at a time: it is a second of CPU per page.
     polishing: Arc<Semaphore>,
 }
 
-/// The channel the store's triggers notify (see the migration adding them).
-pub const STORE_CHANGED: &str = "capex_store_changed";
-
 impl PageCache {
-    /// 512 responses or 24 MiB, whichever is reached first. Inside a Tokio
-    /// runtime, starts the listener that follows the store's generation;
-    /// elsewhere every request reads the generation from the database.
-    pub fn new(pool: PgPool) -> Self {
-        let (tx, heard) = watch::channel(None);
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(follow_generation(pool.clone(), tx));
-        }
+    /// 512 responses or 24 MiB, whichever is reached first, kept under
+    /// `generation`.
+    pub fn new(generation: StoreGeneration) -> Self {
         Self {
             pages: Arc::new(BoundedCache::new(512, 24 * 1024 * 1024)),
-            pool,
-            heard,
+            generation,
             polishing: Arc::new(Semaphore::new(1)),
         }
     }
@@ -112,65 +88,10 @@ impl PageCache {
         self.pages.stats()
     }
 
-    /// The generation as the listener last read it: `None` while the
-    /// listener is not connected (then every request reads it itself).
-    pub fn heard(&self) -> Option<(i64, i64)> {
-        *self.heard.borrow()
+    /// The generation the cache follows.
+    pub fn generation(&self) -> &StoreGeneration {
+        &self.generation
     }
-
-    /// The current generation: as heard, or read from the database.
-    async fn generation(&self) -> Result<Generation, sqlx::Error> {
-        if let Some(g) = *self.heard.borrow() {
-            return Ok(g);
-        }
-        generation(&self.pool).await
-    }
-}
-
-/// Listens for store changes until `pool` closes, publishing the generation
-/// after each; `None` whenever the connection is down. Retries every second.
-async fn follow_generation(pool: PgPool, tx: watch::Sender<Option<Generation>>) {
-    // A connection of its own, so the listener never takes one from the pool.
-    let listener_pool = PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_lazy_with((*pool.connect_options()).clone());
-    let closed = pool.close_event();
-    tokio::pin!(closed);
-    loop {
-        let result = tokio::select! {
-            () = &mut closed => break,
-            r = listen(&listener_pool, &pool, &tx) => r,
-        };
-        tx.send_replace(None);
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "store change listener disconnected; reading the generation per request until it is back");
-        }
-        tokio::select! {
-            () = &mut closed => break,
-            () = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
-    listener_pool.close().await;
-}
-
-/// One listening session: subscribe, read the generation, re-read it on
-/// every notification. Returns when the connection is lost.
-async fn listen(
-    listener_pool: &PgPool,
-    pool: &PgPool,
-    tx: &watch::Sender<Option<Generation>>,
-) -> Result<(), sqlx::Error> {
-    let mut listener = PgListener::connect_with(listener_pool).await?;
-    // Reconnecting silently would lose notifications: report it instead.
-    listener.eager_reconnect(false);
-    listener.listen(STORE_CHANGED).await?;
-    // Read after subscribing: no commit from now on goes unheard.
-    tx.send_replace(Some(generation(pool).await?));
-    while listener.try_recv().await?.is_some() {
-        tx.send_replace(Some(generation(pool).await?));
-    }
-    Ok(())
 }
 
 /// Whether the path is a public, read-only page or chart export.
@@ -214,20 +135,8 @@ fn is_cacheable(res: &Response) -> bool {
     res.status() == StatusCode::OK && !no_store && !res.headers().contains_key(header::SET_COOKIE)
 }
 
-/// The store generation, read from the database.
-async fn generation(pool: &PgPool) -> Result<Generation, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT coalesce(max(id), 0) AS "facts!",
-                  (SELECT count(*) FROM companies) AS "companies!"
-           FROM fact_versions"#
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok((row.facts, row.companies))
-}
-
 /// Everything a public page depends on besides the server's configuration.
-fn cache_key(req: &Request, facts: i64, companies: i64) -> String {
+fn cache_key(req: &Request, generation: i64) -> String {
     let text = |name: header::HeaderName| {
         req.headers()
             .get(name)
@@ -235,7 +144,7 @@ fn cache_key(req: &Request, facts: i64, companies: i64) -> String {
             .unwrap_or("")
     };
     format!(
-        "{facts}.{companies}\n{}\n{}\n{}",
+        "{generation}\n{}\n{}\n{}",
         text(header::HOST),
         text(header::ACCEPT_ENCODING),
         req.uri().path_and_query().map_or("/", |pq| pq.as_str())
@@ -250,10 +159,10 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
     {
         return next.run(req).await;
     }
-    let Ok((facts, companies)) = cache.generation().await else {
+    let Ok(generation) = cache.generation.current().await else {
         return next.run(req).await;
     };
-    let key = cache_key(&req, facts, companies);
+    let key = cache_key(&req, generation);
     // `Cache-Control: no-cache` (a hard reload) renders afresh and refreshes the entry.
     let cached = if wants_fresh(req.headers()) {
         None

@@ -41,8 +41,10 @@ impl AppState {
         pool: PgPool,
         thresholds: domain::analytics::Thresholds,
     ) -> Self {
-        let context = ServerContext::new(pool.clone(), thresholds);
-        let page_cache = crate::page_cache::PageCache::new(pool.clone());
+        // One generation, followed once, for every cache.
+        let generation = store::generation::StoreGeneration::follow(pool.clone());
+        let context = ServerContext::new(pool.clone(), thresholds, generation.clone());
+        let page_cache = crate::page_cache::PageCache::new(generation);
         Self {
             leptos_options,
             pool,

@@ -1,8 +1,8 @@
 //! Loading a company's current facts: one query per company, cached in
-//! memory until the store changes. Fact versions are append-only, so the
-//! highest version id is a cheap, exact "has anything changed" check that
-//! holds across several server instances.
+//! memory until the store generation ([`crate::generation`]) moves, which
+//! every committed write advances, on any server instance.
 
+use crate::generation::StoreGeneration;
 use domain::analytics::{CompanyFacts, FactPoint};
 use domain::provenance::SourceColumns;
 use domain::{FiscalPeriod, Metric, SourceKind, Ticker};
@@ -21,19 +21,30 @@ pub struct Company {
 /// Per ticker: the store generation it was loaded at, and the company.
 type Entries = HashMap<String, (i64, Arc<Company>)>;
 
-#[derive(Debug, Default, Clone)]
+/// Companies' current facts, kept until the store generation moves.
+#[derive(Debug, Clone)]
 pub struct FactsCache {
+    generation: StoreGeneration,
     inner: Arc<RwLock<Entries>>,
 }
 
 impl FactsCache {
-    /// The company's current facts, from the cache when nothing changed.
+    pub fn new(generation: StoreGeneration) -> Self {
+        Self {
+            generation,
+            inner: Arc::default(),
+        }
+    }
+
+    /// The company's current facts, from the cache when nothing changed
+    /// (then, with the generation followed, without a query).
     pub async fn get(
         &self,
         pool: &PgPool,
         ticker: &Ticker,
     ) -> Result<Option<Arc<Company>>, sqlx::Error> {
-        let generation = generation(pool).await?;
+        // Read before the facts: what is loaded is at least this new.
+        let generation = self.generation.current().await?;
         if let Some((g, company)) = self
             .inner
             .read()
@@ -64,13 +75,6 @@ pub async fn tickers(pool: &PgPool) -> Result<Vec<Ticker>, sqlx::Error> {
         .into_iter()
         .filter_map(|t| Ticker::parse(&t).ok())
         .collect())
-}
-
-/// The highest fact-version id: changes whenever anything is written.
-pub async fn generation(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!" FROM fact_versions"#)
-        .fetch_one(pool)
-        .await
 }
 
 struct CurrentFactRow {

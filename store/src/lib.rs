@@ -12,10 +12,12 @@
 //! - [`entry`]: an analyst's entry or upload, with optimistic concurrency;
 //! - [`facts`]: reading a company's current facts (or as of a moment), cached
 //!   until the store changes;
+//! - [`generation`]: the one store generation every cache keys on;
 //! - [`migrate`]: the schema, from `migrations/`.
 
 pub mod entry;
 pub mod facts;
+pub mod generation;
 pub mod write;
 
 pub use write::{apply_facts, upsert_company, ApplyReport, CompanyRecord, FactRecord, Source};

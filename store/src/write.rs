@@ -9,7 +9,7 @@ use anyhow::Context;
 use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, SourceKind, Ticker};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use std::collections::HashMap;
 use time::Date;
 
@@ -91,20 +91,27 @@ impl ApplyReport {
 
 /// Inserts the company or updates its descriptive fields.
 pub async fn upsert_company(conn: &mut PgConnection, c: &CompanyRecord) -> anyhow::Result<()> {
-    sqlx::query(
+    // A repeat of what is stored updates nothing, so it does not advance
+    // the store generation (every cache would start over).
+    sqlx::query!(
         "INSERT INTO companies (ticker, name, cik, fiscal_year_end_month, nets_capex_proceeds)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (ticker) DO UPDATE SET
              name = EXCLUDED.name,
              cik = COALESCE(EXCLUDED.cik, companies.cik),
              fiscal_year_end_month = EXCLUDED.fiscal_year_end_month,
-             nets_capex_proceeds = EXCLUDED.nets_capex_proceeds",
+             nets_capex_proceeds = EXCLUDED.nets_capex_proceeds
+         WHERE (companies.name, companies.cik, companies.fiscal_year_end_month,
+                companies.nets_capex_proceeds)
+               IS DISTINCT FROM
+               (EXCLUDED.name, COALESCE(EXCLUDED.cik, companies.cik),
+                EXCLUDED.fiscal_year_end_month, EXCLUDED.nets_capex_proceeds)",
+        c.ticker.as_str(),
+        &c.name,
+        c.cik.map(|c| c.value() as i64),
+        i16::from(c.fiscal_year_end_month),
+        c.nets_capex_proceeds
     )
-    .bind(c.ticker.as_str())
-    .bind(&c.name)
-    .bind(c.cik.map(|c| c.value() as i64))
-    .bind(i16::from(c.fiscal_year_end_month))
-    .bind(c.nets_capex_proceeds)
     .execute(&mut *conn)
     .await
     .with_context(|| format!("saving company {}", c.ticker))?;
@@ -154,25 +161,23 @@ pub(crate) async fn apply_locked(
     ticker: &Ticker,
     records: &[FactRecord],
 ) -> anyhow::Result<ApplyReport> {
-    let rows = sqlx::query(
-        "SELECT metric, fiscal_year::int4 AS fiscal_year, fiscal_quarter, value, known_at, version
-         FROM fact_versions WHERE ticker = $1",
+    let rows = sqlx::query!(
+        r#"SELECT metric AS "metric!", fiscal_year::int4 AS "fiscal_year!",
+                  fiscal_quarter AS "fiscal_quarter!", value AS "value!",
+                  known_at AS "known_at!", version AS "version!"
+           FROM fact_versions WHERE ticker = $1"#,
+        ticker.as_str()
     )
-    .bind(ticker.as_str())
     .fetch_all(&mut *conn)
     .await
     .context("reading the stored versions")?;
     let mut stored: HashMap<Key, Vec<StoredVersion>> = HashMap::new();
     for row in rows {
-        let key: Key = (
-            row.try_get("metric")?,
-            row.try_get("fiscal_year")?,
-            row.try_get("fiscal_quarter")?,
-        );
+        let key: Key = (row.metric, row.fiscal_year, row.fiscal_quarter);
         stored.entry(key).or_default().push(StoredVersion {
-            value: row.try_get("value")?,
-            known_at: row.try_get("known_at")?,
-            version: row.try_get("version")?,
+            value: row.value,
+            known_at: row.known_at,
+            version: row.version,
         });
     }
 

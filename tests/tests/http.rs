@@ -419,9 +419,9 @@ async fn unknown_companies_and_bad_queries_are_never_cached() {
 async fn the_page_cache_hears_a_write_committed_by_another_client() {
     // Arrange: a cache following a store of its own.
     let db = capex_lens_tests::TestDb::with_bundled_data().await;
-    let cache = server::page_cache::PageCache::new(db.pool.clone());
-    let heard_at_start = heard_within_5s(&cache, |g| g.is_some()).await;
-    let before = cache.heard();
+    let generation = store::generation::StoreGeneration::follow(db.pool.clone());
+    let heard_at_start = heard_within_5s(&generation, |g| g.is_some()).await;
+    let before = generation.heard();
 
     // Act: a company added by another client of the database.
     sqlx::query(
@@ -430,7 +430,7 @@ async fn the_page_cache_hears_a_write_committed_by_another_client() {
     .execute(&db.pool)
     .await
     .unwrap();
-    let heard_change = heard_within_5s(&cache, |g| g != before).await;
+    let heard_change = heard_within_5s(&generation, |g| g != before).await;
 
     // Assert
     assert!(
@@ -438,18 +438,89 @@ async fn the_page_cache_hears_a_write_committed_by_another_client() {
         "the listener connects and reads the generation"
     );
     assert!(heard_change, "the commit is heard");
-    let (before, after) = (before.unwrap(), cache.heard().unwrap());
-    assert_eq!(after.0, before.0, "no fact was written");
-    assert_eq!(after.1, before.1 + 1, "one company more");
+    let (before, after) = (before.unwrap(), generation.heard().unwrap());
+    assert_eq!(after, before + 1, "one commit, one step");
+}
+
+#[tokio::test]
+async fn renaming_a_company_advances_the_store_generation_so_its_page_is_rendered_afresh() {
+    // Arrange: Microsoft's page, cached.
+    let app = spawn_app().await;
+    app.get("/company/MSFT").await;
+    assert_eq!(app.get("/company/MSFT").await.headers()["x-cache"], "hit");
+
+    // Act: the company row changes, and no fact does.
+    sqlx::query("UPDATE companies SET name = 'Microsoft Corp. (renamed)' WHERE ticker = 'MSFT'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut page = app.get("/company/MSFT").await;
+    while page.headers()["x-cache"] == "hit" && started.elapsed().as_secs() < 5 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        page = app.get("/company/MSFT").await;
+    }
+
+    // Assert
+    assert_eq!(page.headers()["x-cache"], "miss");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Microsoft Corp. (renamed)"),
+        "the page shows the new name"
+    );
+}
+
+#[tokio::test]
+async fn transactions_committing_in_the_opposite_order_of_their_writes_each_advance_the_generation()
+{
+    // Arrange: two writers; the first to write commits last.
+    let db = capex_lens_tests::TestDb::with_bundled_data().await;
+    let before = store::generation::read(&db.pool).await.unwrap();
+    let mut first = db.pool.begin().await.unwrap();
+    let mut second = db.pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO companies (ticker, name, fiscal_year_end_month) VALUES ('AAA', 'First', 12)",
+    )
+    .execute(&mut *first)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO companies (ticker, name, fiscal_year_end_month) VALUES ('BBB', 'Second', 12)",
+    )
+    .execute(&mut *second)
+    .await
+    .unwrap();
+
+    // Act
+    second.commit().await.unwrap();
+    let between = store::generation::read(&db.pool).await.unwrap();
+    first.commit().await.unwrap();
+    let after = store::generation::read(&db.pool).await.unwrap();
+
+    // Assert: each commit is a step, whatever the order.
+    assert_eq!((between, after), (before + 1, before + 2));
+}
+
+#[tokio::test]
+async fn a_rolled_back_write_leaves_the_generation_where_it_was() {
+    let db = capex_lens_tests::TestDb::with_bundled_data().await;
+    let before = store::generation::read(&db.pool).await.unwrap();
+    let mut tx = db.pool.begin().await.unwrap();
+    sqlx::query("UPDATE companies SET name = 'Changed' WHERE ticker = 'MSFT'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(store::generation::read(&db.pool).await.unwrap(), before);
 }
 
 async fn heard_within_5s(
-    cache: &server::page_cache::PageCache,
-    pred: impl Fn(Option<(i64, i64)>) -> bool,
+    generation: &store::generation::StoreGeneration,
+    pred: impl Fn(Option<i64>) -> bool,
 ) -> bool {
     let started = std::time::Instant::now();
     while started.elapsed() < std::time::Duration::from_secs(5) {
-        if pred(cache.heard()) {
+        if pred(generation.heard()) {
             return true;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;

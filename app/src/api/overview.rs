@@ -73,7 +73,8 @@ pub mod ssr {
 
     /// [`overview_with`] on a cache of its own and the default thresholds.
     pub async fn overview(pool: &PgPool) -> Result<Vec<OverviewRow>, sqlx::Error> {
-        overview_with(pool, &FactsCache::default(), &Thresholds::default()).await
+        let cache = FactsCache::new(store::generation::StoreGeneration::unfollowed(pool.clone()));
+        overview_with(pool, &cache, &Thresholds::default()).await
     }
 
     /// Every company in the store, in ticker order, each built from its

@@ -21,11 +21,16 @@ pub struct ServerContext {
 }
 
 impl ServerContext {
-    pub fn new(pool: PgPool, thresholds: Thresholds) -> Self {
+    /// The context of a server whose caches key on `generation`.
+    pub fn new(
+        pool: PgPool,
+        thresholds: Thresholds,
+        generation: store::generation::StoreGeneration,
+    ) -> Self {
         Self {
             pool,
             thresholds,
-            facts: store::facts::FactsCache::default(),
+            facts: store::facts::FactsCache::new(generation),
             public_url: None,
         }
     }

@@ -13,6 +13,17 @@ pub enum MetricKind {
     Disclosure,
 }
 
+impl MetricKind {
+    /// The name the database (`metric_kind`) and JSON use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricKind::Flow => "flow",
+            MetricKind::Instant => "instant",
+            MetricKind::Disclosure => "disclosure",
+        }
+    }
+}
+
 macro_rules! metrics {
     ($( $variant:ident => $key:literal, $kind:ident, $label:literal; )*) => {
         /// A stored metric. The snake_case key is what the database, CSV files and URLs use.

@@ -18,7 +18,7 @@ use capex_lens_tests::bench_fragment::{machine, median, now_utc, show, Fragment,
 use capex_lens_tests::{workspace_root, TestDb};
 use futures_util::TryStreamExt;
 use server::edgar::mapping::{map_company_facts, MapOptions};
-use server::edgar::model::CompanyFacts;
+use server::edgar::model::EdgarCompanyFacts;
 use server::edgar::periods::FiscalCalendar;
 use server::edgar::tags::TagMap;
 use server::edgar::{import_company_facts_with, ImportOptions};
@@ -157,7 +157,7 @@ fn parse_and_map(b: divan::Bencher) {
         let started = Instant::now();
         let mut records = 0;
         for c in &st.companies {
-            let doc = CompanyFacts::from_slice(&c.json).expect("parse");
+            let doc = EdgarCompanyFacts::from_slice(&c.json).expect("parse");
             let opts = MapOptions {
                 ticker: c.ticker.clone(),
                 cik: domain::Cik::new(c.cik).expect("cik"),

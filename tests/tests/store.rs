@@ -288,3 +288,40 @@ async fn reimporting_a_batch_with_a_repeat_before_a_restatement_changes_nothing(
     assert_eq!(again.written(), 0, "{again:?}");
     assert_eq!(versions(&db).await.len(), 2);
 }
+
+#[tokio::test]
+async fn the_metrics_table_and_the_source_kinds_in_the_database_are_the_domains_own() {
+    // Arrange
+    let db = TestDb::new().await;
+
+    // Act
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT key, kind::text, label FROM metrics ORDER BY key")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT unnest(enum_range(NULL::source_kind))::text")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+
+    // Assert: the same metrics, kinds and labels, in both directions.
+    let mut expected: Vec<(String, String, String)> = Metric::ALL
+        .iter()
+        .map(|m| {
+            (
+                m.key().to_string(),
+                m.kind().as_str().to_string(),
+                m.label().to_string(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected);
+    let expected_kinds: Vec<String> = SourceKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    assert_eq!(kinds, expected_kinds);
+}

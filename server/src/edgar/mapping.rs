@@ -22,7 +22,7 @@
 //! a value (`fy`/`fp` describe the filing, not the value): the 10-K/10-Q
 //! filter of step 1 is the only use of the form besides provenance.
 
-use super::model::{CompanyFacts, RawFact};
+use super::model::{EdgarCompanyFacts, RawFact};
 use super::periods::{duration_months, FiscalCalendar, QuarterEnd};
 use super::tags::TagMap;
 use domain::SourceKind;
@@ -102,7 +102,7 @@ enum Placement {
 
 /// Maps a parsed company-facts document. Pure: no I/O.
 pub fn map_company_facts(
-    doc: &CompanyFacts,
+    doc: &EdgarCompanyFacts,
     tags: &TagMap,
     opts: &MapOptions,
 ) -> Result<Mapped, MappingError> {
@@ -233,7 +233,7 @@ fn skip(out: &mut Mapped, reason: String) {
 
 /// Every entry under a mapped tag, converted; unusable ones are counted as skipped.
 fn collect_observations<'a>(
-    doc: &'a CompanyFacts,
+    doc: &'a EdgarCompanyFacts,
     tags: &TagMap,
     out: &mut Mapped,
 ) -> Result<Vec<Obs<'a>>, MappingError> {

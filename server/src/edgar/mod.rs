@@ -29,7 +29,7 @@ pub mod tags;
 use anyhow::Context;
 use domain::{Cik, Ticker};
 use mapping::{MapOptions, Mapped};
-use model::CompanyFacts;
+use model::EdgarCompanyFacts;
 use periods::FiscalCalendar;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Row};
@@ -293,7 +293,7 @@ pub async fn import_company_facts_with(
     opts: &ImportOptions,
 ) -> anyhow::Result<CompanyImportReport> {
     let started = Instant::now();
-    let doc = CompanyFacts::from_slice(json_bytes).map_err(EdgarError::from)?;
+    let doc = EdgarCompanyFacts::from_slice(json_bytes).map_err(EdgarError::from)?;
     let cik = Cik::new(doc.cik).map_err(|_| EdgarError::BadCik(doc.cik))?;
     let tags = tags::TagMap::builtin().map_err(EdgarError::from)?;
 
@@ -368,7 +368,7 @@ pub(crate) fn build_report(
 /// created inside the import's transaction.
 async fn resolve_company(
     conn: &mut PgConnection,
-    doc: &CompanyFacts,
+    doc: &EdgarCompanyFacts,
     cik: Cik,
     opts: &ImportOptions,
 ) -> anyhow::Result<CompanyRecord> {
@@ -413,7 +413,7 @@ async fn resolve_company(
 }
 
 /// The fiscal year-end month from the 12-month periods the company's 10-Ks report.
-fn infer_year_end(doc: &CompanyFacts) -> Option<u8> {
+fn infer_year_end(doc: &EdgarCompanyFacts) -> Option<u8> {
     let annual = doc
         .facts
         .us_gaap

@@ -15,7 +15,7 @@ use std::fmt;
 
 /// The whole document for one company.
 #[derive(Debug, Clone, Deserialize)]
-pub struct CompanyFacts {
+pub struct EdgarCompanyFacts {
     /// The SEC's numeric company identifier (a JSON number; some mirrors use a string).
     #[serde(deserialize_with = "number_or_string")]
     pub cik: u64,
@@ -158,7 +158,7 @@ fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
-impl CompanyFacts {
+impl EdgarCompanyFacts {
     /// Parses the JSON document; the error says where the document is malformed.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         serde_json::from_slice(bytes)
@@ -176,7 +176,7 @@ mod tests {
             "us-gaap": {"Revenues": {"label": "Revenues", "units": {"USD": [
                 {"start": "2025-07-01", "end": "2025-09-30", "val": 77673000000, "accn": "0000950170-25-134561",
                  "fy": 2026, "fp": "Q1", "form": "10-Q", "filed": "2025-10-29", "frame": "CY2025Q3"}]}}}}}"#;
-        let doc = CompanyFacts::from_slice(json).unwrap();
+        let doc = EdgarCompanyFacts::from_slice(json).unwrap();
         assert_eq!(doc.cik, 789019);
         let facts = &doc.facts.us_gaap["Revenues"].units["USD"];
         assert_eq!(facts[0].val.to_string(), "77673000000");
@@ -188,17 +188,17 @@ mod tests {
         let json = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {
             "AccountsPayableCurrent": {"units": {"USD": [{"end": "2025-09-30", "val": "not read", "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}},
             "Revenues": {"units": {"USD": [{"start": "2025-07-01", "end": "2025-09-30", "val": 5, "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}}}}}"#;
-        let doc = CompanyFacts::from_slice(json).unwrap();
+        let doc = EdgarCompanyFacts::from_slice(json).unwrap();
         assert_eq!(doc.facts.us_gaap.keys().collect::<Vec<_>>(), ["Revenues"]);
         let broken = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"AccountsPayableCurrent": {"units": [}}}}"#;
-        assert!(CompanyFacts::from_slice(broken).is_err());
+        assert!(EdgarCompanyFacts::from_slice(broken).is_err());
     }
 
     #[test]
     fn a_value_that_is_not_a_number_is_a_parse_error() {
         let json = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"Revenues": {"units": {"USD": [
             {"end": "2025-09-30", "val": "lots", "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}}}}}"#;
-        assert!(CompanyFacts::from_slice(json).is_err());
+        assert!(EdgarCompanyFacts::from_slice(json).is_err());
     }
 
     #[test]
@@ -206,11 +206,13 @@ mod tests {
         let missing =
             br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"Revenues": {"units": {"USD": [
             {"end": "2025-09-30", "val": 5, "accn": "a", "filed": "2025-10-29"}]}}}}}"#;
-        let err = CompanyFacts::from_slice(missing).unwrap_err().to_string();
+        let err = EdgarCompanyFacts::from_slice(missing)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing field `form`"), "{err}");
         let json = br#"{"cik": 1, "entityName": "X", "facts": {"us-gaap": {"Revenues": {"units": {"USD": [
             {"end": "2025-09-30", "val": 5, "accn": "a", "form": "10-Q", "filed": "2025-10-29"}]}}}}}"#;
-        let doc = CompanyFacts::from_slice(json).unwrap();
+        let doc = EdgarCompanyFacts::from_slice(json).unwrap();
         let fact = &doc.facts.us_gaap["Revenues"].units["USD"][0];
         assert_eq!(fact.form.as_deref(), Some("10-Q"));
         assert_eq!(fact.relay, None);

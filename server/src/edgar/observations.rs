@@ -6,7 +6,7 @@
 //! per filing that reported it, in the columns [`COLUMNS`]
 //! (`cik,entity,taxonomy,tag,unit,start,end,val,accn,filed,relayed_from`).
 //!
-//! The rows become the company-facts model ([`CompanyFacts`], one per CIK)
+//! The rows become the company-facts model ([`EdgarCompanyFacts`], one per CIK)
 //! and go through the same tag mapping, period derivation (Q2 = 6M − 3M, …,
 //! Q4 = FY − 9M) and versioning as the SEC's JSON
 //! ([`mapping::map_company_facts`], [`store::apply_facts`]). The file has no
@@ -23,7 +23,7 @@
 //! or not at all.
 
 use super::mapping::{self, MapOptions, Mapped};
-use super::model::{CompanyFacts, Concept, RawFact, Relay, Taxonomies};
+use super::model::{Concept, EdgarCompanyFacts, RawFact, Relay, Taxonomies};
 use super::periods::FiscalCalendar;
 use super::tags::{self, TagMap};
 use super::{build_report, company_by_cik, say, summary, CompanyImportReport, EdgarError};
@@ -91,7 +91,7 @@ pub struct CompanyObservations {
     /// The first line naming the company (an unknown CIK is reported there).
     pub first_line: u64,
     /// The rows under mapped `us-gaap` tags; `entity_name` is the file's `entity`.
-    pub facts: CompanyFacts,
+    pub facts: EdgarCompanyFacts,
     /// Rows not handed to the mapping, per reason.
     pub skipped: BTreeMap<String, usize>,
 }
@@ -145,7 +145,7 @@ pub fn parse_observations(csv_text: &str) -> Result<Vec<CompanyObservations>, Ob
             companies.push(CompanyObservations {
                 cik: row.cik,
                 first_line: row.line,
-                facts: CompanyFacts {
+                facts: EdgarCompanyFacts {
                     cik: row.cik.value(),
                     entity_name: row.entity.clone(),
                     facts: Taxonomies::default(),

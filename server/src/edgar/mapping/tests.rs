@@ -3,21 +3,21 @@
 //! synthetic documents for the edge cases.
 
 use super::*;
-use crate::edgar::model::CompanyFacts;
+use crate::edgar::model::EdgarCompanyFacts;
 use crate::edgar::tags::TagMap;
 use std::sync::OnceLock;
 use time::macros::date;
 
-fn load(file: &str) -> CompanyFacts {
+fn load(file: &str) -> EdgarCompanyFacts {
     let path = format!(
         "{}/../data/bundled/edgar/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    CompanyFacts::from_slice(&bytes).unwrap()
+    EdgarCompanyFacts::from_slice(&bytes).unwrap()
 }
 
-fn map(doc: &CompanyFacts, ticker: &str, fye: u8) -> Mapped {
+fn map(doc: &EdgarCompanyFacts, ticker: &str, fye: u8) -> Mapped {
     let opts = MapOptions {
         ticker: Ticker::parse(ticker).unwrap(),
         cik: Cik::new(doc.cik).unwrap(),
@@ -286,11 +286,11 @@ fn year_to_date_inputs_are_not_stored_as_periods() {
 
 // --- synthetic documents ---
 
-fn doc(entries: &str) -> CompanyFacts {
+fn doc(entries: &str) -> EdgarCompanyFacts {
     let json = format!(
         r#"{{"cik": 1652044, "entityName": "TEST", "facts": {{"us-gaap": {{ {entries} }}}}}}"#
     );
-    CompanyFacts::from_slice(json.as_bytes()).unwrap()
+    EdgarCompanyFacts::from_slice(json.as_bytes()).unwrap()
 }
 
 fn fact(start: &str, end: &str, val: i64, accn: &str, form: &str, filed: &str) -> String {

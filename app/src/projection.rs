@@ -3,13 +3,21 @@
 //! (the default scenario, rendered into the page) and in the browser (each
 //! slider move reruns it, no round trip).
 
-use crate::api::company::Projection;
 use crate::chart::Dash;
 use domain::analytics::{
     depreciation_wave, scenario, series, Alignment, Basis, CapexPath, Change, CompanyFacts,
     DerivedMetric, Measure, Scenario, ScenarioParams, Series, SeriesPoint, Thresholds, Unit,
     WaveParams, WavePoint,
 };
+use serde::{Deserialize, Serialize};
+
+/// The depreciation wave and a scenario projection for one company.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    pub ticker: String,
+    pub wave: domain::analytics::DepreciationWave,
+    pub scenario: domain::analytics::Scenario,
+}
 use domain::{CalendarQuarter, Metric};
 use rust_decimal::Decimal;
 

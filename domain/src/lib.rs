@@ -4,6 +4,7 @@
 //! database: plain data in, results out. It compiles for the server and for
 //! WebAssembly, so the browser can rerun the same computations.
 
+pub mod account;
 pub mod analytics;
 pub mod chart_query;
 pub mod entry;

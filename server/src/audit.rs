@@ -2,12 +2,14 @@
 //! page (`company`, `metric`, `user`, `from`, `to`). Analysts and admins only,
 //! checked here from the session as the `audit_log` server function does.
 
-use crate::routes::AppState;
+use crate::state::AppState;
 use app::api::audit::{ssr, AuditFilter};
-use app::api::auth::Role;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use domain::account::Role;
 use tower_sessions::Session;
 
 fn plain(status: StatusCode, message: String) -> Response {
@@ -20,6 +22,11 @@ fn plain(status: StatusCode, message: String) -> Response {
         message,
     )
         .into_response()
+}
+
+/// The audit log as CSV, for analysts.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/audit.csv", get(csv))
 }
 
 pub async fn csv(

@@ -2,13 +2,15 @@
 //! `/chart.svg?…`, `/chart.png?…` (1200×630, for link previews; cached),
 //! `/chart.csv?…` (the data behind the chart).
 
-use crate::routes::AppState;
+use crate::state::AppState;
 use app::api::chart::{ssr as chart, ChartData};
 use app::chart::{render_svg, units_of, ChartSpec};
 use app::components::default_title;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use domain::chart_query::ChartQuery;
 
 /// Parses the query and computes the chart's data, or answers with the error.
@@ -41,6 +43,14 @@ fn spec_for(query: &ChartQuery, data: &ChartData) -> ChartSpec {
         .next()
         .unwrap_or(app::chart::AxisUnit::UsdBillions);
     ChartSpec::from_query(query, default_title(query), unit)
+}
+
+/// The chart exports: SVG, CSV and the link-preview PNG.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/chart.svg", get(svg))
+        .route("/chart.csv", get(csv))
+        .route("/chart.png", get(png))
 }
 
 /// `GET /chart.svg?…`

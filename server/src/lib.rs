@@ -19,5 +19,6 @@ pub mod embedded_pg;
 pub mod page_cache;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod users;

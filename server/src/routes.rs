@@ -1,8 +1,8 @@
 //! The HTTP application: routes and the middleware stack, in one place.
 
-use app::ssr::ServerContext;
+use crate::state::AppState;
 use app::{shell, App};
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -20,42 +20,6 @@ use tower_http::trace::TraceLayer;
 
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// What every handler can reach.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub pool: PgPool,
-    /// What server functions and the chart endpoints share: pool, thresholds, facts cache.
-    pub context: ServerContext,
-    /// Sessions and the origin check (accounts); defaults until set from settings.
-    pub auth: crate::auth::AuthConfig,
-    /// Rendered link-preview images, keyed by store generation and chart query.
-    pub png_cache: std::sync::Arc<crate::chart_png::PngCache>,
-    /// Rendered public pages, keyed by address and store generation.
-    pub page_cache: crate::page_cache::PageCache,
-}
-
-impl AppState {
-    pub fn new(
-        leptos_options: LeptosOptions,
-        pool: PgPool,
-        thresholds: domain::analytics::Thresholds,
-    ) -> Self {
-        // One generation, followed once, for every cache.
-        let generation = store::generation::StoreGeneration::follow(pool.clone());
-        let context = ServerContext::new(pool.clone(), thresholds, generation.clone());
-        let page_cache = crate::page_cache::PageCache::new(generation);
-        Self {
-            leptos_options,
-            pool,
-            context,
-            auth: crate::auth::AuthConfig::default(),
-            png_cache: Default::default(),
-            page_cache,
-        }
-    }
-}
-
 /// The whole application as a router, ready to serve or to test in-process.
 pub fn router(state: AppState) -> Router {
     let context = state.context.clone();
@@ -71,10 +35,8 @@ pub fn router(state: AppState) -> Router {
     }
     let app = app
         .route("/healthz", get(healthz))
-        .route("/chart.svg", get(crate::chart_routes::svg))
-        .route("/chart.csv", get(crate::chart_routes::csv))
-        .route("/chart.png", get(crate::chart_routes::png))
-        .route("/audit.csv", get(crate::audit::csv))
+        .merge(crate::chart_routes::routes())
+        .merge(crate::audit::routes())
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -1,7 +1,8 @@
 //! Building and running the application: bind, serve, shut down gracefully.
 
 use crate::configuration::Settings;
-use crate::routes::{router, AppState};
+use crate::routes::router;
+use crate::state::AppState;
 use axum::serve::ListenerExt;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;

@@ -7,9 +7,9 @@
 //! (`printf '%s\n' "$PW" | server user add …`).
 
 use anyhow::Context;
-use app::api::auth::Role;
 use app::ssr::auth::{create_user, disable_user, CreateUserError};
 use clap::{Subcommand, ValueEnum};
+use domain::account::Role;
 use sqlx::PgPool;
 use std::io::{BufRead, IsTerminal};
 

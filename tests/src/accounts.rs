@@ -3,7 +3,7 @@
 //! browser does.
 
 use crate::TestApp;
-use app::api::auth::Role;
+use domain::account::Role;
 
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery staple";

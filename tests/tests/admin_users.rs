@@ -1,9 +1,9 @@
 //! User administration over HTTP: an admin adds, promotes, disables and
 //! re-enables accounts, but never their own.
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, Agent, PASSWORD};
 use capex_lens_tests::{spawn_app_with, TestDb};
+use domain::account::Role;
 use serde_json::Value;
 
 async fn call(agent: &mut Agent<'_>, path: &str, form: &[(&str, &str)]) -> (u16, Value) {

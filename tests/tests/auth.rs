@@ -1,9 +1,9 @@
 //! Accounts over HTTP: signing in and out, the session cookie, rate limiting,
 //! disabling, and the cross-origin guard.
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, Agent, PASSWORD};
 use capex_lens_tests::{spawn_app_with, TestDb};
+use domain::account::Role;
 use server::users::{run_with, RoleArg, UserCommand};
 use std::time::{Duration, Instant};
 

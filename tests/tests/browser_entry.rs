@@ -1,9 +1,9 @@
 //! An analyst signs in and saves an entry through the real UI, in headless Chromium.
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, PASSWORD};
 use capex_lens_tests::browser::Browser;
 use capex_lens_tests::spawn_app;
+use domain::account::Role;
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,10 +3,10 @@
 //! an analyst follows a missing cell of the coverage map to the entry form,
 //! filled in (the link exists only for a signed-in analyst).
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, PASSWORD};
 use capex_lens_tests::browser::Browser;
 use capex_lens_tests::spawn_app;
+use domain::account::Role;
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

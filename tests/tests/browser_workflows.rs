@@ -2,10 +2,10 @@
 //! CSV bulk entry (dry run, then commit), reverting on the history page, and
 //! the audit page with its filters.
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, Agent, PASSWORD};
 use capex_lens_tests::browser::Browser;
 use capex_lens_tests::spawn_app;
+use domain::account::Role;
 use fantoccini::Locator;
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! CSV bulk entry over HTTP: the dry run's diff, and the all-or-nothing commit.
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
 use capex_lens_tests::{spawn_app, TestApp};
+use domain::account::Role;
 use rust_decimal::Decimal;
 use serde_json::Value;
 

@@ -105,7 +105,7 @@ async fn the_projection_server_function_returns_the_wave_and_the_default_scenari
 
     // Assert
     assert_eq!(res.status(), 200);
-    let got: app::api::company::Projection = res.json().await.unwrap();
+    let got: app::projection::Projection = res.json().await.unwrap();
     assert_eq!(got.wave.params.short_life_years, 6.0, "methodology default");
     assert!(
         got.wave.fit.short_share.is_some(),
@@ -132,7 +132,7 @@ async fn the_projection_server_function_returns_the_wave_and_the_default_scenari
         got.wave.fit.short_share,
         expected.wave.fit.short_share
     ));
-    let ttm = |p: &app::api::company::Projection| -> Vec<_> {
+    let ttm = |p: &app::projection::Projection| -> Vec<_> {
         p.scenario
             .quarters
             .iter()

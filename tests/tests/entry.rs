@@ -1,8 +1,8 @@
 //! The analyst entry workflow over HTTP, against the bundled real data.
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
 use capex_lens_tests::{spawn_app, TestApp};
+use domain::account::Role;
 use rust_decimal::Decimal;
 use serde_json::Value;
 

@@ -4,10 +4,10 @@
 //! clear error and writes nothing, reading goes on, and saving works again
 //! once the database is writable.
 
-use app::api::auth::Role;
 use app::error::AppError;
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
 use capex_lens_tests::{spawn_app, TestApp};
+use domain::account::Role;
 use rust_decimal::Decimal;
 use sqlx::{ConnectOptions, Connection};
 

@@ -1,9 +1,9 @@
 //! After an entry: reverting to an earlier version, the scorecard preview,
 //! the audit trail and its CSV export, and what the public sees of authors.
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
 use capex_lens_tests::{spawn_app, TestApp};
+use domain::account::Role;
 use rust_decimal::Decimal;
 use serde_json::Value;
 

@@ -380,7 +380,7 @@ async fn a_signed_in_user_is_never_served_from_the_page_cache() {
     // Arrange
     use capex_lens_tests::accounts::{add_user, Agent};
     let app = spawn_app().await;
-    add_user(&app, "ann@example.com", app::api::auth::Role::Analyst).await;
+    add_user(&app, "ann@example.com", domain::account::Role::Analyst).await;
     assert_eq!(app.get("/").await.headers()["x-cache"], "miss");
     assert_eq!(app.get("/").await.headers()["x-cache"], "hit");
 

@@ -5,9 +5,9 @@
 //! cross-site requests are refused; the session id rotates at login; logout
 //! ends the session; and no password ever reaches the logs.
 
-use app::api::auth::Role;
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent, PASSWORD};
 use capex_lens_tests::{spawn_app, TestApp};
+use domain::account::Role;
 use leptos::server_fn::ServerFn;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -106,7 +106,7 @@ pub async fn audit_log(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<AuditPage, AppError> {
-    crate::ssr::auth::require(crate::api::auth::Role::Analyst, "audit_log").await?;
+    crate::ssr::auth::require(domain::account::Role::Analyst, "audit_log").await?;
     let filter = AuditFilter {
         company,
         metric,

@@ -5,58 +5,8 @@
 //! [`crate::ssr::auth`].
 
 use crate::error::AppError;
+use domain::account::SignedIn;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// What a signed-in account may do. Anonymous visitors are viewers too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Reads the dashboard (the default, also without an account).
-    Viewer,
-    /// Enters and edits figures.
-    Analyst,
-    /// Also manages users.
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Viewer, Role::Analyst, Role::Admin];
-
-    /// As stored in `users.role`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == raw.trim().to_ascii_lowercase())
-    }
-
-    /// Whether this role includes everything `needed` may do.
-    pub fn allows(self, needed: Role) -> bool {
-        self >= needed
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The signed-in account, as the pages see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedIn {
-    pub id: i64,
-    pub email: String,
-    pub role: Role,
-}
 
 /// Signs in: a new session id is issued (session fixation), and the session
 /// ends after the idle or absolute timeout. An unknown email and a wrong

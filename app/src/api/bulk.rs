@@ -70,7 +70,7 @@ pub enum BulkOutcome {
 /// The dry run: what committing `csv` would do. Writes nothing.
 #[server(endpoint = "entry/bulk/preview")]
 pub async fn bulk_preview(csv: String) -> Result<BulkDiff, AppError> {
-    let user = crate::ssr::auth::require(crate::api::auth::Role::Analyst, "bulk_preview").await?;
+    let user = crate::ssr::auth::require(domain::account::Role::Analyst, "bulk_preview").await?;
     let pool = crate::ssr::pool()?;
     let (diff, _) = ssr::diff(&pool, &user, &csv).await?;
     Ok(diff)
@@ -80,7 +80,7 @@ pub async fn bulk_preview(csv: String) -> Result<BulkDiff, AppError> {
 /// still holds and no line is rejected; otherwise writes nothing.
 #[server(endpoint = "entry/bulk/commit")]
 pub async fn bulk_commit(csv: String, digest: String) -> Result<BulkOutcome, AppError> {
-    let user = crate::ssr::auth::require(crate::api::auth::Role::Analyst, "bulk_commit").await?;
+    let user = crate::ssr::auth::require(domain::account::Role::Analyst, "bulk_commit").await?;
     let pool = crate::ssr::pool()?;
     ssr::commit(&pool, &user, &csv, &digest).await
 }
@@ -88,10 +88,10 @@ pub async fn bulk_commit(csv: String, digest: String) -> Result<BulkOutcome, App
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{BulkDiff, BulkLine, BulkOutcome, BulkStatus, MAX_BYTES, MAX_LINES};
-    use crate::api::auth::SignedIn;
     use crate::api::entry::ssr::{current, parse_key, validate, Form};
     use crate::api::entry::SaveOutcome;
     use crate::error::AppError;
+    use domain::account::SignedIn;
     use sqlx::PgPool;
     use std::collections::HashMap;
     use std::hash::{Hash, Hasher};

@@ -46,14 +46,6 @@ pub struct CompanyPage {
     pub og_image: String,
 }
 
-/// The depreciation wave and a scenario projection for one company.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Projection {
-    pub ticker: String,
-    pub wave: domain::analytics::DepreciationWave,
-    pub scenario: domain::analytics::Scenario,
-}
-
 #[server(output = crate::api::codec::PageJson)]
 pub async fn get_company(ticker: String) -> Result<CompanyPage, AppError> {
     let (ctx, company) = ssr::current_company(&ticker).await?;
@@ -68,7 +60,7 @@ pub async fn get_company(ticker: String) -> Result<CompanyPage, AppError> {
 pub async fn get_projection(
     ticker: String,
     params: Option<domain::analytics::ScenarioParams>,
-) -> Result<Projection, AppError> {
+) -> Result<crate::projection::Projection, AppError> {
     let (ctx, company) = ssr::current_company(&ticker).await?;
     let params = params.unwrap_or_default();
     Ok(crate::projection::project(

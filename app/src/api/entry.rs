@@ -59,7 +59,7 @@ pub enum SaveOutcome {
 /// Companies to pick from.
 #[server(endpoint = "entry/companies", output = crate::api::codec::PageJson)]
 pub async fn entry_companies() -> Result<Vec<CompanyChoice>, AppError> {
-    crate::ssr::auth::require(crate::api::auth::Role::Analyst, "entry_companies").await?;
+    crate::ssr::auth::require(domain::account::Role::Analyst, "entry_companies").await?;
     let pool = crate::ssr::pool()?;
     ssr::companies(&pool).await.map_err(crate::ssr::db_error)
 }
@@ -71,7 +71,7 @@ pub async fn current_value(
     metric: String,
     period: String,
 ) -> Result<Option<CurrentFact>, AppError> {
-    crate::ssr::auth::require(crate::api::auth::Role::Analyst, "current_value").await?;
+    crate::ssr::auth::require(domain::account::Role::Analyst, "current_value").await?;
     let Ok((ticker, metric, period)) = ssr::parse_key(&ticker, &metric, &period) else {
         return Ok(None);
     };
@@ -96,7 +96,7 @@ pub async fn save_entry(
     base_version: Option<String>,
     confirm: Option<String>,
 ) -> Result<SaveOutcome, AppError> {
-    let user = crate::ssr::auth::require(crate::api::auth::Role::Analyst, "save_entry").await?;
+    let user = crate::ssr::auth::require(domain::account::Role::Analyst, "save_entry").await?;
     ssr::save(
         &user,
         ssr::Form {
@@ -143,7 +143,7 @@ pub async fn preview_entry(
     period: String,
     value: String,
 ) -> Result<Option<ScorecardPreview>, AppError> {
-    crate::ssr::auth::require(crate::api::auth::Role::Analyst, "preview_entry").await?;
+    crate::ssr::auth::require(domain::account::Role::Analyst, "preview_entry").await?;
     ssr::preview(&ticker, &metric, &period, &value).await
 }
 
@@ -152,8 +152,8 @@ pub mod ssr {
     use super::{
         CompanyChoice, CurrentFact, FieldError, PreviewAnswer, SaveOutcome, ScorecardPreview,
     };
-    use crate::api::auth::SignedIn;
     use crate::error::AppError;
+    use domain::account::SignedIn;
     use domain::analytics::scorecard;
     use domain::entry::{describe, implausibility, nominal_dates, parse_amount, StoredUnit};
     use domain::{FiscalPeriod, Metric, MetricKind, Ticker};

@@ -71,7 +71,7 @@ pub async fn fact_history(
         .map(|mut d| {
             d.can_revert = user
                 .as_ref()
-                .is_some_and(|u| u.role.allows(crate::api::auth::Role::Analyst));
+                .is_some_and(|u| u.role.allows(domain::account::Role::Analyst));
             d
         });
     data.ok_or_else(|| {
@@ -93,7 +93,7 @@ pub async fn revert_fact(
     version: String,
     base_version: String,
 ) -> Result<crate::api::entry::SaveOutcome, AppError> {
-    let user = crate::ssr::auth::require(crate::api::auth::Role::Analyst, "revert_fact").await?;
+    let user = crate::ssr::auth::require(domain::account::Role::Analyst, "revert_fact").await?;
     ssr::revert(&user, &ticker, &metric, &period, &version, &base_version).await
 }
 
@@ -187,7 +187,7 @@ pub mod ssr {
 
     /// See [`super::revert_fact`].
     pub async fn revert(
-        user: &crate::api::auth::SignedIn,
+        user: &domain::account::SignedIn,
         ticker: &str,
         metric: &str,
         period: &str,

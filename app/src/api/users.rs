@@ -3,8 +3,8 @@
 //! An admin cannot change their own role or disable themselves, so the site
 //! always keeps the admin who is acting.
 
-use crate::api::auth::Role;
 use crate::error::AppError;
+use domain::account::Role;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -84,9 +84,9 @@ pub async fn set_disabled(email: String, disabled: String) -> Result<(), AppErro
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::UserSummary;
-    use crate::api::auth::{Role, SignedIn};
     use crate::error::AppError;
     use crate::ssr::auth::{disable_user, normalize_email};
+    use domain::account::{Role, SignedIn};
     use sqlx::PgPool;
 
     pub fn capitalize(s: &str) -> String {

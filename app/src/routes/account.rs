@@ -1,4 +1,5 @@
-use crate::api::auth::{ChangePassword, Login, Logout, Role, SignedIn};
+use crate::api::auth::{ChangePassword, Login, Logout};
+use domain::account::{Role, SignedIn};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,5 +1,5 @@
-use crate::api::auth::Role;
 use crate::api::users::{list_users, AddAccount, SetDisabled, SetRole, UserSummary};
+use domain::account::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,5 +1,6 @@
-use crate::api::auth::{who_am_i, Role};
+use crate::api::auth::who_am_i;
 use crate::api::coverage::{get_coverage, CoverageEntry};
+use domain::account::Role;
 use domain::analytics::coverage::{CellState, CoverageRow};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};

@@ -10,10 +10,10 @@
 //! Logs use dotted fields (`user.id`, `auth.action`, `auth.outcome`) and never
 //! contain a password, a hash or a session id.
 
-use crate::api::auth::{Role, SignedIn};
 use crate::error::AppError;
 use anyhow::Context;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use domain::account::{Role, SignedIn};
 use leptos::prelude::*;
 use password_hash::rand_core::OsRng;
 use password_hash::SaltString;

@@ -134,6 +134,71 @@ async fn login_attempts_are_rate_limited_per_account() {
     assert!(agent.cookie.is_none());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_parallel_wrong_passwords_for_one_account_get_at_most_five_verifications() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+
+    // Act: forty guesses at once, each from a client of its own.
+    let guesses = (0..40).map(|i| {
+        let app = &app;
+        async move {
+            let mut agent = Agent::new(app);
+            agent
+                .login("ann@example.com", &format!("wrong password {i}"))
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+
+    // Assert: the limit held while the verifications were running.
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused + limited, 40, "{statuses:?}");
+    assert!(
+        refused <= 5,
+        "{refused} guesses were verified: {statuses:?}"
+    );
+    let mut agent = Agent::new(&app);
+    assert_eq!(agent.login("ann@example.com", PASSWORD).await.status(), 429);
+}
+
+#[tokio::test]
+async fn an_oversized_email_or_password_is_refused_before_it_is_counted_or_hashed() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::new(&app);
+    let long_email = format!("{}@example.com", "a".repeat(250));
+    let long_password = "p".repeat(129);
+
+    // Act
+    let statuses = [
+        agent.login(&long_email, PASSWORD).await.status(),
+        agent
+            .login("ann@example.com", &long_password)
+            .await
+            .status(),
+    ];
+    let mut attempts = Vec::new();
+    for _ in 0..6 {
+        attempts.push(
+            agent
+                .login("ann@example.com", &long_password)
+                .await
+                .status(),
+        );
+    }
+
+    // Assert: a clear 400, and none of them used up Ann's attempts.
+    assert_eq!(statuses.map(|s| s.as_u16()), [400, 400]);
+    assert!(attempts.iter().all(|s| *s == 400), "{attempts:?}");
+    assert_eq!(agent.login("ann@example.com", PASSWORD).await.status(), 200);
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_same_site_lax_and_not_cached() {
     let app = spawn_app_with(TestDb::new().await).await;

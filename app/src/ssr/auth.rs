@@ -34,6 +34,8 @@ pub const SESSION_LOGIN_AT: &str = "auth.login_at";
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest password accepted, in characters (ASVS 2.1.2 asks for at least 64).
 pub const MAX_PASSWORD_CHARS: usize = 128;
+/// Longest email address accepted (RFC 5321's path limit), in bytes.
+pub const MAX_EMAIL_BYTES: usize = 254;
 
 /// The answer to every failed login, whatever the reason.
 pub const LOGIN_FAILED: &str = "Email or password is incorrect.";
@@ -119,6 +121,7 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 
 /// [`hash_password`] off the async threads.
 pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    let _slot = argon2_slots().acquire().await.context("no hashing slot")?;
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .context("the hashing task failed")?
@@ -127,6 +130,9 @@ pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
 /// Verifies against the account's hash, or against a dummy hash when there is
 /// no account, so both take the same time (no user enumeration by timing).
 async fn verify_or_dummy(password: String, phc: Option<String>) -> bool {
+    let Ok(_slot) = argon2_slots().acquire().await else {
+        return false;
+    };
     let verified = tokio::task::spawn_blocking(move || match phc {
         Some(phc) => verify_password(&password, &phc),
         None => {
@@ -295,28 +301,49 @@ pub async fn end_sessions(pool: &PgPool, user_id: i64, keep: Option<&str>) -> sq
 
 // ----- rate limiting -------------------------------------------------------
 
-/// Failed logins counted in memory, per account and per client address, in a
-/// sliding window. A server restart forgets them; several server processes
-/// count separately (documented in the README).
+/// Sign-in attempts counted in memory, per account and per client address,
+/// in a sliding window. An attempt is reserved *before* the password is
+/// verified (check and count are one step under one lock), so parallel
+/// guesses cannot all pass the check while the slow verification runs: of N
+/// simultaneous attempts at most the limit get to verify. A successful
+/// sign-in gives its attempt back and clears the account's count.
+///
+/// Memory is bounded: expired attempts are dropped as keys are touched, and
+/// beyond [`LoginLimiter::max_keys`] keys the ones whose last attempt is
+/// oldest are evicted first. A server restart forgets the counts; several
+/// server processes count separately (documented in the README).
 #[derive(Debug)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-    /// Failures allowed per account within the window.
+    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Attempts allowed per account within the window.
     pub per_account: usize,
-    /// Failures allowed per client address within the window.
+    /// Attempts allowed per client address within the window.
     pub per_address: usize,
     pub window: Duration,
+    /// Keys (accounts and addresses) kept at most.
+    pub max_keys: usize,
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
         Self {
-            failures: Mutex::new(HashMap::new()),
+            attempts: Mutex::new(HashMap::new()),
             per_account: 5,
             per_address: 20,
             window: Duration::from_secs(15 * 60),
+            max_keys: 50_000,
         }
     }
+}
+
+/// An attempt reserved by [`LoginLimiter::reserve`]: it counts as a failure
+/// unless given back with [`LoginLimiter::succeeded`].
+#[derive(Debug)]
+#[must_use = "an attempt counts as a failure unless it is given back on success"]
+pub struct Attempt {
+    account_key: String,
+    address_key: Option<String>,
+    at: Instant,
 }
 
 impl LoginLimiter {
@@ -327,20 +354,22 @@ impl LoginLimiter {
         )
     }
 
-    /// `Err(retry_after)` when the account or the address has used up its attempts.
-    pub fn check(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+    /// Reserves an attempt for the account from the address, or
+    /// `Err(retry_after)` when either has used up its attempts (then nothing
+    /// is counted).
+    pub fn reserve(&self, account: &str, address: Option<IpAddr>) -> Result<Attempt, Duration> {
         let now = Instant::now();
         let (account_key, address_key) = Self::keys(account, address);
-        let Ok(mut map) = self.failures.lock() else {
-            return Ok(());
+        let Ok(mut map) = self.attempts.lock() else {
+            return Err(self.window);
         };
-        let mut retry = None;
+        let mut retry: Option<Duration> = None;
         for (key, limit) in [
-            (Some(account_key), self.per_account),
-            (address_key, self.per_address),
+            (Some(&account_key), self.per_account),
+            (address_key.as_ref(), self.per_address),
         ] {
             let Some(key) = key else { continue };
-            if let Some(q) = map.get_mut(&key) {
+            if let Some(q) = map.get_mut(key) {
                 while q
                     .front()
                     .is_some_and(|t| now.duration_since(*t) > self.window)
@@ -350,35 +379,76 @@ impl LoginLimiter {
                 if q.len() >= limit {
                     let oldest = q.front().copied().unwrap_or(now);
                     let wait = self.window.saturating_sub(now.duration_since(oldest));
-                    retry = Some(retry.map_or(wait, |r: Duration| r.max(wait)));
+                    retry = Some(retry.map_or(wait, |r| r.max(wait)));
                 }
             }
         }
-        retry.map_or(Ok(()), Err)
+        if let Some(wait) = retry {
+            return Err(wait);
+        }
+        for key in [Some(&account_key), address_key.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            map.entry(key.clone()).or_default().push_back(now);
+        }
+        self.bound(&mut map, now);
+        Ok(Attempt {
+            account_key,
+            address_key,
+            at: now,
+        })
     }
 
-    pub fn record_failure(&self, account: &str, address: Option<IpAddr>) {
-        let now = Instant::now();
-        let (account_key, address_key) = Self::keys(account, address);
-        let Ok(mut map) = self.failures.lock() else {
+    /// A successful sign-in: the attempt is given back and the account's
+    /// count cleared.
+    pub fn succeeded(&self, attempt: Attempt) {
+        let Ok(mut map) = self.attempts.lock() else {
             return;
         };
-        if map.len() > 100_000 {
-            // Bound the memory an attacker can make us hold.
-            let window = self.window;
-            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
-        }
-        for key in [Some(account_key), address_key].into_iter().flatten() {
-            map.entry(key).or_default().push_back(now);
+        map.remove(&attempt.account_key);
+        if let Some(q) = attempt.address_key.and_then(|k| map.get_mut(&k)) {
+            if let Some(i) = q.iter().rposition(|t| *t == attempt.at) {
+                q.remove(i);
+            }
         }
     }
 
-    /// A successful login clears the account's failures.
-    pub fn record_success(&self, account: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&format!("account:{account}"));
+    /// Number of keys held (for tests and operators).
+    pub fn keys_held(&self) -> usize {
+        self.attempts.lock().map_or(0, |m| m.len())
+    }
+
+    /// Drops expired keys, then the oldest, down to `max_keys`.
+    fn bound(&self, map: &mut HashMap<String, VecDeque<Instant>>, now: Instant) {
+        if map.len() <= self.max_keys {
+            return;
+        }
+        let window = self.window;
+        map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
+        if map.len() > self.max_keys {
+            let mut by_age: Vec<(Instant, String)> = map
+                .iter()
+                .map(|(k, q)| (q.back().copied().unwrap_or(now), k.clone()))
+                .collect();
+            by_age.sort();
+            let excess = map.len() - self.max_keys;
+            for (_, key) in by_age.into_iter().take(excess) {
+                map.remove(&key);
+            }
         }
     }
+}
+
+/// Argon2 verifications and hashes running at once, at most: each takes
+/// 19 MiB and a core for tens of milliseconds, so a burst of sign-ins
+/// queues here instead of taking all memory and every core.
+fn argon2_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.clamp(1, 4))
+    })
 }
 
 // ----- the current request -------------------------------------------------
@@ -518,33 +588,42 @@ pub async fn login(email: &str, password: &str) -> Result<SignedIn, AppError> {
     let accounts = accounts()?;
     let address = client_address().await;
     // An unparsable email is counted and answered like any unknown account.
-    let account = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
-    if let Err(retry) = accounts.limiter.check(&account, address) {
-        tracing::warn!(client.address = ?address, auth.action = "login", auth.outcome = "rate_limited", "login refused: too many attempts");
-        let err = AppError::TooManyRequests(format!(
-            "Too many failed sign-in attempts. Try again in {} minutes.",
-            retry.as_secs().div_ceil(60).max(1)
+    // Oversized input is refused before it reaches the limiter's memory,
+    // the database or the password hash.
+    if email.len() > MAX_EMAIL_BYTES || password.chars().count() > MAX_PASSWORD_CHARS {
+        let err = AppError::Invalid(format!(
+            "An email address has at most {MAX_EMAIL_BYTES} characters and a password at most {MAX_PASSWORD_CHARS}."
         ));
         crate::ssr::set_status(&err);
         return Err(err);
     }
-    let pool = crate::ssr::pool()?;
-    let user = if password.chars().count() > MAX_PASSWORD_CHARS {
-        None // never hash unbounded input
-    } else {
-        find_user_by_email(&pool, &account)
-            .await
-            .map_err(crate::ssr::db_error)?
+    let account = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    let attempt = match accounts.limiter.reserve(&account, address) {
+        Ok(attempt) => attempt,
+        Err(retry) => {
+            tracing::warn!(client.address = ?address, auth.action = "login", auth.outcome = "rate_limited", "login refused: too many attempts");
+            let err = AppError::TooManyRequests(format!(
+                "Too many failed sign-in attempts. Try again in {} minutes.",
+                retry.as_secs().div_ceil(60).max(1)
+            ));
+            crate::ssr::set_status(&err);
+            return Err(err);
+        }
     };
+    let pool = crate::ssr::pool()?;
+    let user = find_user_by_email(&pool, &account)
+        .await
+        .map_err(crate::ssr::db_error)?;
     let verified = verify_or_dummy(
-        password.chars().take(MAX_PASSWORD_CHARS).collect(),
+        password.to_string(),
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await;
     let user = match user {
         Some(u) if verified && !u.disabled => u,
         other => {
-            accounts.limiter.record_failure(&account, address);
+            // The reserved attempt stays counted: it was a failure.
+            drop(attempt);
             let reason = match &other {
                 None => "unknown_account",
                 Some(u) if u.disabled => "disabled",
@@ -563,7 +642,7 @@ pub async fn login(email: &str, password: &str) -> Result<SignedIn, AppError> {
             return Err(err);
         }
     };
-    accounts.limiter.record_success(&account);
+    accounts.limiter.succeeded(attempt);
     let session = session().await?;
     // A new id for the signed-in session: an id planted before login is useless.
     session.cycle_id().await.map_err(session_error)?;
@@ -613,19 +692,21 @@ pub async fn change_password(current: &str, new: &str, repeat: &str) -> Result<(
         crate::ssr::set_status(&err);
         err
     };
-    if accounts.limiter.check(&user.email, address).is_err() {
+    if current.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(invalid("The current password is incorrect.".into()));
+    }
+    let Ok(attempt) = accounts.limiter.reserve(&user.email, address) else {
         let err = AppError::TooManyRequests("Too many failed attempts. Try again later.".into());
         crate::ssr::set_status(&err);
         return Err(err);
-    }
+    };
     let pool = crate::ssr::pool()?;
     let row = find_user_by_id(&pool, user.id)
         .await
         .map_err(crate::ssr::db_error)?
         .ok_or_else(|| AppError::Unauthorized("Sign in to do this.".into()))?;
-    let current = current.chars().take(MAX_PASSWORD_CHARS).collect();
-    if !verify_or_dummy(current, Some(row.password_hash)).await {
-        accounts.limiter.record_failure(&user.email, address);
+    if !verify_or_dummy(current.to_string(), Some(row.password_hash)).await {
+        drop(attempt);
         tracing::warn!(
             user.id = user.id,
             auth.action = "change_password",
@@ -635,6 +716,7 @@ pub async fn change_password(current: &str, new: &str, repeat: &str) -> Result<(
         );
         return Err(invalid("The current password is incorrect.".into()));
     }
+    accounts.limiter.succeeded(attempt);
     if new != repeat {
         return Err(invalid("The new passwords do not match.".into()));
     }
@@ -721,10 +803,45 @@ mod tests {
         let limiter = LoginLimiter::default();
         let ip: IpAddr = [127, 0, 0, 1].into();
         for _ in 0..limiter.per_account {
-            assert!(limiter.check("ann@example.com", Some(ip)).is_ok());
-            limiter.record_failure("ann@example.com", Some(ip));
+            let _failed = limiter.reserve("ann@example.com", Some(ip)).unwrap();
         }
-        assert!(limiter.check("ann@example.com", Some(ip)).is_err());
-        assert!(limiter.check("bob@example.com", Some(ip)).is_ok());
+        assert!(limiter.reserve("ann@example.com", Some(ip)).is_err());
+        assert!(limiter.reserve("bob@example.com", Some(ip)).is_ok());
+    }
+
+    #[test]
+    fn a_successful_sign_in_gives_its_attempt_back_and_clears_the_account() {
+        let limiter = LoginLimiter {
+            per_address: 2,
+            ..LoginLimiter::default()
+        };
+        let ip: IpAddr = [127, 0, 0, 1].into();
+        let _failed = limiter.reserve("ann@example.com", Some(ip)).unwrap();
+        let ok = limiter.reserve("ann@example.com", Some(ip)).unwrap();
+        limiter.succeeded(ok);
+        // The address has one failure left of two, and Ann's count is clear.
+        let again = limiter.reserve("bob@example.com", Some(ip)).unwrap();
+        assert!(limiter.reserve("carol@example.com", Some(ip)).is_err());
+        limiter.succeeded(again);
+        for _ in 0..limiter.per_account - 1 {
+            let _failed = limiter.reserve("ann@example.com", None).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_limiter_holds_at_most_its_key_cap_evicting_the_oldest() {
+        let limiter = LoginLimiter {
+            max_keys: 100,
+            ..LoginLimiter::default()
+        };
+        let _first = limiter.reserve("first@example.com", None).unwrap();
+        for i in 0..1_000 {
+            let _ = limiter.reserve(&format!("user{i}@example.com"), None);
+        }
+        assert!(limiter.keys_held() <= 101, "{}", limiter.keys_held());
+        // The oldest key went first: its account counts from zero again.
+        for _ in 0..limiter.per_account {
+            let _failed = limiter.reserve("first@example.com", None).unwrap();
+        }
     }
 }

@@ -111,6 +111,27 @@ impl UserSessionStore {
             .is_ok_and(|v| v == "on")
     }
 
+    /// The session's data, expiry and account, where its row still exists.
+    async fn update(&self, record: &Record) -> session_store::Result<()> {
+        let data =
+            rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let user_id = record
+            .data
+            .get(app::ssr::auth::SESSION_USER_ID)
+            .and_then(serde_json::Value::as_i64);
+        sqlx::query!(
+            "UPDATE sessions SET data = $2, expiry_date = $3, user_id = $4 WHERE id = $1",
+            record.id.to_string(),
+            data,
+            record.expiry_date,
+            user_id
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(|e| session_store::Error::Backend(e.to_string()))?;
+        Ok(())
+    }
+
     async fn index_user(&self, record: &Record) -> session_store::Result<()> {
         let user_id = record
             .data
@@ -135,8 +156,12 @@ impl SessionStore for UserSessionStore {
         self.index_user(record).await
     }
 
+    /// Updates a session that exists; never inserts. A session ended
+    /// (logout, password change, a disabled account) while one of its
+    /// requests was in flight stays ended: that request's save finds no row.
+    /// New sessions go through [`SessionStore::create`].
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        if let Err(e) = self.inner.save(record).await {
+        if let Err(e) = self.update(record).await {
             // A read-only database (maintenance, failover) still serves reads:
             // the session keeps its stored expiry instead of failing the page.
             if self.database_is_read_only().await {
@@ -145,7 +170,7 @@ impl SessionStore for UserSessionStore {
             }
             return Err(e);
         }
-        self.index_user(record).await
+        Ok(())
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
@@ -174,8 +199,10 @@ pub fn session_layer(pool: PgPool, config: &AuthConfig) -> SessionManagerLayer<U
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookie())
         .with_path("/")
-        // Every request of a signed-in user moves the expiry on (idle timeout).
-        .with_always_save(true)
+        // Saved only when something changed: a request that never reads
+        // the session writes nothing, and an unknown id creates nothing.
+        // Reading the signed-in user moves the expiry on (idle timeout,
+        // `app::ssr::auth::user_of_session`).
         .with_expiry(Expiry::OnInactivity(idle))
 }
 

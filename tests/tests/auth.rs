@@ -374,3 +374,83 @@ async fn a_session_is_valid_only_until_its_absolute_timeout() {
     assert!(me.is_null());
     assert_eq!(session_rows(&app, id).await, 0);
 }
+
+#[tokio::test]
+async fn an_unknown_session_id_gets_a_removal_cookie_and_creates_no_session() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+
+    // Act: a well-formed id the server never issued, on pages that never use the session.
+    let mut cookies = Vec::new();
+    for path in [
+        "/healthz",
+        "/healthz",
+        "/methodology",
+        "/chart.svg?tickers=MSFT&metrics=capex",
+    ] {
+        let res = app
+            .client
+            .get(app.url(path))
+            .header("cookie", "capex_session=AAAAAAAAAAAAAAAAAAAAAA")
+            .send()
+            .await
+            .unwrap();
+        cookies.extend(
+            res.headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string()),
+        );
+    }
+
+    // Assert
+    assert_eq!(count().await, 0, "no session row was created");
+    assert!(
+        cookies
+            .iter()
+            .all(|c| c.starts_with("capex_session=;") || c.contains("Max-Age=0")),
+        "only removal cookies: {cookies:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_ended_while_one_of_its_requests_is_in_flight_stays_ended() {
+    // Arrange: Ann signs in; a request of hers has read the session when she logs out elsewhere.
+    let app = spawn_app_with(TestDb::new().await).await;
+    let ann = add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::signed_in(&app, "ann@example.com").await;
+    let store = server::auth::UserSessionStore::new(app.db.pool.clone());
+    let id: String = sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1")
+        .bind(ann)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let in_flight = {
+        use tower_sessions::SessionStore;
+        store
+            .load(&id.parse().unwrap())
+            .await
+            .unwrap()
+            .expect("the session is stored")
+    };
+    assert_eq!(agent.post("/api/auth/logout", &[]).await.status(), 200);
+
+    // Act: the in-flight request ends and saves the session it read.
+    {
+        use tower_sessions::SessionStore;
+        store.save(&in_flight).await.unwrap();
+    }
+
+    // Assert
+    assert_eq!(
+        session_rows(&app, ann).await,
+        0,
+        "the ended session was not brought back"
+    );
+}

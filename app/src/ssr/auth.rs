@@ -538,11 +538,16 @@ pub async fn user_of_session(
         .await
         .map_err(crate::ssr::db_error)?;
     match user {
-        Some(u) if !u.disabled => Ok(Some(SignedIn {
-            id: u.id,
-            role: u.role(),
-            email: u.email,
-        })),
+        Some(u) if !u.disabled => {
+            // The idle timeout starts again (the session is saved because it
+            // changed; nothing else saves it).
+            session.set_expiry(session.expiry());
+            Ok(Some(SignedIn {
+                id: u.id,
+                role: u.role(),
+                email: u.email,
+            }))
+        }
         _ => {
             tracing::info!(
                 user.id = user_id,

@@ -454,3 +454,24 @@ async fn a_session_ended_while_one_of_its_requests_is_in_flight_stays_ended() {
         "the ended session was not brought back"
     );
 }
+
+#[tokio::test]
+async fn a_password_changed_by_any_means_ends_the_sessions_signed_in_before_it() {
+    // Arrange: Ann is signed in.
+    let app = spawn_app_with(TestDb::new().await).await;
+    let ann = add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::signed_in(&app, "ann@example.com").await;
+    assert_eq!(who_am_i(&mut agent).await["email"], "ann@example.com");
+
+    // Act: her password changes without going through this session (an
+    // operator, another server instance); her session row is left in place.
+    sqlx::query("UPDATE users SET password_changed_at = now() WHERE id = $1")
+        .bind(ann)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+
+    // Assert: the session is over, and removed.
+    assert!(who_am_i(&mut agent).await.is_null());
+    assert_eq!(session_rows(&app, ann).await, 0);
+}

@@ -29,6 +29,9 @@ use tower_sessions::Session;
 pub const SESSION_USER_ID: &str = "auth.user_id";
 /// Session key: when the account signed in, in Unix seconds (absolute timeout).
 pub const SESSION_LOGIN_AT: &str = "auth.login_at";
+/// Session key: the account's `password_changed_at` (Unix microseconds) when
+/// the session signed in. A session whose password has changed since is over.
+pub const SESSION_PASSWORD_AT: &str = "auth.password_at";
 
 /// Shortest password accepted, in characters (OWASP ASVS 2.1.1).
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -188,6 +191,12 @@ pub struct UserRow {
     pub role: String,
     pub password_hash: String,
     pub disabled: bool,
+    pub password_changed_at: time::OffsetDateTime,
+}
+
+/// A moment as the session stores it: Unix microseconds.
+fn micros(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
 }
 
 impl UserRow {
@@ -200,7 +209,7 @@ impl UserRow {
 pub async fn find_user_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        "SELECT id, email, role, password_hash, disabled FROM users WHERE email = $1",
+        "SELECT id, email, role, password_hash, disabled, password_changed_at FROM users WHERE email = $1",
         email
     )
     .fetch_optional(pool)
@@ -210,7 +219,7 @@ pub async fn find_user_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Opti
 pub async fn find_user_by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        "SELECT id, email, role, password_hash, disabled FROM users WHERE id = $1",
+        "SELECT id, email, role, password_hash, disabled, password_changed_at FROM users WHERE id = $1",
         id
     )
     .fetch_optional(pool)
@@ -537,8 +546,19 @@ pub async fn user_of_session(
     let user = find_user_by_id(pool, user_id)
         .await
         .map_err(crate::ssr::db_error)?;
+    // Signed in before the password last changed (here or by other means):
+    // the session is over. A session from before this key existed is
+    // judged by when it signed in.
+    let password_at = session
+        .get::<i64>(SESSION_PASSWORD_AT)
+        .await
+        .map_err(session_error)?;
+    let stale = user.as_ref().is_some_and(|u| match password_at {
+        Some(at) => at != micros(u.password_changed_at),
+        None => login_at < u.password_changed_at.unix_timestamp(),
+    });
     match user {
-        Some(u) if !u.disabled => {
+        Some(u) if !u.disabled && !stale => {
             // The idle timeout starts again (the session is saved because it
             // changed; nothing else saves it).
             session.set_expiry(session.expiry());
@@ -553,7 +573,7 @@ pub async fn user_of_session(
                 user.id = user_id,
                 auth.action = "session",
                 auth.outcome = "ended",
-                "session of a disabled or deleted account"
+                "session of a disabled or deleted account, or from before a password change"
             );
             session.flush().await.map_err(session_error)?;
             Ok(None)
@@ -659,6 +679,10 @@ pub async fn login(email: &str, password: &str) -> Result<SignedIn, AppError> {
         .insert(SESSION_LOGIN_AT, now_unix())
         .await
         .map_err(session_error)?;
+    session
+        .insert(SESSION_PASSWORD_AT, micros(user.password_changed_at))
+        .await
+        .map_err(session_error)?;
     tracing::info!(user.id = user.id, user.role = %user.role(), client.address = ?address, auth.action = "login", auth.outcome = "success", "signed in");
     Ok(SignedIn {
         id: user.id,
@@ -730,16 +754,22 @@ pub async fn change_password(current: &str, new: &str, repeat: &str) -> Result<(
         tracing::error!(error = %e, "hashing failed");
         AppError::Internal("hash".into())
     })?;
-    sqlx::query!(
-        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1",
+    let changed_at = sqlx::query_scalar!(
+        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1
+         RETURNING password_changed_at",
         user.id,
         hash
     )
-    .execute(&pool)
+    .fetch_one(&pool)
     .await
     .map_err(crate::ssr::db_error)?;
     let session = session().await?;
     session.cycle_id().await.map_err(session_error)?;
+    // This session continues, with the new password.
+    session
+        .insert(SESSION_PASSWORD_AT, micros(changed_at))
+        .await
+        .map_err(session_error)?;
     // The old id was deleted by the cycle; every other session of the account ends too.
     let ended = end_sessions(&pool, user.id, None)
         .await

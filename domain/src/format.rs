@@ -80,9 +80,48 @@ fn round(d: Decimal, dp: u32) -> Decimal {
     d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// Characters that make a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn runs_as_formula(s: &str) -> bool {
+    s.starts_with(FORMULA_START) || s.strip_prefix('\'').is_some_and(runs_as_formula)
+}
+
+/// A text cell for a CSV file a spreadsheet may open: text a spreadsheet
+/// would run as a formula gets a leading `'` (OWASP's CSV-injection advice).
+/// [`from_spreadsheet_safe`] undoes it exactly, so files round-trip.
+pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if runs_as_formula(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// The text [`spreadsheet_safe`] was given.
+pub fn from_spreadsheet_safe(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if runs_as_formula(rest) => rest,
+        _ => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheet_safe_text_round_trips_and_never_starts_a_formula() {
+        for s in [
+            "=1+1", "+x", "-2", "@SUM(A1)", "\tx", "'=x", "''=x", "'plain", "plain", "",
+        ] {
+            let safe = spreadsheet_safe(s);
+            assert!(!safe.starts_with(FORMULA_START), "{safe:?}");
+            assert_eq!(from_spreadsheet_safe(&safe), s, "{s:?}");
+        }
+        assert_eq!(spreadsheet_safe("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(spreadsheet_safe("Alphabet Inc."), "Alphabet Inc.");
+    }
     use rust_decimal::Decimal;
 
     fn d(s: &str) -> Decimal {

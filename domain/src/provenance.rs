@@ -127,11 +127,15 @@ impl SourceColumns<'_> {
                 label.push_str(&format!(" ({host})"));
             }
         }
-        let url = self.url.map(str::to_string).or_else(|| {
-            let accession = AccessionNumber::parse(self.accession?).ok()?;
-            let cik = Cik::new(u64::try_from(self.cik?).ok()?).ok()?;
-            Some(accession.archive_url(cik))
-        });
+        let url = self
+            .url
+            .filter(|u| is_web_link(u))
+            .map(str::to_string)
+            .or_else(|| {
+                let accession = AccessionNumber::parse(self.accession?).ok()?;
+                let cik = Cik::new(u64::try_from(self.cik?).ok()?).ok()?;
+                Some(accession.archive_url(cik))
+            });
         Provenance {
             fact_id,
             kind,
@@ -139,6 +143,17 @@ impl SourceColumns<'_> {
             url,
         }
     }
+}
+
+/// Whether a recorded link may be shown as a link: `http` or `https` only
+/// (an import can store any text; `javascript:` or `data:` must never
+/// become an `href`).
+pub fn is_web_link(url: &str) -> bool {
+    let url = url.trim_start();
+    ["http://", "https://"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+    })
 }
 
 /// `www.prnewswire.com` of `https://www.prnewswire.com/news/…`.
@@ -180,6 +195,26 @@ mod tests {
             Some("https://www.sec.gov/Archives/edgar/data/1018724/000101872426000014/")
         );
         assert_eq!(p.fact_id, 7);
+    }
+
+    #[test]
+    fn only_http_and_https_sources_become_links() {
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "JaVaScRiPt:x",
+            "ftp://x",
+            "//x",
+        ] {
+            let p = SourceColumns {
+                url: Some(bad),
+                ..Default::default()
+            }
+            .describe(1);
+            assert_eq!(p.url, None, "{bad}");
+        }
+        assert!(is_web_link("HTTPS://www.sec.gov/x"));
+        assert!(is_web_link("http://example.com"));
     }
 
     #[test]

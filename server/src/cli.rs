@@ -43,7 +43,7 @@ pub enum ImportCommand {
     Observations(crate::edgar::observations::ObservationsArgs),
     /// Import fact versions from a CSV file in the export layout (one transaction).
     Csv {
-        /// The CSV file (see `server export csv`).
+        /// The CSV file (see `server export csv`), or `-` for standard input.
         file: std::path::PathBuf,
     },
 }
@@ -119,9 +119,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::Csv { file }) => {
             with_database(&settings, |pool| async move {
-                let reader = std::fs::File::open(&file)
-                    .with_context(|| format!("opening {}", file.display()))?;
-                let report = crate::csv_io::import_csv(&pool, reader).await?;
+                // `-`: standard input, so `export csv | import csv -` works.
+                let report = if file.as_os_str() == "-" {
+                    crate::csv_io::import_csv(&pool, std::io::stdin().lock()).await?
+                } else {
+                    let reader = std::fs::File::open(&file)
+                        .with_context(|| format!("opening {}", file.display()))?;
+                    crate::csv_io::import_csv(&pool, reader).await?
+                };
                 println!("{report}");
                 Ok(())
             })

@@ -210,11 +210,29 @@ pub async fn export_csv(pool: &PgPool, out: impl std::io::Write) -> anyhow::Resu
         .from_writer(out);
     writer.write_record(COLUMNS)?;
     for row in &rows {
-        writer.write_record(export_fields(row)?)?;
+        let mut fields = export_fields(row)?;
+        for (i, field) in fields.iter_mut().enumerate() {
+            if TEXT_COLUMNS.contains(&COLUMNS[i]) {
+                *field = domain::format::spreadsheet_safe(field).into_owned();
+            }
+        }
+        writer.write_record(fields)?;
     }
     writer.flush().context("writing the CSV")?;
     Ok(rows.len())
 }
+
+/// Columns of free text: written spreadsheet-safe (a leading `'` before
+/// text a spreadsheet would run as a formula) and read back exactly.
+const TEXT_COLUMNS: [&str; 7] = [
+    "company_name",
+    "form",
+    "source_url",
+    "source_text",
+    "derivation",
+    "entered_by",
+    "note",
+];
 
 fn export_fields(row: &sqlx::postgres::PgRow) -> anyhow::Result<[String; 23]> {
     let opt = |s: Option<String>| s.unwrap_or_default();
@@ -297,6 +315,15 @@ fn parse_csv(reader: impl std::io::Read) -> Result<Vec<Line>, CsvImportError> {
     for record in csv.records() {
         let record = record?;
         let line_no = record.position().map(|p| p.line()).unwrap_or(0);
+        // Free text was exported spreadsheet-safe: read it back exactly.
+        let record: csv::StringRecord = record
+            .iter()
+            .enumerate()
+            .map(|(i, field)| match COLUMNS.get(i) {
+                Some(c) if TEXT_COLUMNS.contains(c) => domain::format::from_spreadsheet_safe(field),
+                _ => field,
+            })
+            .collect();
         match parse_line(&record, line_no) {
             Ok(line) => {
                 check_company_consistency(&line, &mut companies, &mut errors);

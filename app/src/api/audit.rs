@@ -293,11 +293,7 @@ pub mod ssr {
     /// spreadsheet would run as a formula is prefixed with `'`.
     pub fn to_csv(rows: &[AuditRow]) -> String {
         fn cell(s: &str) -> String {
-            let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{s}")
-            } else {
-                s.to_string()
-            };
+            let s = domain::format::spreadsheet_safe(s).into_owned();
             if s.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", s.replace('"', "\"\""))
             } else {

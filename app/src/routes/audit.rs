@@ -147,7 +147,11 @@ fn AuditLine(row: AuditRow) -> impl IntoView {
         ),
         None => format!("new: {}", describe_in(row.value, &row.unit)),
     };
-    let source = match row.source_url.clone() {
+    let source = match row
+        .source_url
+        .clone()
+        .filter(|u| domain::provenance::is_web_link(u))
+    {
         Some(url) => {
             view! { <a href=url rel="noopener noreferrer">{row.source_kind.clone()}</a> }.into_any()
         }

@@ -63,9 +63,26 @@ pub fn router(state: AppState) -> Router {
     with_middleware(app, state.page_cache.clone())
 }
 
+/// A client's `x-request-id` is kept only when it is a short token of safe
+/// characters (it is logged and echoed); otherwise a fresh one is made.
+fn drop_unsafe_request_id<B>(mut req: Request<B>) -> Request<B> {
+    let safe = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= 64
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    };
+    if req.headers().get(REQUEST_ID).is_some_and(|v| !safe(v)) {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
+}
+
 /// The middleware stack, outermost first:
 ///
-/// 1. request id: taken from `x-request-id` or generated, so the trace span carries it;
+/// 1. request id: taken from `x-request-id` when it is a short safe token, else
+///    generated, so the trace span carries it;
 /// 2. trace: one span per request (`http.method`, `http.path`, `request.id`) and a
 ///    log line per response (`http.status`, `duration_ms`);
 /// 3. the request id echoed on the response;
@@ -87,6 +104,7 @@ fn with_middleware(app: Router, page_cache: crate::page_cache::PageCache) -> Rou
         ));
     app.layer(
         ServiceBuilder::new()
+            .layer(tower::util::MapRequestLayer::new(drop_unsafe_request_id))
             .layer(SetRequestIdLayer::new(header.clone(), MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()

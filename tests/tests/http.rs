@@ -549,3 +549,31 @@ async fn a_hard_reload_renders_the_page_afresh() {
     assert_eq!(reload.headers()["x-cache"], "miss");
     assert_eq!(after.headers()["x-cache"], "hit", "and refreshes the entry");
 }
+
+#[tokio::test]
+async fn a_clients_request_id_is_echoed_only_when_it_is_a_short_safe_token() {
+    // Arrange
+    let app = spawn_app().await;
+    let send = |id: String| {
+        let req = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", id);
+        async move { req.send().await.unwrap() }
+    };
+
+    // Act
+    let kept = send("abc-123_X.9".into()).await;
+    let long = send("a".repeat(65)).await;
+    let odd = send("abc\"><script>".into()).await;
+
+    // Assert
+    assert_eq!(kept.headers()["x-request-id"], "abc-123_X.9");
+    for res in [long, odd] {
+        let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert!(
+            id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'),
+            "a fresh id instead: {id}"
+        );
+    }
+}

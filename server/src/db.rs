@@ -88,8 +88,14 @@ impl Database {
     }
 }
 
+/// Longest a single statement may run. A request gives up after 30 s, but a
+/// query it started would run on in PostgreSQL; this bounds it there too
+/// (imports are many short statements, well under it).
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A pool that fails fast when the database is down (so requests answer 503
-/// quickly) and reconnects by itself when it is back.
+/// quickly), reconnects by itself when it is back, and runs no statement
+/// longer than [`STATEMENT_TIMEOUT`].
 pub async fn connect(options: PgConnectOptions, size: u32) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(size.max(1))
@@ -97,6 +103,9 @@ pub async fn connect(options: PgConnectOptions, size: u32) -> Result<PgPool, sql
         .acquire_timeout(Duration::from_secs(3))
         .idle_timeout(Duration::from_secs(300))
         .test_before_acquire(true)
-        .connect_with(options.application_name("capex-lens"))
+        .connect_with(options.application_name("capex-lens").options([(
+            "statement_timeout",
+            format!("{}ms", STATEMENT_TIMEOUT.as_millis()),
+        )]))
         .await
 }

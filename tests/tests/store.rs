@@ -325,3 +325,18 @@ async fn the_metrics_table_and_the_source_kinds_in_the_database_are_the_domains_
         .collect();
     assert_eq!(kinds, expected_kinds);
 }
+
+#[tokio::test]
+async fn every_connection_of_the_pool_bounds_a_statement_to_thirty_seconds() {
+    // Arrange
+    let db = TestDb::new().await;
+
+    // Act
+    let setting: String = sqlx::query_scalar("SELECT current_setting('statement_timeout')")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(setting, "30s");
+}

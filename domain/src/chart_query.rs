@@ -576,7 +576,7 @@ fn unknown_parameter(key: &str) -> QueryProblem {
 
 /// Decodes `%XX` escapes and `+` (a space), as browsers encode query strings.
 /// The result must be UTF-8.
-fn percent_decode(raw: &str) -> Result<String, String> {
+pub(crate) fn percent_decode(raw: &str) -> Result<String, String> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

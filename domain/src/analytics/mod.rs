@@ -10,6 +10,7 @@
 
 pub mod applicability;
 mod book;
+pub mod cohort;
 pub mod coverage;
 pub mod guidance;
 pub mod input;

@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <nav>
                     <a href="/">"Companies"</a>
                     <a href="/compare?tickers=AMZN,GOOGL,MSFT,META,ORCL&metrics=capex">"Compare"</a>
+                    <a href="/cohort">"Cohort"</a>
                     <a href="/coverage">"Coverage"</a>
                     <a href="/methodology">"Methodology"</a>
                     <routes::account::AccountNav/>
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("compare") view={Lazy::<routes::lazy::ComparePage>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("cohort") view={Lazy::<routes::lazy::CohortPage>::new()} ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("c"), ParamSegment("id"))
                         view={Lazy::<routes::lazy::ShortLinkPage>::new()}

@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/chart.svg", get(svg))
         .route("/chart.csv", get(csv))
         .route("/chart.png", get(png))
+        .route("/cohort.png", get(cohort_png))
 }
 
 /// `GET /chart.svg?…`
@@ -155,6 +156,66 @@ pub async fn png(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resp
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "rendering chart PNG");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not render the chart",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `GET /cohort.png?…` (the cohort page's query): the cohort's sums as a
+/// 1200×630 link preview, cached per cohort and store generation.
+pub async fn cohort_png(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let generation = match state.page_cache.generation().current().await {
+        Ok(g) => g,
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    };
+    let query = match domain::analytics::cohort::CohortQuery::parse(&raw.unwrap_or_default()) {
+        Ok(q) => q,
+        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
+    };
+    let data = match app::api::cohort::ssr::cohort_data(&state.context, &query).await {
+        Ok(d) => d,
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, e.to_string()).into_response();
+        }
+    };
+    let key = format!("cohort:{generation}:{}", data.query);
+    let series: Vec<_> = data
+        .cohort
+        .chart_series()
+        .into_iter()
+        .filter(|s| s.unit == domain::analytics::Unit::Usd)
+        .collect();
+    let spec = ChartSpec::new(
+        format!(
+            "The cohort read together: {}",
+            data.cohort.tickers.join(", ")
+        ),
+        app::chart::AxisUnit::UsdBillions,
+    );
+    let cache = state.png_cache.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        cache.get_or_render(&key, || crate::chart_png::render_png(&spec, &series))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("render task failed: {e}"))
+    .and_then(|r| r);
+    match rendered {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            bytes.to_vec(),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering cohort PNG");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "could not render the chart",

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bulk;
 pub mod chart;
 pub mod codec;
+pub mod cohort;
 pub mod company;
 pub mod coverage;
 pub mod entry;

@@ -26,6 +26,10 @@ pub fn ChartFigure(
     #[prop(optional, into)]
     name: String,
     #[prop(default = HEIGHT)] height: u32,
+    /// A sentence per period label, shown with that period in the tooltip
+    /// and the data table (the cohort: who is in the sum).
+    #[prop(optional)]
+    slot_notes: Vec<(String, String)>,
 ) -> impl IntoView {
     let unit = spec.unit;
     let (svg, layout) = render_svg_with_layout(&spec, &series, WIDTH, height);
@@ -91,6 +95,7 @@ pub fn ChartFigure(
     let layout_tip = layout.clone();
     let series_tip = on_axis.clone();
     let keys_tip = keys.clone();
+    let notes_tip = slot_notes.clone();
     let tooltip = move || {
         let slot = hovered.get()?;
         let s = layout_tip.slots.get(slot)?;
@@ -113,12 +118,14 @@ pub fn ChartFigure(
                 }
             })
             .collect_view();
+        let note = note_of(&notes_tip, &s.label).map(|n| view! { <p class="slot-note">{n}</p> });
         Some(view! {
             <div class="crosshair" style=format!("left: {left:.2}%")></div>
             <div class="tooltip" role="status" style=format!("left: min({left:.2}%, calc(100% - 19rem))")>
                 <strong>{s.label.clone()}</strong>
                 " "
                 <small>{period_end}</small>
+                {note}
                 <table>{rows}</table>
             </div>
         })
@@ -140,9 +147,17 @@ pub fn ChartFigure(
             ></div>
             <div class="chart-overlay" aria-hidden="true">{tooltip}</div>
             <figcaption>{caption}</figcaption>
-            <DataTable layout series=on_axis keys/>
+            <DataTable layout series=on_axis keys slot_notes/>
         </figure>
     }
+}
+
+/// The note given for a period label.
+fn note_of(notes: &[(String, String)], label: &str) -> Option<String> {
+    notes
+        .iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, n)| n.clone())
 }
 
 /// A series' value at a slot as shown in the tooltip and the table.
@@ -174,11 +189,14 @@ fn DataTable(
     layout: ChartLayout,
     series: Vec<Series>,
     keys: Vec<(String, String)>,
+    slot_notes: Vec<(String, String)>,
 ) -> impl IntoView {
+    let noted = !slot_notes.is_empty();
     let header = keys
         .into_iter()
         .map(|(name, _)| view! { <th scope="col" class="num">{name}</th> })
         .collect_view();
+    let note_header = noted.then(|| view! { <th scope="col">"Companies"</th> });
     let rows = (0..layout.slots.len())
         .rev()
         .map(|i| {
@@ -192,10 +210,14 @@ fn DataTable(
                 .iter()
                 .map(|se| view! { <td class="num">{point_text(&layout, se, i)}</td> })
                 .collect_view();
+            let note = noted.then(|| {
+                view! { <td>{note_of(&slot_notes, &slot.label).unwrap_or_default()}</td> }
+            });
             view! {
                 <tr data-slot=slot.label.clone()>
                     <th scope="row" title=end>{slot.label.clone()}</th>
                     {cells}
+                    {note}
                 </tr>
             }
         })
@@ -205,7 +227,7 @@ fn DataTable(
             <summary>"Data table"</summary>
             <div class="table-scroll">
                 <table class="facts">
-                    <thead><tr><th scope="col">"Period"</th>{header}</tr></thead>
+                    <thead><tr><th scope="col">"Period"</th>{header}{note_header}</tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod bulk;
+pub mod cohort;
 pub mod company;
 pub mod compare;
 pub mod coverage;
@@ -45,6 +46,7 @@ pub mod lazy {
 
     lazy_page!(OverviewPage, super::overview::Overview);
     lazy_page!(ComparePage, super::compare::Compare);
+    lazy_page!(CohortPage, super::cohort::Cohort);
     lazy_page!(ShortLinkPage, super::compare::ShortLink);
     lazy_page!(MethodologyPage, super::methodology::Methodology);
     lazy_page!(CoveragePage, super::coverage::Coverage);

@@ -69,10 +69,11 @@ fn sort_rows(rows: &mut [OverviewRow], key: SortKey) {
     }
 }
 
-/// `/`: every company's latest quarter.
+/// `/`: every company's latest quarter, and the cohort's newest quarters.
 #[component]
 pub fn Overview() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_overview());
+    let cohort = Resource::new(|| (), |_| crate::api::cohort::get_cohort_summary());
     let sort = RwSignal::new(SortKey::Company);
 
     let header = move |key: SortKey, label: &'static str| {
@@ -160,6 +161,70 @@ pub fn Overview() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+        <h2 id="cohort">"The hyperscalers read together"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading the cohort…"</p> }>
+            <ErrorBoundary fallback=|errors| view! {
+                <div class="error" role="alert">
+                    {move || errors.get().into_iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view()}
+                </div>
+            }>
+                {move || Suspend::new(async move {
+                    let quarters = cohort.await?;
+                    Ok::<_, crate::error::AppError>(view! { <CohortSummary quarters/> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The cohort's newest quarters: sums, ratios, and who is in each.
+#[component]
+fn CohortSummary(quarters: Vec<domain::analytics::cohort::CohortQuarter>) -> impl IntoView {
+    use domain::analytics::cohort::{CohortRatio, AMOUNTS};
+    let shown = [0usize, 1, 2, 4];
+    let rows = quarters
+        .into_iter()
+        .map(|q| {
+            let sums = shown
+                .iter()
+                .map(|i| view! { <td class="num">{q.sums.get(*i).map(|s| domain::format::usd(*s)).unwrap_or_default()}</td> })
+                .collect_view();
+            let ratios = CohortRatio::ALL
+                .iter()
+                .map(|r| {
+                    let v = q.ratio(*r);
+                    let f = v.and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d));
+                    view! { <td class="num">{format_value(r.metric().unit(), f, v)}</td> }
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row">{q.quarter.label()}</th>
+                    {sums}
+                    {ratios}
+                    <td class="membership">{q.membership_text()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p>
+            "Summed per calendar quarter over the companies that report every input, so each ratio divides sums over the same companies. "
+            <a href="/cohort">"The cohort over time, and the choice of companies"</a> "."
+        </p>
+        <div class="table-scroll">
+            <table class="facts cohort-summary">
+                <thead>
+                    <tr>
+                        <th scope="col">"Quarter"</th>
+                        {shown.iter().map(|i| view! { <th scope="col" class="num">{AMOUNTS[*i].label()}</th> }).collect_view()}
+                        {CohortRatio::ALL.iter().map(|r| view! { <th scope="col" class="num">{r.metric().label()}</th> }).collect_view()}
+                        <th scope="col">"Companies"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
 

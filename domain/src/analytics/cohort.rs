@@ -244,16 +244,31 @@ impl Cohort {
         self.quarters.iter().find(|q| q.quarter == quarter)
     }
 
+    /// What the cohort chart draws: the cash story (capex, operating and
+    /// free cash flow, depreciation) and the ratios. Revenue and net income,
+    /// an order of magnitude larger, would flatten it; they are in the table.
+    pub fn chart_series(&self) -> Vec<Series> {
+        self.series()
+            .into_iter()
+            .filter(|s| {
+                !matches!(
+                    s.measure,
+                    Measure::Stored(Metric::Revenue | Metric::NetIncome)
+                )
+            })
+            .collect()
+    }
+
     /// Chart series: one per summed amount, then one per ratio, labelled on
     /// calendar quarters; ticker `Cohort`.
     pub fn series(&self) -> Vec<Series> {
         let amounts = AMOUNTS
             .iter()
             .enumerate()
-            .map(|(i, m)| self.chart_series(*m, m.label(), m.unit(), |q| q.sums.get(i).copied()));
+            .map(|(i, m)| self.one_series(*m, m.label(), m.unit(), |q| q.sums.get(i).copied()));
         let ratios = CohortRatio::ALL.iter().map(|r| {
             let metric = r.metric();
-            self.chart_series(
+            self.one_series(
                 Measure::Derived(metric),
                 metric.label(),
                 metric.unit(),
@@ -263,7 +278,7 @@ impl Cohort {
         amounts.chain(ratios).collect()
     }
 
-    fn chart_series(
+    fn one_series(
         &self,
         measure: Measure,
         label: &str,
@@ -504,6 +519,8 @@ impl CohortQuery {
         let mut query = Self::default();
         let mut problems = Vec::new();
         let mut seen = Vec::new();
+        // `tickers` may be given once as a list or repeated (a form's checkboxes).
+        let mut tickers: Option<Vec<Ticker>> = None;
         for pair in raw
             .trim_start_matches('?')
             .split('&')
@@ -516,34 +533,23 @@ impl CohortQuery {
                 ));
                 continue;
             };
-            if seen.contains(&key) {
+            if key != "tickers" && seen.contains(&key) {
                 problems.push(format!("{key} is given more than once: give it once"));
                 continue;
             }
             seen.push(key);
             match key {
                 "tickers" => {
-                    let mut tickers = Vec::new();
+                    let list = tickers.get_or_insert_with(Vec::new);
                     for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                         match Ticker::parse(item) {
-                            Ok(t) if tickers.contains(&t) => problems.push(format!(
+                            Ok(t) if list.contains(&t) => problems.push(format!(
                                 "tickers lists {t} more than once: list each company once"
                             )),
-                            Ok(t) => tickers.push(t),
+                            Ok(t) => list.push(t),
                             Err(e) => problems.push(format!("tickers: {e}")),
                         }
                     }
-                    if tickers.is_empty() {
-                        problems.push(format!(
-                            "tickers is empty: name 1 to {MAX_COHORT} companies, for example tickers=AMZN,GOOGL,MSFT"
-                        ));
-                    } else if tickers.len() > MAX_COHORT {
-                        problems.push(format!(
-                            "tickers names {} companies; a cohort sums at most {MAX_COHORT}",
-                            tickers.len()
-                        ));
-                    }
-                    query.tickers = tickers;
                 }
                 "basis" => match value.trim().to_ascii_lowercase().as_str() {
                     "quarterly" => query.basis = Basis::Quarterly,
@@ -561,6 +567,19 @@ impl CohortQuery {
                     ));
                 }
             }
+        }
+        if let Some(list) = tickers {
+            if list.is_empty() {
+                problems.push(format!(
+                    "tickers is empty: name 1 to {MAX_COHORT} companies, for example tickers=AMZN,GOOGL,MSFT"
+                ));
+            } else if list.len() > MAX_COHORT {
+                problems.push(format!(
+                    "tickers names {} companies; a cohort sums at most {MAX_COHORT}",
+                    list.len()
+                ));
+            }
+            query.tickers = list;
         }
         if problems.is_empty() {
             Ok(query)
@@ -771,5 +790,11 @@ mod tests {
         assert!(e.contains("basis \"weekly\""), "{e}");
         assert!(e.contains("unknown parameter \"x\""), "{e}");
         assert!(CohortQuery::parse(&"a".repeat(3000)).is_err());
+        // A form's checkboxes repeat the parameter.
+        let form = CohortQuery::parse("tickers=MSFT&tickers=GOOGL&basis=quarterly").unwrap();
+        assert_eq!(form.to_query_string(), "tickers=MSFT,GOOGL");
+        assert!(CohortQuery::parse("tickers=")
+            .unwrap_err()
+            .contains("tickers is empty"));
     }
 }

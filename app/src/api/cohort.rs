@@ -1,0 +1,146 @@
+//! The cohort page's data (`/cohort`): the chosen companies' quarters summed
+//! by the pure analytics ([`domain::analytics::cohort`]), and the companies a
+//! reader can choose from.
+
+use crate::error::AppError;
+use domain::analytics::cohort::Cohort;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Everything the cohort page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortData {
+    /// The canonical query string (empty for the default cohort).
+    pub query: String,
+    pub cohort: Cohort,
+    /// Every tracked company (ticker, name), in ticker order: the choices.
+    pub companies: Vec<(String, String)>,
+    /// The link-preview image (`/cohort.png?…`), absolute.
+    pub og_image: String,
+}
+
+impl CohortData {
+    /// The company's name, or its ticker when it is not known.
+    pub fn name_of<'a>(&'a self, ticker: &'a str) -> &'a str {
+        self.companies
+            .iter()
+            .find(|(t, _)| t == ticker)
+            .map_or(ticker, |(_, n)| n.as_str())
+    }
+}
+
+/// The cohort a query string describes (`tickers=…&basis=…`, all optional).
+/// A public endpoint: it reads only what every page shows, and its work is
+/// bounded by the query's limit of companies.
+#[server(output = crate::api::codec::PageJson)]
+pub async fn get_cohort(query: String) -> Result<CohortData, AppError> {
+    let ctx = crate::ssr::context()?;
+    let parsed = domain::analytics::cohort::CohortQuery::parse(&query).map_err(|message| {
+        let err = AppError::Invalid(message);
+        crate::ssr::set_status(&err);
+        err
+    })?;
+    ssr::cohort_data(&ctx, &parsed).await
+}
+
+/// The default cohort's newest quarters (at most `OVERVIEW_QUARTERS`),
+/// newest first, without the members' sources: the overview's summary,
+/// small enough to ride along with the overview page.
+#[server(output = crate::api::codec::PageJson)]
+pub async fn get_cohort_summary() -> Result<Vec<domain::analytics::cohort::CohortQuarter>, AppError>
+{
+    let ctx = crate::ssr::context()?;
+    let data = ssr::cohort_data(&ctx, &domain::analytics::cohort::CohortQuery::default()).await?;
+    Ok(data
+        .cohort
+        .quarters
+        .into_iter()
+        .rev()
+        .take(OVERVIEW_QUARTERS)
+        .map(|mut q| {
+            for m in &mut q.members {
+                m.sources.clear();
+            }
+            q
+        })
+        .collect())
+}
+
+/// How many of the cohort's quarters the overview shows.
+pub const OVERVIEW_QUARTERS: usize = 2;
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::CohortData;
+    use crate::error::AppError;
+    use crate::ssr::ServerContext;
+    use domain::analytics::cohort::{cohort, CohortQuery};
+    use std::sync::Arc;
+
+    /// The cohort of `query` from the cached facts; a ticker the store does
+    /// not track is refused (400) with the ones it does.
+    pub async fn cohort_data(
+        ctx: &ServerContext,
+        query: &CohortQuery,
+    ) -> Result<CohortData, AppError> {
+        let known = store::facts::tickers(&ctx.pool)
+            .await
+            .map_err(crate::ssr::db_error)?;
+        let unknown: Vec<&str> = query
+            .tickers
+            .iter()
+            .filter(|t| !known.contains(t))
+            .map(|t| t.as_str())
+            .collect();
+        // The default cohort names the hyperscalers; a store that tracks only
+        // some of them sums those it has.
+        let chosen: Vec<&domain::Ticker> = if query == &CohortQuery::default() {
+            query.tickers.iter().filter(|t| known.contains(t)).collect()
+        } else if !unknown.is_empty() {
+            let tracked: Vec<&str> = known.iter().map(|t| t.as_str()).collect();
+            let err = AppError::Invalid(format!(
+                "{} {} not tracked here; the companies tracked are {}.",
+                unknown.join(", "),
+                if unknown.len() == 1 { "is" } else { "are" },
+                tracked.join(", ")
+            ));
+            crate::ssr::set_status(&err);
+            return Err(err);
+        } else {
+            query.tickers.iter().collect()
+        };
+        let mut loaded: Vec<Arc<store::facts::Company>> = Vec::new();
+        for ticker in chosen {
+            if let Some(company) = ctx
+                .facts
+                .get(&ctx.pool, ticker)
+                .await
+                .map_err(crate::ssr::db_error)?
+            {
+                loaded.push(company);
+            }
+        }
+        let mut companies = Vec::new();
+        for ticker in &known {
+            let name = match loaded.iter().find(|c| c.facts.ticker == ticker.as_str()) {
+                Some(c) => c.name.clone(),
+                None => ctx
+                    .facts
+                    .get(&ctx.pool, ticker)
+                    .await
+                    .map_err(crate::ssr::db_error)?
+                    .map_or_else(|| ticker.to_string(), |c| c.name.clone()),
+            };
+            companies.push((ticker.to_string(), name));
+        }
+        let facts: Vec<&domain::analytics::CompanyFacts> =
+            loaded.iter().map(|c| &c.facts).collect();
+        let canonical = query.to_query_string();
+        Ok(CohortData {
+            og_image: crate::ssr::absolute_url(&format!("/cohort.png?{canonical}")),
+            query: canonical,
+            cohort: cohort(&facts, query.basis),
+            companies,
+        })
+    }
+}

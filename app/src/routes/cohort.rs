@@ -1,0 +1,283 @@
+use crate::api::cohort::{get_cohort, CohortData};
+use crate::chart::{units_of, ChartSpec};
+use crate::components::{format_value, ChartFigure};
+use domain::analytics::cohort::{CohortQuarter, CohortRatio, AMOUNTS, DEFAULT_TICKERS};
+use domain::analytics::Basis;
+use domain::format;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_location;
+
+/// `/cohort?tickers=AMZN,GOOGL,MSFT&basis=ttm`: the chosen companies read
+/// together (methodology section 7), per calendar quarter, summed over the
+/// companies that report every input, with who is in and who is out. All
+/// state is in the address; the picker is a plain GET form, so it works
+/// without JavaScript and every choice is a link.
+#[component]
+pub fn Cohort() -> impl IntoView {
+    let location = use_location();
+    let data = Resource::new(move || location.search.get(), get_cohort);
+    view! {
+        <Title text="The cohort read together"/>
+        <Meta name="description" content="The hyperscalers' capex, operating and free cash flow, depreciation and revenue summed per calendar quarter, with capex intensity, capex to depreciation and cash conversion, from SEC filings."/>
+        <Transition fallback=|| view! { <p class="loading">"Loading the cohort…"</p> }>
+            <ErrorBoundary fallback=|errors| view! {
+                <h1>"This cohort cannot be shown"</h1>
+                <div class="error" role="alert">
+                    {move || errors.get().into_iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view()}
+                </div>
+                <p>"The default cohort: " <a href="/cohort">"/cohort"</a></p>
+            }>
+                {move || Suspend::new(async move {
+                    let data = data.await?;
+                    Ok::<_, crate::error::AppError>(view! { <CohortView data/> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn CohortView(data: CohortData) -> impl IntoView {
+    let cohort = data.cohort.clone();
+    let basis_text = match cohort.basis {
+        Basis::Quarterly => "each quarter",
+        _ => "over the trailing twelve months",
+    };
+    let series = cohort.chart_series();
+    let notes: Vec<(String, String)> = cohort
+        .quarters
+        .iter()
+        .map(|q| (q.quarter.label(), q.membership_text()))
+        .collect();
+    let changes = cohort.changes();
+    let changes_text = if changes.is_empty() {
+        "The same companies are in the sum in every quarter shown.".to_string()
+    } else {
+        format!(
+            "The set of companies in the sum changes ({}), so the lines are not like-for-like across those quarters: hover a quarter, or open the table below, to see who is in.",
+            changes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
+    let charts = units_of(&series)
+        .into_iter()
+        .map(|unit| {
+            let title = match unit.description() {
+                d if d.contains("dollar") => "Cohort sums".to_string(),
+                _ => "Cohort ratios".to_string(),
+            };
+            view! {
+                <ChartFigure
+                    series=series.clone()
+                    spec=ChartSpec::new(title, unit)
+                    name="cohort"
+                    caption=format!("{changes_text} Revenue and net income are in the table below.")
+                    slot_notes=notes.clone()
+                />
+            }
+        })
+        .collect_view();
+    let names: Vec<String> = cohort
+        .tickers
+        .iter()
+        .map(|t| format!("{} ({t})", data.name_of(t)))
+        .collect();
+    let chosen = cohort.tickers.clone();
+    let picker = data
+        .companies
+        .iter()
+        .map(|(t, n)| {
+            let checked = chosen.contains(t);
+            view! {
+                <label class="pick">
+                    <input type="checkbox" name="tickers" value=t.clone() checked=checked/>
+                    " " {t.clone()} <span class="visually-hidden">{format!(" {n}")}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    let ttm = cohort.basis == Basis::Ttm;
+    let navigate = leptos_router::hooks::use_navigate();
+    let rows = cohort
+        .quarters
+        .iter()
+        .rev()
+        .map(|q| view! { <QuarterRow q=q.clone()/> })
+        .collect_view();
+    let empty = cohort.quarters.is_empty().then(|| {
+        view! { <p class="notice">"No quarter has every input for any of the chosen companies. The coverage page shows what each company lacks: " <a href="/coverage">"coverage"</a> "."</p> }
+    });
+    let image = data.og_image.clone();
+    let description = format!(
+        "Capex, cash flow and depreciation of {} summed per calendar quarter, from SEC filings.",
+        cohort.tickers.join(", ")
+    );
+    view! {
+        <Meta property="og:type" content="website"/>
+        <Meta property="og:title" content="The cohort read together"/>
+        <Meta property="og:description" content=description.clone()/>
+        <Meta property="og:image" content=image.clone()/>
+        <Meta property="og:image:width" content="1200"/>
+        <Meta property="og:image:height" content="630"/>
+        <Meta name="twitter:card" content="summary_large_image"/>
+        <Meta name="twitter:title" content="The cohort read together"/>
+        <Meta name="twitter:image" content=image/>
+        <h1>"The cohort read together"</h1>
+        <p class="lede">
+            "Capex, operating and free cash flow, depreciation, revenue and net income of "
+            {names.join(", ")}
+            ", summed " {basis_text} " over the companies that report every one of them for that calendar quarter, so each ratio divides sums over the same companies."
+        </p>
+        <form class="cohort-picker" method="get" action="/cohort" on:submit=move |ev| submit(ev, &navigate)>
+            <fieldset>
+                <legend>"Companies"</legend>
+                {picker}
+            </fieldset>
+            <label>
+                "Basis "
+                <select name="basis">
+                    <option value="quarterly" selected=!ttm>"Quarterly"</option>
+                    <option value="ttm" selected=ttm>"Trailing twelve months"</option>
+                </select>
+            </label>
+            <button type="submit">"Show"</button>
+            <a href="/cohort">{format!("Default: the hyperscalers ({})", DEFAULT_TICKERS.join(", "))}</a>
+        </form>
+        {empty}
+        {charts}
+        <h2>"Who is in each quarter's sum"</h2>
+        <p>"Newest first. Open a quarter for each company's figures, each linked to its filing. Ratios: "
+            {CohortRatio::ALL.iter().map(|r| format!("{} = {}", r.metric().label(), r.formula())).collect::<Vec<_>>().join("; ")}
+            "."</p>
+        <div class="table-scroll">
+            <table class="facts cohort-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Quarter"</th>
+                        {AMOUNTS.iter().map(|m| view! { <th scope="col" class="num">{m.label()}</th> }).collect_view()}
+                        {CohortRatio::ALL.iter().map(|r| view! { <th scope="col" class="num">{r.metric().label()}</th> }).collect_view()}
+                        <th scope="col">"Left out"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// A quarter's sums and ratios, who is left out and why, and (opened) each
+/// member's figures with their sources.
+#[component]
+fn QuarterRow(q: CohortQuarter) -> impl IntoView {
+    let label = q.quarter.label();
+    let sums = AMOUNTS
+        .iter()
+        .zip(&q.sums)
+        .map(|(_, s)| view! { <td class="num">{format::usd(*s)}</td> })
+        .collect_view();
+    let ratios = CohortRatio::ALL
+        .iter()
+        .map(|r| {
+            let unit = r.metric().unit();
+            let v = q.ratio(*r);
+            let f = v.and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d));
+            view! { <td class="num">{format_value(unit, f, v)}</td> }
+        })
+        .collect_view();
+    let out = if q.excluded.is_empty() {
+        "none".to_string()
+    } else {
+        q.excluded
+            .iter()
+            .map(|e| format!("{} ({})", e.ticker, e.reason()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let members = q
+        .members
+        .iter()
+        .map(|m| {
+            let values = m
+                .values
+                .iter()
+                .map(|v| format::usd(*v))
+                .collect::<Vec<_>>();
+            let sources = m
+                .sources
+                .iter()
+                .fold(Vec::<domain::Provenance>::new(), |mut acc, s| {
+                    if !acc.iter().any(|a| a.label == s.label) {
+                        acc.push(s.clone());
+                    }
+                    acc
+                })
+                .into_iter()
+                .map(|s| match s.url.filter(|u| domain::provenance::is_web_link(u)) {
+                    Some(url) => view! { <li><a href=url target="_blank" rel="noopener noreferrer">{s.label}</a></li> }.into_any(),
+                    None => view! { <li>{s.label}</li> }.into_any(),
+                })
+                .collect_view();
+            view! {
+                <li>
+                    <a href=format!("/company/{}", m.ticker)>{m.ticker.clone()}</a>
+                    {format!(" {}: ", m.fiscal_period.label())}
+                    {AMOUNTS.iter().zip(values).map(|(a, v)| format!("{} {v}", a.label())).collect::<Vec<_>>().join(", ")}
+                    <ul class="sources">{sources}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <tr data-quarter=label.clone()>
+            <th scope="row">
+                <details>
+                    <summary>{label.clone()} " " <small>{format!("{} in", q.members.len())}</small></summary>
+                    <ul class="cohort-members">{members}</ul>
+                </details>
+            </th>
+            {sums}
+            {ratios}
+            <td class="left-out">{out}</td>
+        </tr>
+    }
+}
+
+/// The picker's GET form, sent as a client-side navigation so the page does
+/// not reload (without JavaScript the browser sends it as it is).
+fn submit(ev: leptos::ev::SubmitEvent, navigate: &impl Fn(&str, leptos_router::NavigateOptions)) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(form) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    ev.prevent_default();
+    let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else {
+        return;
+    };
+    let tickers: Vec<String> = data
+        .get_all("tickers")
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    let basis = data.get("basis").as_string().unwrap_or_default();
+    let mut query = domain::analytics::cohort::CohortQuery::default();
+    if let Ok(q) = domain::analytics::cohort::CohortQuery::parse(&format!(
+        "tickers={}&basis={basis}",
+        tickers.join(",")
+    )) {
+        query = q;
+    } else if tickers.is_empty() {
+        query.basis = if basis == "ttm" {
+            Basis::Ttm
+        } else {
+            Basis::Quarterly
+        };
+    }
+    navigate(&query.path(), Default::default());
+}

@@ -1,0 +1,165 @@
+//! The cohort read together (methodology section 7) on the bundled filings:
+//! sums checked against arithmetic done by hand on the CSV rows, a quarter
+//! where a company lacks an input and is left out by name, and the page.
+
+use capex_lens_tests::{spawn_app_with, TestDb};
+use domain::analytics::cohort::{cohort, CohortQuarter, CohortRatio};
+use domain::analytics::{Basis, CompanyFacts};
+use domain::{CalendarQuarter, Ticker};
+use rust_decimal::Decimal;
+
+fn m(millions: i64) -> Decimal {
+    Decimal::from(millions) * Decimal::from(1_000_000)
+}
+
+async fn companies(db: &TestDb, tickers: &[&str]) -> Vec<CompanyFacts> {
+    let mut out = Vec::new();
+    for t in tickers {
+        let c = store::facts::load(&db.pool, &Ticker::parse(t).unwrap())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{t} is bundled"));
+        out.push(c.facts);
+    }
+    out
+}
+
+fn quarter(q: &[CohortQuarter], year: i32, quarter: u8) -> CohortQuarter {
+    q.iter()
+        .find(|x| x.quarter == CalendarQuarter { year, quarter })
+        .cloned()
+        .unwrap_or_else(|| panic!("CY{year} Q{quarter} is in the cohort"))
+}
+
+#[tokio::test]
+async fn the_quarter_ended_march_2026_sums_amazon_meta_and_microsoft_as_computed_by_hand() {
+    // Arrange: the rows of data/bundled, $ millions. Amazon FY26 Q1
+    // (filings-quarterly.csv): capex 44,203, OCF 26,032, proceeds 969, D&A
+    // 18,945, revenue 181,519, net income 30,255. Meta FY26 Q1
+    // (filings-quarterly-msft-meta.csv, -meta-orcl-msft.csv): capex 18,997,
+    // OCF 32,226, D&A 5,999, revenue 56,311, net income 26,773. Microsoft
+    // FY26 Q3, the quarter ended 2026-03-31: capex (additions) 30,876, OCF
+    // 46,679, D&A and other 10,167, revenue 82,886, net income 31,778.
+    let db = TestDb::with_bundled_data().await;
+    let facts = companies(&db, &["AMZN", "META", "MSFT"]).await;
+    let refs: Vec<&CompanyFacts> = facts.iter().collect();
+
+    // Act
+    let c = cohort(&refs, Basis::Quarterly);
+
+    // Assert
+    let q = quarter(&c.quarters, 2026, 1);
+    assert_eq!(
+        q.member_tickers(),
+        vec!["AMZN", "META", "MSFT"],
+        "{:?}",
+        q.excluded
+    );
+    let capex = m(44_203 + 18_997 + 30_876); // 94,076
+    let ocf = m(26_032 + 32_226 + 46_679); // 104,937
+                                           // FCF = OCF − capex (+ proceeds for Amazon, which nets them):
+                                           // Amazon 26,032 − 44,203 + 969 = −17,202; Meta 32,226 − 18,997 = 13,229;
+                                           // Microsoft 46,679 − 30,876 = 15,803.
+    let fcf = m(-17_202 + 13_229 + 15_803); // 11,830
+    let depreciation = m(18_945 + 5_999 + 10_167); // 35,111
+    let revenue = m(181_519 + 56_311 + 82_886); // 320,716
+    let net_income = m(30_255 + 26_773 + 31_778); // 88,806
+    assert_eq!(
+        q.sums,
+        vec![capex, ocf, fcf, depreciation, revenue, net_income]
+    );
+    assert_eq!(q.ratio(CohortRatio::CapexIntensity), Some(capex / revenue));
+    assert_eq!(
+        q.ratio(CohortRatio::CapexToDepreciation),
+        Some(capex / depreciation)
+    );
+    assert_eq!(q.ratio(CohortRatio::CashConversion), Some(fcf / net_income));
+    // Microsoft's part is its own fiscal quarter, FY26 Q3.
+    assert_eq!(q.members[2].fiscal_period.label(), "FY26 Q3");
+    // Each member's figures keep their sources.
+    assert!(q.members.iter().all(|x| !x.sources.is_empty()));
+}
+
+#[tokio::test]
+async fn amazon_is_left_out_of_the_quarter_ended_september_2025_and_named_with_the_missing_proceeds(
+) {
+    // Arrange: Amazon's CSV has no capex proceeds for FY25 Q3, so its free
+    // cash flow, and Amazon, is out. Meta FY25 Q3: capex 18,829 (derived,
+    // 9M − 6M), OCF 29,999, D&A 4,963, revenue 51,242, net income 2,709.
+    // Microsoft FY26 Q1 (quarter ended 2025-09-30): capex 19,394, OCF
+    // 45,057, D&A and other 13,061, revenue 77,673, net income 27,747.
+    let db = TestDb::with_bundled_data().await;
+    let facts = companies(&db, &["AMZN", "META", "MSFT"]).await;
+    let refs: Vec<&CompanyFacts> = facts.iter().collect();
+
+    // Act
+    let c = cohort(&refs, Basis::Quarterly);
+
+    // Assert
+    let q = quarter(&c.quarters, 2025, 3);
+    assert_eq!(q.member_tickers(), vec!["META", "MSFT"]);
+    assert_eq!(q.excluded.len(), 1);
+    assert_eq!(q.excluded[0].ticker, "AMZN");
+    assert!(
+        q.excluded[0]
+            .reason()
+            .contains("capex_proceeds for FY25 Q3"),
+        "{}",
+        q.excluded[0].reason()
+    );
+    assert_eq!(
+        q.sums,
+        vec![
+            m(18_829 + 19_394),
+            m(29_999 + 45_057),
+            m((29_999 - 18_829) + (45_057 - 19_394)),
+            m(4_963 + 13_061),
+            m(51_242 + 77_673),
+            m(2_709 + 27_747),
+        ]
+    );
+    // The set changes between CY25 Q3 and CY26 Q1, and the cohort says so.
+    let changes: Vec<String> = c.changes().iter().map(ToString::to_string).collect();
+    assert!(
+        changes.iter().any(|s| s.contains("AMZN joins")),
+        "{changes:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_cohort_page_names_who_is_in_and_out_and_refuses_a_bad_address() {
+    let app = spawn_app_with(TestDb::with_bundled_data().await).await;
+
+    let page = app.get("/cohort?tickers=AMZN,META,MSFT").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("The cohort read together"),
+        "the page has its title"
+    );
+    assert!(
+        html.contains("AMZN (capex_proceeds for FY25 Q3)"),
+        "a left-out company is named with what it lacks"
+    );
+    assert!(html.contains("CY26 Q1"), "quarters are calendar quarters");
+    assert!(
+        html.contains("$94.1B"),
+        "CY26 Q1 capex, 94,076M, is shown as investors read it"
+    );
+
+    let unknown = app.get("/cohort?tickers=AMZN,ZZZZ").await;
+    assert_eq!(unknown.status(), 400);
+    let text = unknown.text().await.unwrap();
+    assert!(text.contains("ZZZZ is not tracked here"), "{text}");
+
+    let bad = app.get("/cohort?basis=weekly").await;
+    assert_eq!(bad.status(), 400);
+
+    // The overview carries the default cohort's newest quarters.
+    let overview = app.get("/").await.text().await.unwrap();
+    assert!(
+        overview.contains("The hyperscalers read together"),
+        "the overview shows the cohort"
+    );
+    assert!(overview.contains("href=\"/cohort\""));
+}

@@ -43,19 +43,23 @@ pub async fn get_cohort(query: String) -> Result<CohortData, AppError> {
     ssr::cohort_data(&ctx, &parsed).await
 }
 
-/// The default cohort's newest quarters (at most `OVERVIEW_QUARTERS`),
-/// newest first, without the members' sources: the overview's summary,
-/// small enough to ride along with the overview page.
+/// The default cohort's newest quarters in which at least half of its
+/// companies are in the sum (at most [`OVERVIEW_QUARTERS`]), newest first,
+/// without the members' sources: the overview's summary, small enough to
+/// ride along with the overview page. A newer quarter that only a few
+/// companies have reported yet would read as the cohort shrinking.
 #[server(output = crate::api::codec::PageJson)]
 pub async fn get_cohort_summary() -> Result<Vec<domain::analytics::cohort::CohortQuarter>, AppError>
 {
     let ctx = crate::ssr::context()?;
     let data = ssr::cohort_data(&ctx, &domain::analytics::cohort::CohortQuery::default()).await?;
+    let size = data.cohort.tickers.len();
     Ok(data
         .cohort
         .quarters
         .into_iter()
         .rev()
+        .filter(|q| 2 * q.members.len() >= size)
         .take(OVERVIEW_QUARTERS)
         .map(|mut q| {
             for m in &mut q.members {

@@ -257,6 +257,23 @@ where
         .enumerate()
         .map(|(i, s)| (s.key, i))
         .collect();
+    // A break: a dashed rule between the slot and the one before it, and no
+    // line across it.
+    let break_slots: Vec<usize> = spec
+        .breaks
+        .iter()
+        .filter_map(|k| slot_of.get(k).copied())
+        .filter(|i| *i > 0)
+        .collect();
+    for i in &break_slots {
+        let x = *i as f64 - 0.5;
+        chart.draw_series(DashedLineSeries::new(
+            vec![(x, lo), (x, hi)],
+            4,
+            4,
+            colors.muted.stroke_width(1),
+        ))?;
+    }
     for (s, entry) in series.iter().zip(&layout.legend) {
         if is_hidden(spec, s) || !entry.on_axis {
             continue;
@@ -273,7 +290,7 @@ where
         points.sort_by_key(|(slot, _)| *slot);
         points.dedup_by_key(|(slot, _)| *slot);
         let style = hex(&entry.color).stroke_width(2);
-        for run in runs(&points) {
+        for run in runs(&points, &break_slots) {
             let coords: Vec<(f64, f64)> = run.iter().map(|(i, v)| (*i as f64, *v)).collect();
             if coords.len() == 1 {
                 chart.draw_series(
@@ -297,12 +314,15 @@ where
 }
 
 /// Splits points (slot, value), sorted by slot, into runs of adjacent slots:
-/// a missing value between two runs is a gap in the line.
-fn runs(points: &[(usize, f64)]) -> Vec<&[(usize, f64)]> {
+/// a missing value between two runs is a gap in the line, and so is a break
+/// (a slot in `break_slots` starts a new run).
+fn runs<'a>(points: &'a [(usize, f64)], break_slots: &[usize]) -> Vec<&'a [(usize, f64)]> {
     let mut out = Vec::new();
     let mut start = 0;
     for i in 1..=points.len() {
-        let breaks = i == points.len() || points[i].0 != points[i - 1].0 + 1;
+        let breaks = i == points.len()
+            || points[i].0 != points[i - 1].0 + 1
+            || break_slots.contains(&points[i].0);
         if breaks {
             if start < i {
                 out.push(&points[start..i]);
@@ -394,5 +414,5 @@ fn draw_notes<DB: DrawingBackend>(
 
 #[cfg(test)]
 pub(super) fn run_count(points: &[(usize, f64)]) -> usize {
-    runs(points).len()
+    runs(points, &[]).len()
 }

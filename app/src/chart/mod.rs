@@ -131,6 +131,11 @@ pub struct ChartSpec {
     /// colour). Empty: automatic.
     #[serde(default)]
     pub styles: Vec<(String, Dash)>,
+    /// Quarters (slot keys: [`domain::CalendarQuarter::index`] or
+    /// [`domain::FiscalPeriod::index`]) before which no line connects, marked
+    /// by a dashed rule: where what a line sums changes (the cohort's members).
+    #[serde(default)]
+    pub breaks: Vec<i32>,
 }
 
 impl ChartSpec {
@@ -145,6 +150,7 @@ impl ChartSpec {
             to: None,
             theme: Theme::Light,
             styles: Vec::new(),
+            breaks: Vec::new(),
         }
     }
 

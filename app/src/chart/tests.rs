@@ -122,6 +122,33 @@ fn a_missing_value_leaves_a_gap_instead_of_dropping_to_zero() {
 }
 
 #[test]
+fn a_break_splits_the_line_where_what_it_sums_changes() {
+    // Five quarters from CY24 Q1; the set summed changes at CY24 Q3.
+    let series = vec![usd_series(
+        "Cohort",
+        capex(),
+        2024,
+        &[Some(10.0), Some(12.0), Some(13.0), Some(14.0), Some(15.0)],
+    )];
+    let with_break = ChartSpec {
+        breaks: vec![CalendarQuarter {
+            year: 2024,
+            quarter: 3,
+        }
+        .index()],
+        ..spec()
+    };
+    let unbroken = render_svg(&spec(), &series, 800, 400);
+    let broken = render_svg(&with_break, &series, 800, 400);
+    assert_eq!(polylines(&unbroken, "#0072B2").len(), 1, "{unbroken}");
+    assert_eq!(
+        polylines(&broken, "#0072B2").len(),
+        2,
+        "the line stops before CY24 Q3 and starts again: {broken}"
+    );
+}
+
+#[test]
 fn an_isolated_value_is_drawn_as_a_dot_at_the_layouts_position() {
     let series = vec![usd_series(
         "META",

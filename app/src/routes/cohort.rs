@@ -1,5 +1,5 @@
 use crate::api::cohort::{get_cohort, CohortData};
-use crate::chart::{units_of, ChartSpec};
+use crate::chart::{units_of, AxisUnit, ChartSpec};
 use crate::components::{format_value, ChartFigure};
 use domain::analytics::cohort::{CohortQuarter, CohortRatio, AMOUNTS, DEFAULT_TICKERS};
 use domain::analytics::Basis;
@@ -55,7 +55,7 @@ fn CohortView(data: CohortData) -> impl IntoView {
         "The same companies are in the sum in every quarter shown.".to_string()
     } else {
         format!(
-            "The set of companies in the sum changes ({}), so the lines are not like-for-like across those quarters: hover a quarter, or open the table below, to see who is in.",
+            "The set of companies in the sum changes ({}): each line breaks there (dashed rules), since sums over different companies are not like-for-like. Hover a quarter, or open the table below, to see who is in.",
             changes
                 .iter()
                 .map(ToString::to_string)
@@ -63,19 +63,31 @@ fn CohortView(data: CohortData) -> impl IntoView {
                 .join("; ")
         )
     };
+    let breaks: Vec<i32> = changes.iter().map(|c| c.quarter.index()).collect();
     let charts = units_of(&series)
         .into_iter()
         .map(|unit| {
-            let title = match unit.description() {
-                d if d.contains("dollar") => "Cohort sums".to_string(),
-                _ => "Cohort ratios".to_string(),
+            let title = match unit {
+                AxisUnit::UsdBillions => "Cohort sums",
+                AxisUnit::Percent => "Cohort capex intensity and cash conversion",
+                _ => "Cohort capex to depreciation",
+            };
+            let on_axis: Vec<_> = series
+                .iter()
+                .filter(|s| AxisUnit::of(s.unit) == unit)
+                .cloned()
+                .collect();
+            let extra = if unit == AxisUnit::UsdBillions {
+                " Revenue and net income are in the table below."
+            } else {
+                ""
             };
             view! {
                 <ChartFigure
-                    series=series.clone()
-                    spec=ChartSpec::new(title, unit)
+                    series=on_axis
+                    spec=ChartSpec { breaks: breaks.clone(), ..ChartSpec::new(title, unit) }
                     name="cohort"
-                    caption=format!("{changes_text} Revenue and net income are in the table below.")
+                    caption=extra
                     slot_notes=notes.clone()
                 />
             }
@@ -148,6 +160,7 @@ fn CohortView(data: CohortData) -> impl IntoView {
             <a href="/cohort">{format!("Default: the hyperscalers ({})", DEFAULT_TICKERS.join(", "))}</a>
         </form>
         {empty}
+        <p class="notice cohort-changes">{changes_text}</p>
         {charts}
         <h2>"Who is in each quarter's sum"</h2>
         <p>"Newest first. Open a quarter for each company's figures, each linked to its filing. Ratios: "

@@ -177,17 +177,28 @@ pub fn Overview() -> impl IntoView {
     }
 }
 
-/// The cohort's newest quarters: sums, ratios, and who is in each.
+/// The cohort's newest well-reported quarters: sums, ratios, and who is in each.
 #[component]
 fn CohortSummary(quarters: Vec<domain::analytics::cohort::CohortQuarter>) -> impl IntoView {
-    use domain::analytics::cohort::{CohortRatio, AMOUNTS};
-    let shown = [0usize, 1, 2, 4];
+    use domain::analytics::cohort::CohortRatio;
+    use domain::analytics::{DerivedMetric, Measure};
+    use domain::Metric;
+    let shown = [
+        ("Capex", Measure::Stored(Metric::Capex)),
+        (
+            "Operating cash flow",
+            Measure::Stored(Metric::OperatingCashFlow),
+        ),
+        ("Free cash flow", Measure::Derived(DerivedMetric::Fcf)),
+        ("Revenue", Measure::Stored(Metric::Revenue)),
+    ];
+    let columns = shown.len() + CohortRatio::ALL.len() + 1;
     let rows = quarters
         .into_iter()
         .map(|q| {
             let sums = shown
                 .iter()
-                .map(|i| view! { <td class="num">{q.sums.get(*i).map(|s| domain::format::usd(*s)).unwrap_or_default()}</td> })
+                .map(|(_, m)| view! { <td class="num">{q.sum(*m).map(domain::format::usd).unwrap_or_default()}</td> })
                 .collect_view();
             let ratios = CohortRatio::ALL
                 .iter()
@@ -202,14 +213,16 @@ fn CohortSummary(quarters: Vec<domain::analytics::cohort::CohortQuarter>) -> imp
                     <th scope="row">{q.quarter.label()}</th>
                     {sums}
                     {ratios}
-                    <td class="membership">{q.membership_text()}</td>
+                </tr>
+                <tr class="membership">
+                    <td colspan=columns>{q.membership_text()}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
         <p>
-            "Summed per calendar quarter over the companies that report every input, so each ratio divides sums over the same companies. "
+            "Summed per calendar quarter over the companies that report every input, so each ratio divides sums over the same companies; the newest quarters that at least half of the hyperscalers have reported. "
             <a href="/cohort">"The cohort over time, and the choice of companies"</a> "."
         </p>
         <div class="table-scroll">
@@ -217,9 +230,8 @@ fn CohortSummary(quarters: Vec<domain::analytics::cohort::CohortQuarter>) -> imp
                 <thead>
                     <tr>
                         <th scope="col">"Quarter"</th>
-                        {shown.iter().map(|i| view! { <th scope="col" class="num">{AMOUNTS[*i].label()}</th> }).collect_view()}
+                        {shown.iter().map(|(label, _)| view! { <th scope="col" class="num">{*label}</th> }).collect_view()}
                         {CohortRatio::ALL.iter().map(|r| view! { <th scope="col" class="num">{r.metric().label()}</th> }).collect_view()}
-                        <th scope="col">"Companies"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

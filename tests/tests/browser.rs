@@ -635,3 +635,113 @@ async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a
     assert!(browser.page_was_kept().await, "the page was not reloaded");
     no_panic(c).await;
 }
+
+// ----- The cohort (issue 15) -------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hovering_the_cohort_chart_names_who_is_in_that_quarters_sum_as_the_table_does() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .open_hydrated(&app.url("/cohort?tickers=AMZN,META,MSFT"))
+        .await;
+    let canvas = "figure[data-chart='cohort'] .chart-canvas";
+    let (left, top, width, height) = rect_of(c, canvas).await;
+
+    // Act: the pointer over the latest quarters of the sums chart.
+    mouse_to(c, left + width * 0.85, top + height * 0.4).await;
+    let tooltip = "figure[data-chart='cohort'] .tooltip";
+    c.wait()
+        .at_most(std::time::Duration::from_secs(5))
+        .for_element(Locator::Css(tooltip))
+        .await
+        .expect("a tooltip appears on hover");
+    let quarter = text_of(c, &format!("{tooltip} strong")).await;
+    let note = text_of(c, &format!("{tooltip} .slot-note")).await;
+
+    // Assert: the note lists the members, and the table's row for that
+    // quarter counts as many and leaves out the same companies.
+    assert!(note.starts_with("In the sum: "), "{note}");
+    let members: Vec<&str> = note
+        .trim_start_matches("In the sum: ")
+        .split('.')
+        .next()
+        .unwrap()
+        .split(", ")
+        .collect();
+    assert!(
+        members.iter().all(|t| ["AMZN", "META", "MSFT"].contains(t)),
+        "{note}"
+    );
+    let row = format!("tr[data-quarter='{quarter}']");
+    let count = text_of(c, &format!("{row} summary small")).await;
+    assert_eq!(count, format!("{} in", members.len()), "quarter {quarter}");
+    let left_out = text_of(c, &format!("{row} td.left-out")).await;
+    if left_out == "none" {
+        assert!(!note.contains("Left out"), "{note}");
+    } else {
+        assert!(
+            note.contains(&format!("Left out: {left_out}")),
+            "{note} / {left_out}"
+        );
+    }
+    no_panic(c).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn choosing_the_cohorts_companies_and_basis_puts_them_in_the_address_without_a_reload() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .open_hydrated(&app.url("/cohort?tickers=AMZN,META,MSFT"))
+        .await;
+    c.execute("window.__same_document = true; return null;", vec![])
+        .await
+        .unwrap();
+
+    // Act: leave Meta out, sum trailing twelve months, show.
+    c.execute(
+        "document.querySelector(\".cohort-picker input[value='META']\").checked = false; \
+         document.querySelector(\".cohort-picker select[name='basis']\").value = 'ttm'; \
+         return null;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css(".cohort-picker button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = wait_for_url(c, |u| u.contains("basis=ttm")).await;
+
+    // Assert
+    assert!(
+        url.ends_with("/cohort?tickers=AMZN,MSFT&basis=ttm"),
+        "{url}"
+    );
+    let same = c
+        .execute("return window.__same_document === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same, serde_json::Value::Bool(true), "no reload");
+    c.wait()
+        .at_most(std::time::Duration::from_secs(5))
+        .for_element(Locator::XPath(
+            "//p[contains(@class,'lede')][contains(., 'trailing twelve months')]",
+        ))
+        .await
+        .expect("the page shows the TTM cohort");
+    let lede = text_of(c, "p.lede").await;
+    assert!(
+        lede.contains("Amazon") && lede.contains("Microsoft"),
+        "{lede}"
+    );
+    assert!(!lede.contains("Meta"), "{lede}");
+    no_panic(c).await;
+}

@@ -16,6 +16,7 @@ pub mod csv_io;
 pub mod db;
 pub mod edgar;
 pub mod embedded_pg;
+pub mod feed;
 pub mod page_cache;
 pub mod routes;
 pub mod startup;

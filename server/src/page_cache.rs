@@ -98,10 +98,11 @@ impl PageCache {
 fn is_public_read(path: &str) -> bool {
     matches!(
         path,
-        "/" | "/compare" | "/methodology" | "/chart.svg" | "/chart.csv"
-    ) || path
-        .strip_prefix("/company/")
-        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+        "/" | "/compare" | "/cohort" | "/methodology" | "/chart.svg" | "/chart.csv" | "/feed.atom"
+    ) || path.strip_prefix("/company/").is_some_and(|rest| {
+        let ticker = rest.strip_suffix("/feed.atom").unwrap_or(rest);
+        !ticker.is_empty() && !ticker.contains('/')
+    })
 }
 
 fn has_session_cookie(headers: &HeaderMap) -> bool {
@@ -304,6 +305,9 @@ mod tests {
             "/compare",
             "/methodology",
             "/company/GOOGL",
+            "/company/GOOGL/feed.atom",
+            "/cohort",
+            "/feed.atom",
             "/chart.svg",
             "/chart.csv",
         ] {
@@ -315,6 +319,7 @@ mod tests {
             "/account",
             "/admin",
             "/company/",
+            "/company//feed.atom",
             "/company/GOOGL/history",
             "/chart.png",
             "/api/create_short_link",

@@ -165,15 +165,18 @@ async fn load_at(
     }))
 }
 
+/// The period of a row's `fiscal_year` and `fiscal_quarter` (0: the full year).
+pub(crate) fn period_of(fiscal_year: i16, fiscal_quarter: i16) -> Option<FiscalPeriod> {
+    let fy = i32::from(fiscal_year);
+    match u8::try_from(fiscal_quarter).ok()? {
+        0 => FiscalPeriod::year(fy).ok(),
+        q => FiscalPeriod::quarter(fy, q).ok(),
+    }
+}
+
 fn fact_point(r: CurrentFactRow, cik: Option<i64>) -> Option<FactPoint> {
     let metric = Metric::parse(r.metric.as_deref()?).ok()?;
-    let fy = i32::from(r.fiscal_year?);
-    let fq = u8::try_from(r.fiscal_quarter?).ok()?;
-    let period = if fq == 0 {
-        FiscalPeriod::year(fy).ok()?
-    } else {
-        FiscalPeriod::quarter(fy, fq).ok()?
-    };
+    let period = period_of(r.fiscal_year?, r.fiscal_quarter?)?;
     let kind = r
         .source_kind
         .as_deref()

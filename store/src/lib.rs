@@ -12,9 +12,11 @@
 //! - [`entry`]: an analyst's entry or upload, with optimistic concurrency;
 //! - [`facts`]: reading a company's current facts (or as of a moment), cached
 //!   until the store changes;
+//! - [`changes`]: what changed, newest first (filings imported, new versions);
 //! - [`generation`]: the one store generation every cache keys on;
 //! - [`migrate`]: the schema, from `migrations/`.
 
+pub mod changes;
 pub mod entry;
 pub mod facts;
 pub mod generation;

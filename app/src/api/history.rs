@@ -267,7 +267,11 @@ pub mod ssr {
                 unit: unit.as_db_str(),
                 known_at: time::OffsetDateTime::now_utc().date(),
                 source: store::Source::analyst(source_url, user.email.clone()),
-                note: Some(format!("Reverted to version {version} ({}).", source.label)),
+                note: Some(format!(
+                    "{} {version} ({}).",
+                    store::changes::REVERT_NOTE,
+                    source.label
+                )),
             },
             base_version,
         };

@@ -2,7 +2,7 @@ use crate::api::company::{get_company, CompanyPage};
 use crate::components::{ttm_through, HistoryCharts, Waterfall, WaveAndScenario};
 use crate::projection::Sliders;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
@@ -95,8 +95,14 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
             });
         }
     });
+    let feed = format!("/company/{}/feed.atom", page.ticker);
+    let feed_title = format!(
+        "{}: what changed (filings, restatements, entries)",
+        page.name
+    );
     view! {
         <Title text=title.clone()/>
+        <Link rel="alternate" type_="application/atom+xml" title=feed_title href=feed/>
         <Meta name="description" content=description.clone()/>
         <Meta property="og:type" content="website"/>
         <Meta property="og:title" content=title.clone()/>

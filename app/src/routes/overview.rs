@@ -4,7 +4,7 @@ use crate::components::provenance::point_title;
 use crate::components::{format_value, ComputedCell, FigureCell, Sparkline};
 use domain::analytics::{DerivedMetric, Question, Signal, Unit};
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::{Link, Meta, Title};
 use rust_decimal::Decimal;
 
 /// The column the overview table is sorted by.
@@ -99,6 +99,7 @@ pub fn Overview() -> impl IntoView {
 
     view! {
         <Title text="AI infrastructure cash conversion"/>
+        <Link rel="alternate" type_="application/atom+xml" title="Capex Lens: what changed (filings, restatements, entries)" href="/feed.atom"/>
         <Meta
             name="description"
             content="Capex Lens: latest quarterly revenue, capex, operating cash flow and free cash flow of the AI hyperscalers, from their SEC filings."

@@ -51,6 +51,10 @@ pub async fn all(
         Ok(c) => c,
         Err(e) => return unavailable(&e),
     };
+    let answers = match answer_entries(&state, &base, &changes).await {
+        Ok(a) => a,
+        Err(e) => return unavailable(&e),
+    };
     let feed = build(
         &base,
         "/feed.atom",
@@ -58,6 +62,8 @@ pub async fn all(
         "Capex Lens: what changed",
         "capex-lens:feed:all",
         &changes,
+        answers,
+        limit,
     );
     atom(&feed)
 }
@@ -91,13 +97,20 @@ pub async fn company(
         Ok(c) => c,
         Err(e) => return unavailable(&e),
     };
+    let base = base_url(&state, &headers);
+    let answers = match answer_entries(&state, &base, &changes).await {
+        Ok(a) => a,
+        Err(e) => return unavailable(&e),
+    };
     let feed = build(
-        &base_url(&state, &headers),
+        &base,
         &format!("/company/{ticker}/feed.atom"),
         &format!("/company/{ticker}"),
         &format!("Capex Lens: what changed for {}", company.name),
         &format!("capex-lens:feed:{ticker}"),
         &changes,
+        answers,
+        limit,
     );
     atom(&feed)
 }
@@ -198,7 +211,89 @@ fn link(href: String) -> Link {
     }
 }
 
-/// The feed of `changes`: at `self_path`, about the page at `page_path`.
+/// At most this many writes (a company's transaction, one moment) get their
+/// scorecards compared for one feed: each costs two reads of the company's
+/// facts, and the page cache keeps the result until the store changes.
+const MAX_MOMENTS: usize = 12;
+
+/// Entries for the scorecard answers that changed with the writes in
+/// `changes`: per company and moment of writing (every version a transaction
+/// writes shares its `recorded_at`), the headline answers read just before
+/// and just after, compared by the analytics ([`domain::analytics::answer_changes`]).
+async fn answer_entries(
+    state: &AppState,
+    base: &str,
+    changes: &[Change],
+) -> Result<Vec<(OffsetDateTime, Entry)>, sqlx::Error> {
+    let mut moments: Vec<(String, OffsetDateTime)> = changes
+        .iter()
+        .map(|c| (c.ticker().to_string(), c.recorded_at()))
+        .collect();
+    moments.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    moments.dedup();
+    moments.truncate(MAX_MOMENTS);
+    let thresholds = &state.context.thresholds;
+    let mut out = Vec::new();
+    for (ticker, at) in moments {
+        let Ok(ticker) = Ticker::parse(&ticker) else {
+            continue;
+        };
+        let just_before = at - time::Duration::microseconds(1);
+        let (before, _) = store::facts::load_as_of(&state.pool, &ticker, just_before).await?;
+        let (after, _) = store::facts::load_as_of(&state.pool, &ticker, at).await?;
+        let Some(after) = after else { continue };
+        let card = |c: &store::facts::Company| {
+            c.facts
+                .latest_quarter()
+                .map(|q| domain::analytics::scorecard(&c.facts, q, thresholds))
+        };
+        let Some(now) = card(&after) else { continue };
+        let was = before.as_ref().and_then(card);
+        for change in domain::analytics::answer_changes(was.as_ref(), &now) {
+            out.push((at, answer_entry(base, &after, at, &change)));
+        }
+    }
+    Ok(out)
+}
+
+fn answer_entry(
+    base: &str,
+    company: &store::facts::Company,
+    at: OffsetDateTime,
+    change: &domain::analytics::AnswerChange,
+) -> Entry {
+    let ticker = &company.facts.ticker;
+    let now = &change.after;
+    let was = match &change.before {
+        Some((label, signal)) => format!(" (was {} at {label})", signal.label()),
+        None => " (its first answer)".to_string(),
+    };
+    let number = domain::analytics::Question::ALL
+        .iter()
+        .position(|q| *q == change.question)
+        .map_or(0, |i| i + 1);
+    Entry {
+        title: Text::plain(format!(
+            "{}: \u{201c}{}\u{201d} now {} at {}{was}",
+            company.name,
+            change.question.text(),
+            now.signal.label(),
+            now.label
+        )),
+        id: urn(&format!(
+            "capex-lens:answer:{ticker}:{}:q{number}",
+            at.unix_timestamp_nanos()
+        )),
+        updated: when(at),
+        links: vec![link(format!("{base}/company/{ticker}"))],
+        summary: Some(Text::plain(now.sentence.clone())),
+        ..Entry::default()
+    }
+}
+
+/// The feed of `changes` and `answers` (newest first, at most `limit`): at
+/// `self_path`, about the page at `page_path`.
+#[allow(clippy::too_many_arguments)]
 fn build(
     base: &str,
     self_path: &str,
@@ -206,13 +301,23 @@ fn build(
     title: &str,
     id: &str,
     changes: &[Change],
+    answers: Vec<(OffsetDateTime, Entry)>,
+    limit: i64,
 ) -> Feed {
-    let entries: Vec<Entry> = changes.iter().map(|c| entry(base, c)).collect();
-    let updated = changes
+    let mut dated: Vec<(OffsetDateTime, Entry)> = answers
+        .into_iter()
+        .chain(changes.iter().map(|c| (c.recorded_at(), entry(base, c))))
+        .collect();
+    // Newest first; within one moment, the answers that moved first (the
+    // news), then the changes that moved them (the sort is stable).
+    dated.sort_by(|a, b| b.0.cmp(&a.0));
+    dated.truncate(usize::try_from(limit).unwrap_or(0));
+    let updated = dated
         .iter()
-        .map(Change::recorded_at)
+        .map(|(t, _)| *t)
         .max()
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let entries: Vec<Entry> = dated.into_iter().map(|(_, e)| e).collect();
     Feed {
         title: Text::plain(title),
         id: urn(id),
@@ -288,42 +393,26 @@ fn entry(base: &str, change: &Change) -> Entry {
             }
         }
         Change::Revision(r) => {
-            let what = format!(
-                "{} for {}",
-                r.metric.label().to_lowercase(),
-                r.period.label()
-            );
-            let (verb, detail) = match (&r.previous, r.kind) {
-                (Some((old, old_source)), RevisionKind::Restatement) => (
-                    format!("restated {what}: {} → {}", usd(*old), usd(r.value)),
-                    format!(
-                        "Was {} ({}); now {} ({}).",
-                        usd(*old),
-                        old_source.label,
-                        usd(r.value),
-                        r.source.label
-                    ),
-                ),
-                (Some((old, old_source)), RevisionKind::Revert) => (
-                    format!("reverted {what}: {} → {}", usd(*old), usd(r.value)),
-                    format!(
-                        "Was {} ({}); now {}.",
-                        usd(*old),
-                        old_source.label,
-                        usd(r.value)
-                    ),
-                ),
-                (Some((old, old_source)), RevisionKind::AnalystEntry) => (
-                    format!("analyst entry for {what}: {} → {}", usd(*old), usd(r.value)),
-                    format!(
-                        "Was {} ({}); now {} ({}).",
-                        usd(*old),
-                        old_source.label,
-                        usd(r.value),
-                        r.source.label
-                    ),
-                ),
-                (None, _) => (
+            let what = format!("{} for {}", r.metric.label(), r.period.label());
+            let (verb, detail) = match &r.previous {
+                Some((old, old_source)) => {
+                    let (was, now) = old_new(*old, r.value);
+                    let disclosure = r.metric.kind() == domain::MetricKind::Disclosure;
+                    let verb = match r.kind {
+                        RevisionKind::Restatement => "restated",
+                        RevisionKind::Revert => "reverted",
+                        RevisionKind::AnalystEntry if disclosure => "revised",
+                        RevisionKind::AnalystEntry => "analyst entry for",
+                    };
+                    (
+                        format!("{verb} {what}: {was} → {now}"),
+                        format!(
+                            "Was {was} ({}); now {now} ({}).",
+                            old_source.label, r.source.label
+                        ),
+                    )
+                }
+                None => (
                     format!("{what} entered: {}", usd(r.value)),
                     format!("{} ({}).", usd(r.value), r.source.label),
                 ),

@@ -30,8 +30,8 @@ pub use input::{CompanyFacts, FactPoint};
 pub use measure::{DerivedMetric, Measure, ParseMeasureError};
 pub use scenario::{scenario, Scenario, ScenarioParams, ScenarioQuarter};
 pub use scorecard::{
-    headline, scorecard, Answer, Figure, HeadlineFigure, NewerGap, Question, QuestionHistory,
-    Scorecard, Signal, Step, Thresholds, Trend, HISTORY_QUARTERS,
+    answer_changes, headline, scorecard, Answer, AnswerChange, Figure, HeadlineFigure, NewerGap,
+    Question, QuestionHistory, Scorecard, Signal, Step, Thresholds, Trend, HISTORY_QUARTERS,
 };
 pub use series::{
     growth_at, growth_series, point_at, series, ttm_values, Alignment, Basis, Change, Series,

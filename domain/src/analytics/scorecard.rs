@@ -279,6 +279,38 @@ pub struct Scorecard {
     pub thresholds: Thresholds,
 }
 
+/// A headline answer that differs between two readings of the scorecard
+/// (before and after a write): its quarter or its signal changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerChange {
+    pub question: Question,
+    /// The answer before: its quarter's label and signal; `None` when there
+    /// was no scorecard (no quarterly figures yet).
+    pub before: Option<(String, Signal)>,
+    /// The answer now.
+    pub after: Answer,
+}
+
+/// The headline answers of `after` whose quarter or signal differ from
+/// `before`'s, in question order. An answer that only moved to a newer
+/// quarter with the same signal is a change too: it is news that the
+/// question was answered again.
+pub fn answer_changes(before: Option<&Scorecard>, after: &Scorecard) -> Vec<AnswerChange> {
+    after
+        .answers
+        .iter()
+        .filter_map(|now| {
+            let was = before.and_then(|b| b.answers.iter().find(|a| a.question == now.question));
+            let unchanged = was.is_some_and(|w| w.signal == now.signal && w.period == now.period);
+            (!unchanged).then(|| AnswerChange {
+                question: now.question,
+                before: was.map(|w| (w.label.clone(), w.signal)),
+                after: now.clone(),
+            })
+        })
+        .collect()
+}
+
 /// The scorecard for `company` at fiscal quarter `period`.
 pub fn scorecard(
     company: &CompanyFacts,

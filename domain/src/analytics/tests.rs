@@ -1460,3 +1460,42 @@ fn an_answer_that_no_quarter_can_give_stays_insufficient_at_the_latest_quarter()
             && a.label == "FY25 Q4"
             && a.newer.is_none()));
 }
+
+// ----- answer changes (the feed) ---------------------------------------------
+
+#[test]
+fn an_unchanged_scorecard_has_no_answer_changes_and_a_first_one_has_four() {
+    let amzn = amazon();
+    let latest = amzn.latest_quarter().unwrap();
+    let card = scorecard(&amzn, latest, &Thresholds::default());
+
+    assert!(answer_changes(Some(&card), &card).is_empty());
+    let first = answer_changes(None, &card);
+    assert_eq!(first.len(), 4);
+    assert!(first.iter().all(|c| c.before.is_none()));
+}
+
+#[test]
+fn a_new_quarter_changes_the_answers_it_moves_and_says_what_they_were() {
+    // Before: Amazon without its FY26 Q2 figures; after: with them.
+    let after_facts = amazon();
+    let mut before_facts = amazon();
+    before_facts.facts.retain(|f| f.period != q(2026, 2));
+    let t = Thresholds::default();
+    let before = scorecard(&before_facts, before_facts.latest_quarter().unwrap(), &t);
+    let after = scorecard(&after_facts, after_facts.latest_quarter().unwrap(), &t);
+
+    let changes = answer_changes(Some(&before), &after);
+
+    assert!(!changes.is_empty());
+    for c in &changes {
+        let (label, signal) = c.before.clone().expect("there was an answer before");
+        assert!(
+            label != c.after.label || signal != c.after.signal,
+            "{:?}: {label} {signal:?} → {} {:?}",
+            c.question,
+            c.after.label,
+            c.after.signal
+        );
+    }
+}

@@ -310,7 +310,7 @@ fn build(
         .collect();
     // Newest first; within one moment, the answers that moved first (the
     // news), then the changes that moved them (the sort is stable).
-    dated.sort_by(|a, b| b.0.cmp(&a.0));
+    dated.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
     dated.truncate(usize::try_from(limit).unwrap_or(0));
     let updated = dated
         .iter()

@@ -221,7 +221,7 @@ pub async fn recent(
             note: r.note,
         }));
     }
-    out.sort_by(|a, b| b.recorded_at().cmp(&a.recorded_at()));
+    out.sort_by_key(|c| std::cmp::Reverse(c.recorded_at()));
     out.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(out)
 }

@@ -83,6 +83,8 @@ fn policy(period: &str, version: &str) -> Vec<Declared> {
         (app::routes::company::GetCompanyFragments::PATH, Access::PublicRead, vec![("ticker", s("MSFT"))]),
         (overview::GetOverview::PATH, Access::PublicRead, vec![]),
         (chart::GetChart::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT&metrics=capex"))]),
+        (app::api::cohort::GetCohort::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT,GOOGL"))]),
+        (app::api::cohort::GetCohortSummary::PATH, Access::PublicRead, vec![]),
         (chart::CreateShortLink::PATH, Access::PublicWrite("share links are public: identical charts share one id, and the table holds only chart queries"), vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (methodology::GetThresholds::PATH, Access::PublicRead, vec![]),
         (coverage::GetCoverage::PATH, Access::PublicRead, vec![("tickers", s("META,MSFT"))]),

@@ -191,13 +191,23 @@ pub async fn cohort_png(State(state): State<AppState>, RawQuery(raw): RawQuery) 
         .into_iter()
         .filter(|s| s.unit == domain::analytics::Unit::Usd)
         .collect();
-    let spec = ChartSpec::new(
-        format!(
-            "The cohort read together: {}",
-            data.cohort.tickers.join(", ")
-        ),
-        app::chart::AxisUnit::UsdBillions,
-    );
+    // Where the set of companies in the sum changes, the lines break.
+    let breaks = data
+        .cohort
+        .changes()
+        .iter()
+        .map(|c| c.quarter.index())
+        .collect();
+    let spec = ChartSpec {
+        breaks,
+        ..ChartSpec::new(
+            format!(
+                "The cohort read together: {}",
+                data.cohort.tickers.join(", ")
+            ),
+            app::chart::AxisUnit::UsdBillions,
+        )
+    };
     let cache = state.png_cache.clone();
     let rendered = tokio::task::spawn_blocking(move || {
         cache.get_or_render(&key, || crate::chart_png::render_png(&spec, &series))

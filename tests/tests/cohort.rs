@@ -163,3 +163,31 @@ async fn the_cohort_page_names_who_is_in_and_out_and_refuses_a_bad_address() {
     );
     assert!(overview.contains("href=\"/cohort\""));
 }
+
+#[tokio::test]
+async fn the_cohort_pages_link_preview_is_a_1200_by_630_png_of_its_own_cohort() {
+    let app = spawn_app_with(TestDb::with_bundled_data().await).await;
+    let html = app
+        .get("/cohort?tickers=META,MSFT&basis=ttm")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("/cohort.png?tickers=META,MSFT&amp;basis=ttm")
+            || html.contains("/cohort.png?tickers=META,MSFT&basis=ttm"),
+        "the page names the image of its own cohort"
+    );
+
+    let res = app.get("/cohort.png?tickers=META,MSFT&basis=ttm").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    let png = res.bytes().await.unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1200, 630));
+
+    assert_eq!(app.get("/cohort.png?basis=weekly").await.status(), 400);
+    assert_eq!(app.get("/cohort.png?tickers=ZZZZ").await.status(), 400);
+}

@@ -70,6 +70,41 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// How many chart renders (PNG or SVG, anonymous work) run at once. Beyond
+/// it a render is refused at once with 503 and `Retry-After` rather than
+/// queued: a burst of distinct chart addresses cannot take every core (or,
+/// queued, every connection) from the pages and `/healthz`.
+#[derive(Debug, Clone)]
+pub struct RenderLimit {
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl RenderLimit {
+    /// `slots` renders at once (at least one).
+    pub fn new(slots: usize) -> Self {
+        Self {
+            slots: Arc::new(tokio::sync::Semaphore::new(slots.max(1))),
+        }
+    }
+
+    /// A slot for one render, held until the permit is dropped; `None` when
+    /// every slot is taken.
+    pub fn try_start(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.slots.clone().try_acquire_owned().ok()
+    }
+}
+
+impl Default for RenderLimit {
+    /// Two renders per core (a render is tens of milliseconds of one core).
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self::new(2 * cores.clamp(1, 8))
+    }
+}
+
+/// Seconds a refused render is told to wait before trying again.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
 /// Rendered PNGs by key (see [`crate::cache`]). The key should name
 /// everything the picture depends on: the chart's canonical query string
 /// ([`domain::chart_query::ChartQuery::to_query_string`]) and the version of

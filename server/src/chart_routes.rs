@@ -56,16 +56,90 @@ pub fn routes() -> Router<AppState> {
 
 /// `GET /chart.svg?…`
 pub async fn svg(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    match load(&state, raw).await {
-        Ok((query, data)) => {
-            let svg = render_svg(&spec_for(&query, &data), &data.series, 1200, 630);
+    let (query, data) = match load(&state, raw).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let Some(permit) = state.renders.try_start() else {
+        return busy();
+    };
+    let spec = spec_for(&query, &data);
+    let rendered = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        render_svg(&spec, &data.series, 1200, 630)
+    })
+    .await;
+    match rendered {
+        Ok(svg) => (
+            [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+            svg,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering chart SVG");
             (
-                [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
-                svg,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not render the chart",
             )
                 .into_response()
         }
-        Err(res) => res,
+    }
+}
+
+/// 503 with `Retry-After`: every render slot is taken.
+fn busy() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(
+            header::RETRY_AFTER,
+            crate::chart_png::RETRY_AFTER_SECONDS.to_string(),
+        )],
+        "The server is drawing as many charts as it can right now. Try again in a second.\n",
+    )
+        .into_response()
+}
+
+/// A cached PNG, or one rendered in a render slot (and then cached).
+async fn png_of(
+    state: &AppState,
+    key: String,
+    spec: ChartSpec,
+    series: Vec<domain::analytics::Series>,
+) -> Response {
+    let rendered = match state.png_cache.get(&key) {
+        Some(png) => Ok(png),
+        None => {
+            let Some(permit) = state.renders.try_start() else {
+                return busy();
+            };
+            let cache = state.png_cache.clone();
+            // Rendering is CPU work (tens of milliseconds): off the async workers.
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                cache.get_or_render(&key, || crate::chart_png::render_png(&spec, &series))
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("render task failed: {e}"))
+            .and_then(|r| r)
+        }
+    };
+    match rendered {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            bytes.to_vec(),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering chart PNG");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not render the chart",
+            )
+                .into_response()
+        }
     }
 }
 
@@ -137,32 +211,7 @@ pub async fn png(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resp
     };
     let key = format!("{generation}:{}", data.query);
     let spec = spec_for(&query, &data);
-    let cache = state.png_cache.clone();
-    // Rendering is CPU work (tens of milliseconds): off the async workers.
-    let rendered = tokio::task::spawn_blocking(move || {
-        cache.get_or_render(&key, || crate::chart_png::render_png(&spec, &data.series))
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("render task failed: {e}"))
-    .and_then(|r| r);
-    match rendered {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "image/png"),
-                (header::CACHE_CONTROL, "public, max-age=300"),
-            ],
-            bytes.to_vec(),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "rendering chart PNG");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "could not render the chart",
-            )
-                .into_response()
-        }
-    }
+    png_of(&state, key, spec, data.series).await
 }
 
 /// `GET /cohort.png?…` (the cohort page's query): the cohort's sums as a
@@ -208,29 +257,5 @@ pub async fn cohort_png(State(state): State<AppState>, RawQuery(raw): RawQuery) 
             app::chart::AxisUnit::UsdBillions,
         )
     };
-    let cache = state.png_cache.clone();
-    let rendered = tokio::task::spawn_blocking(move || {
-        cache.get_or_render(&key, || crate::chart_png::render_png(&spec, &series))
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("render task failed: {e}"))
-    .and_then(|r| r);
-    match rendered {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "image/png"),
-                (header::CACHE_CONTROL, "public, max-age=300"),
-            ],
-            bytes.to_vec(),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "rendering cohort PNG");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "could not render the chart",
-            )
-                .into_response()
-        }
-    }
+    png_of(&state, key, spec, series).await
 }

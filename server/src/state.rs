@@ -18,6 +18,8 @@ pub struct AppState {
     pub auth: crate::auth::AuthConfig,
     /// Rendered link-preview images, keyed by store generation and chart query.
     pub png_cache: std::sync::Arc<crate::chart_png::PngCache>,
+    /// Chart renders running at once (PNG and SVG), bounded.
+    pub renders: crate::chart_png::RenderLimit,
     /// Rendered public pages, keyed by address and store generation.
     pub page_cache: crate::page_cache::PageCache,
 }
@@ -38,6 +40,7 @@ impl AppState {
             context,
             auth: crate::auth::AuthConfig::default(),
             png_cache: Default::default(),
+            renders: Default::default(),
             page_cache,
         }
     }

@@ -757,3 +757,77 @@ async fn two_thousand_generated_bad_uploads_are_refused_at_commit_without_a_writ
         "nothing was written"
     );
 }
+
+/// Issue 14: anonymous work is bounded. Two hundred distinct chart images
+/// requested at once (none cached) are drawn a few at a time; the rest are
+/// refused at once with 503 and `Retry-After`, and the server keeps
+/// answering `/healthz` quickly throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_distinct_chart_renders_at_once_leave_the_server_answering_healthz() {
+    // Arrange: 200 distinct, valid chart addresses.
+    let app = Arc::new(spawn_app().await);
+    let mut paths = Vec::new();
+    'outer: for metric in ["capex", "fcf", "revenue"] {
+        for year in 2015..2025 {
+            for quarter in 1..=4 {
+                for to in ["2025Q4", "2026Q1"] {
+                    paths.push(format!(
+                        "/chart.png?tickers=MSFT,GOOGL&metrics={metric}&from={year}Q{quarter}&to={to}"
+                    ));
+                    if paths.len() == 200 {
+                        break 'outer;
+                    }
+                }
+            }
+        }
+    }
+
+    // Act: all at once, and /healthz probed while they are in flight.
+    let mut renders = tokio::task::JoinSet::new();
+    for path in paths {
+        let app = app.clone();
+        renders.spawn(async move {
+            let res = app.get(&path).await;
+            let retry = res.headers().get("retry-after").cloned();
+            (res.status().as_u16(), retry)
+        });
+    }
+    let mut probes = Vec::new();
+    for _ in 0..9 {
+        let started = std::time::Instant::now();
+        let res = app.get("/healthz").await;
+        probes.push((res.status().as_u16(), started.elapsed()));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut outcomes = Vec::new();
+    while let Some(r) = renders.join_next().await {
+        outcomes.push(r.unwrap());
+    }
+
+    // Assert
+    assert!(probes.iter().all(|(s, _)| *s == 200), "{probes:?}");
+    let mut times: Vec<_> = probes.iter().map(|(_, t)| *t).collect();
+    times.sort();
+    assert!(
+        times[times.len() / 2] < std::time::Duration::from_millis(100),
+        "/healthz took {times:?} during the burst"
+    );
+    let drawn = outcomes.iter().filter(|(s, _)| *s == 200).count();
+    let refused: Vec<_> = outcomes.iter().filter(|(s, _)| *s == 503).collect();
+    assert_eq!(
+        drawn + refused.len(),
+        200,
+        "only drawn or refused: {outcomes:?}"
+    );
+    assert!(drawn >= 1, "some are drawn");
+    assert!(
+        !refused.is_empty(),
+        "a burst beyond the render slots is refused"
+    );
+    assert!(
+        refused
+            .iter()
+            .all(|(_, retry)| retry.as_ref().is_some_and(|v| v == "1")),
+        "each refusal says when to retry"
+    );
+}

@@ -34,6 +34,11 @@ pub struct Settings {
     #[arg(long, env = "CAPEX_DB_POOL_SIZE", default_value_t = 16, global = true)]
     pub db_pool_size: u32,
 
+    /// Chart images (PNG, SVG) drawn at once; beyond it a render is refused
+    /// with 503 and Retry-After (default: two per core).
+    #[arg(long, env = "CAPEX_CHART_RENDERS", global = true)]
+    pub chart_renders: Option<usize>,
+
     /// Folder of the built site (WebAssembly, JS, CSS, static files) made by cargo-leptos.
     #[arg(
         long,

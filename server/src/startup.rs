@@ -59,6 +59,9 @@ impl Application {
             settings.thresholds.clone(),
         );
         state.auth = crate::auth::AuthConfig::from_settings(settings);
+        if let Some(slots) = settings.chart_renders {
+            state.renders = crate::chart_png::RenderLimit::new(slots);
+        }
         state.context = state
             .context
             .clone()

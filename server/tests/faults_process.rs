@@ -210,6 +210,9 @@ fn start_server(database_url: &str) -> ServerProcess {
     let mut child = server(database_url)
         .env("CAPEX_ADDR", "127.0.0.1:0")
         .env("CAPEX_DB_POOL_SIZE", "16")
+        // Every render in flight is drawn (this is about shutdown, not the
+        // render limit, which the robustness tests cover).
+        .env("CAPEX_CHART_RENDERS", "64")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

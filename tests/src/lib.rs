@@ -110,6 +110,7 @@ pub fn test_settings() -> Settings {
         data_dir: root.join("target/test-pg-unused"),
         pg_bin_dir: None,
         db_pool_size: 8,
+        chart_renders: None,
         site_root: std::env::var_os("LEPTOS_SITE_ROOT")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target/site")),

@@ -32,6 +32,8 @@ enum Reply {
     Hang,
     /// Sends the first half of the body, then breaks the connection.
     Cut(Vec<u8>),
+    /// 302 to this address.
+    Redirect(String),
 }
 
 /// One request as the server saw it.
@@ -230,6 +232,9 @@ async fn answer(State(script): State<Arc<Mutex<Script>>>, req: Request) -> Respo
                 axum::body::Body::from_stream(futures_util::stream::iter(parts)),
             )
                 .into_response()
+        }
+        Some(Reply::Redirect(location)) => {
+            (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -610,5 +615,74 @@ async fn a_cik_not_in_the_store_takes_its_ticker_from_the_sec_list_and_an_unlist
     assert_eq!(
         snapshot(&db.pool).await,
         (1, 1, vec![("CRWV".to_string(), 12)])
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_not_followed_and_nothing_is_written() {
+    // Arrange: SEC's address answers with a redirect elsewhere.
+    let db = TestDb::new().await;
+    let sec = FakeSec::start().await;
+    sec.company_facts(
+        MSFT_CIK,
+        vec![Reply::Redirect(
+            "http://attacker.invalid/companyfacts.json".into(),
+        )],
+    );
+    let before = snapshot(&db.pool).await;
+
+    // Act
+    let (result, _) = run(&db.pool, &sec.args(&["MSFT"])).await;
+
+    // Assert
+    let err = format!("{:#}", result.unwrap_err());
+    assert!(!err.contains('\n'), "one line: {err}");
+    assert!(
+        err.contains("attacker.invalid") && err.contains("not followed"),
+        "{err}"
+    );
+    assert_eq!(sec.hits().len(), 1, "asked once, not retried, not followed");
+    assert_eq!(snapshot(&db.pool).await, before);
+}
+
+#[tokio::test]
+async fn an_answer_larger_than_the_cap_once_decompressed_is_refused() {
+    // Arrange: Microsoft's real facts file (gzip on the wire) against a cap
+    // smaller than the file.
+    let sec = FakeSec::start().await;
+    let body = microsoft();
+    sec.company_facts(MSFT_CIK, vec![Reply::Json(body.clone())]);
+    let config = edgar::fetch::SecConfig {
+        data_url: sec.url(),
+        www_url: sec.url(),
+        user_agent: Some(USER_AGENT.to_string()),
+        max_attempts: 1,
+        max_body_bytes: body.len() / 2,
+        ..edgar::fetch::SecConfig::default()
+    };
+    let client = edgar::fetch::SecClient::new(&config).unwrap();
+    let cik = domain::Cik::parse(&MSFT_CIK.to_string()).unwrap();
+
+    // Act
+    let refused = client.company_facts(cik).await;
+    let allowed = edgar::fetch::SecClient::new(&edgar::fetch::SecConfig {
+        max_body_bytes: body.len(),
+        ..config
+    })
+    .unwrap()
+    .company_facts(cik)
+    .await;
+
+    // Assert
+    let err = refused.unwrap_err().to_string();
+    assert!(
+        err.contains("decompressed") && err.contains("refused"),
+        "{err}"
+    );
+    assert_eq!(allowed.unwrap(), body, "at the cap it is read whole");
+    assert_eq!(
+        sec.hits()[0].content_encoding.as_deref(),
+        Some("gzip"),
+        "the cap counts decompressed bytes"
     );
 }

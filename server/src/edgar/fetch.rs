@@ -30,6 +30,9 @@ pub const DEFAULT_WWW_URL: &str = "https://www.sec.gov";
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// Per-request timeout (the largest company-facts files are tens of MB).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most bytes one answer may hold once decompressed (the largest
+/// company-facts files are tens of MB; a gzip bomb is refused at this size).
+pub const MAX_BODY_BYTES: usize = 128 * 1024 * 1024;
 
 /// Where and how to reach the SEC.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +47,8 @@ pub struct SecConfig {
     pub timeout: Duration,
     /// Attempts per request in all, the first included.
     pub max_attempts: u32,
+    /// The most bytes one answer may hold, decompressed.
+    pub max_body_bytes: usize,
 }
 
 impl Default for SecConfig {
@@ -54,14 +59,16 @@ impl Default for SecConfig {
             user_agent: None,
             timeout: REQUEST_TIMEOUT,
             max_attempts: RetryPolicy::default().max_attempts,
+            max_body_bytes: MAX_BODY_BYTES,
         }
     }
 }
 
-/// A base address without its trailing slash, checked to be http(s).
+/// A base address without its trailing slash, checked to be https (plain
+/// http only on this machine's loopback, where the tests' replay of SEC runs).
 fn base_url(raw: &str, var: &str) -> Result<String, FetchError> {
     let s = raw.trim().trim_end_matches('/');
-    let ok = (s.starts_with("https://") || s.starts_with("http://"))
+    let ok = (s.starts_with("https://") || (s.starts_with("http://") && is_loopback(s)))
         && s.len() > "https://".len()
         && !s.contains(char::is_whitespace);
     if ok {
@@ -72,6 +79,30 @@ fn base_url(raw: &str, var: &str) -> Result<String, FetchError> {
             value: raw.to_string(),
         })
     }
+}
+
+/// True when the address's host is this machine (`localhost`, 127.x, `[::1]`).
+fn is_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = parsed.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether the client may follow a redirect from `from` to `to`: to the same
+/// host only, and never from https down to plain http.
+fn may_follow(from: &reqwest::Url, to: &reqwest::Url) -> bool {
+    let same_host = from.host_str() == to.host_str()
+        && from.port_or_known_default() == to.port_or_known_default();
+    let downgrade = from.scheme() == "https" && to.scheme() != "https";
+    same_host && !downgrade && matches!(to.scheme(), "https" | "http")
 }
 
 /// The company-facts address of a company under a data base address.
@@ -172,8 +203,12 @@ pub enum FetchError {
          (or --user-agent) to a name and contact, e.g. \"Capex Lens admin@example.com\""
     )]
     MissingUserAgent,
-    #[error("{var} must be an http:// or https:// address, got {value:?}")]
+    #[error("{var} must be an https:// address (http:// only for localhost), got {value:?}")]
     BadBaseUrl { var: String, value: String },
+    #[error("{url}: redirected to {location:?}, which is another host or not https; not followed")]
+    RefusedRedirect { url: String, location: String },
+    #[error("{url}: the answer is over {limit} bytes decompressed; refused")]
+    TooLarge { url: String, limit: usize },
     #[error("{url}: the answer is not the expected JSON: {source}")]
     BadJson {
         url: String,
@@ -299,6 +334,7 @@ pub struct SecClient {
     data_url: String,
     www_url: String,
     timeout: Duration,
+    max_body: usize,
 }
 
 impl SecClient {
@@ -310,6 +346,19 @@ impl SecClient {
         let http = reqwest::Client::builder()
             .user_agent(ua)
             .gzip(true)
+            // Redirects stay on the host asked and on https; at most five.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let allowed = attempt.previous().len() <= 5
+                    && attempt
+                        .previous()
+                        .first()
+                        .is_some_and(|first| may_follow(first, attempt.url()));
+                if allowed {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
@@ -324,6 +373,7 @@ impl SecClient {
             data_url,
             www_url,
             timeout: config.timeout,
+            max_body: config.max_body_bytes,
         })
     }
 
@@ -360,7 +410,21 @@ impl SecClient {
             let outcome = self.http.get(url).send().await;
             let attempts = attempt + 1;
             let retry_in = match outcome {
-                Ok(resp) if resp.status().is_success() => match resp.bytes().await {
+                Ok(resp) if resp.status().is_redirection() => {
+                    let location = resp
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .chars()
+                        .take(200)
+                        .collect();
+                    return Err(FetchError::RefusedRedirect {
+                        url: url.to_string(),
+                        location,
+                    });
+                }
+                Ok(resp) if resp.status().is_success() => match self.body(url, resp).await? {
                     Ok(body) => {
                         tracing::info!(
                             http.url = url,
@@ -368,7 +432,7 @@ impl SecClient {
                             duration_ms = started.elapsed().as_millis() as u64,
                             "sec download done"
                         );
-                        return Ok(body.to_vec());
+                        return Ok(body);
                     }
                     // The connection broke (or timed out) mid-body: retry like a transport error.
                     Err(source) => {
@@ -414,6 +478,38 @@ impl SecClient {
 }
 
 impl SecClient {
+    /// The decompressed body, read piece by piece and refused past the cap;
+    /// the outer error ends the download, the inner one is retried.
+    async fn body(
+        &self,
+        url: &str,
+        mut resp: reqwest::Response,
+    ) -> Result<Result<Vec<u8>, reqwest::Error>, FetchError> {
+        let too_large = || FetchError::TooLarge {
+            url: url.to_string(),
+            limit: self.max_body,
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > self.max_body))
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.max_body {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(Ok(body)),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+    }
+
     fn transport_error(&self, url: &str, attempts: u32, source: reqwest::Error) -> FetchError {
         if source.is_timeout() {
             FetchError::Timeout {
@@ -472,6 +568,33 @@ mod tests {
             .to_string();
         assert!(err.contains("CAPEX_SEC_DATA_URL"), "{err}");
         assert!(base_url("", WWW_URL_ENV).is_err());
+        // Plain http only to this machine (the tests' replay of SEC).
+        assert!(base_url("http://data.sec.gov", DATA_URL_ENV).is_err());
+        assert!(base_url("http://127.0.0.1:8080", DATA_URL_ENV).is_ok());
+        assert!(base_url("http://localhost:8080/", DATA_URL_ENV).is_ok());
+        assert!(base_url("http://[::1]:8080", DATA_URL_ENV).is_ok());
+        assert!(base_url("http://127.0.0.1.example.com", DATA_URL_ENV).is_err());
+    }
+
+    #[test]
+    fn redirects_are_followed_only_on_the_same_host_and_never_down_to_http() {
+        let u = |s: &str| reqwest::Url::parse(s).unwrap();
+        assert!(may_follow(
+            &u("https://data.sec.gov/a"),
+            &u("https://data.sec.gov/b")
+        ));
+        assert!(!may_follow(
+            &u("https://data.sec.gov/a"),
+            &u("https://evil.example/b")
+        ));
+        assert!(!may_follow(
+            &u("https://data.sec.gov/a"),
+            &u("http://data.sec.gov/b")
+        ));
+        assert!(!may_follow(
+            &u("http://127.0.0.1:1/a"),
+            &u("http://127.0.0.1:2/a")
+        ));
     }
 
     #[test]

@@ -187,6 +187,7 @@ impl EdgarArgs {
             user_agent: self.user_agent.clone(),
             timeout: std::time::Duration::from_secs(self.sec_timeout_secs.max(1)),
             max_attempts: self.sec_max_attempts,
+            max_body_bytes: fetch::MAX_BODY_BYTES,
         }
     }
 }

@@ -225,7 +225,7 @@ pub async fn cohort_png(State(state): State<AppState>, RawQuery(raw): RawQuery) 
         Ok(q) => q,
         Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     };
-    let data = match app::api::cohort::ssr::cohort_data(&state.context, &query).await {
+    let data = match app::api::cohort::ssr::cohort_data(&state.context, &query, None).await {
         Ok(d) => d,
         Err(e) => {
             let status =

@@ -14,12 +14,14 @@
 //!   until the store changes;
 //! - [`changes`]: what changed, newest first (filings imported, new versions);
 //! - [`generation`]: the one store generation every cache keys on;
+//! - [`short_links`]: the short links (`/c/{id}`) of charts and cohorts;
 //! - [`migrate`]: the schema, from `migrations/`.
 
 pub mod changes;
 pub mod entry;
 pub mod facts;
 pub mod generation;
+pub mod short_links;
 pub mod write;
 
 pub use write::{apply_facts, upsert_company, ApplyReport, CompanyRecord, FactRecord, Source};

@@ -6,6 +6,7 @@ use capex_lens_tests::{spawn_app_with, TestDb};
 use domain::analytics::cohort::{cohort, CohortQuarter, CohortRatio};
 use domain::analytics::{Basis, CompanyFacts};
 use domain::{CalendarQuarter, Ticker};
+use leptos::server_fn::ServerFn;
 use rust_decimal::Decimal;
 
 fn m(millions: i64) -> Decimal {
@@ -190,4 +191,80 @@ async fn the_cohort_pages_link_preview_is_a_1200_by_630_png_of_its_own_cohort() 
 
     assert_eq!(app.get("/cohort.png?basis=weekly").await.status(), 400);
     assert_eq!(app.get("/cohort.png?tickers=ZZZZ").await.status(), 400);
+}
+
+#[tokio::test]
+async fn a_cohorts_short_link_shows_it_as_stored_when_made_and_says_when_newer_figures_exist() {
+    // Arrange: a link to Meta and Microsoft's cohort, made through the page's
+    // own server function (anonymous, as the page does).
+    let db = TestDb::with_bundled_data().await;
+    let pool = db.pool.clone();
+    let app = spawn_app_with(db).await;
+    let mut agent = capex_lens_tests::accounts::Agent::new(&app);
+    let res = agent
+        .post(
+            app::api::cohort::CreateCohortLink::PATH,
+            &[("query", "tickers=META,MSFT")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let id: String = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    let unknown = agent
+        .post(
+            app::api::cohort::CreateCohortLink::PATH,
+            &[("query", "tickers=META,ZZZZ")],
+        )
+        .await;
+    assert_eq!(unknown.status(), 400, "no link for a company not tracked");
+
+    // Act: Microsoft's FY26 Q3 capex restated after the link was made.
+    let pinned = app.get(&format!("/c/{id}")).await.text().await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let mut record = store::FactRecord {
+        ticker: Ticker::parse("MSFT").unwrap(),
+        metric: domain::Metric::Capex,
+        period: domain::FiscalPeriod::quarter(2026, 3).unwrap(),
+        period_start: Some(time::macros::date!(2026 - 01 - 01)),
+        period_end: time::macros::date!(2026 - 03 - 31),
+        value: m(40_000),
+        unit: "USD",
+        known_at: time::macros::date!(2026 - 07 - 29),
+        source: store::Source {
+            kind: domain::SourceKind::Filing,
+            form: Some("10-K".into()),
+            accession: None,
+            filed_date: Some(time::macros::date!(2026 - 07 - 29)),
+            url: None,
+            text: "cohort short-link test: a restated figure".into(),
+            derivation: None,
+            entered_by: None,
+        },
+        note: None,
+    };
+    record.source.accession = domain::AccessionNumber::parse("0000950170-26-099998").ok();
+    store::apply_facts(&mut tx, &Ticker::parse("MSFT").unwrap(), &[record])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let later = app.get(&format!("/c/{id}")).await.text().await.unwrap();
+    let latest = app
+        .get("/cohort?tickers=META,MSFT")
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    // Assert: CY26 Q1 capex was 18,997 + 30,876 = 49,873M when the link was
+    // made; the restatement makes it 18,997 + 40,000 = 58,997M.
+    assert!(pinned.contains("shows the figures as stored on"), "pinned");
+    assert!(pinned.contains("$49.9B"), "the sums as stored then");
+    assert!(later.contains("$49.9B"), "the link still shows them");
+    assert!(
+        later.contains("Newer figures exist"),
+        "and says newer ones exist"
+    );
+    assert!(
+        latest.contains("$59.0B"),
+        "the page itself shows the latest"
+    );
 }

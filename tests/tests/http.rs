@@ -196,16 +196,18 @@ async fn identical_charts_share_one_short_link_which_reproduces_the_chart() {
     let query = "tickers=GOOGL,MSFT&metrics=capex";
 
     // Act: the same chart twice, once with its parameters in another order.
-    let a = app::api::chart::ssr::create(
+    let a = store::short_links::create(
         &app.db.pool,
+        store::short_links::LinkedPage::Compare,
         &app::api::chart::ssr::parse(query)
             .unwrap()
             .to_query_string(),
     )
     .await
     .unwrap();
-    let b = app::api::chart::ssr::create(
+    let b = store::short_links::create(
         &app.db.pool,
+        store::short_links::LinkedPage::Compare,
         &app::api::chart::ssr::parse("metrics=capex&tickers=GOOGL,MSFT")
             .unwrap()
             .to_query_string(),

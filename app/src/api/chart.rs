@@ -39,9 +39,10 @@ pub async fn get_chart(query: String, short_id: Option<String>) -> Result<ChartD
     let ctx = crate::ssr::context()?;
     let (query, pinned) = match short_id {
         Some(id) => {
-            let link = ssr::resolve(&ctx.pool, &id)
+            let link = store::short_links::resolve(&ctx.pool, &id)
                 .await
-                .map_err(crate::ssr::db_error)?;
+                .map_err(crate::ssr::db_error)?
+                .filter(|l| l.page == store::short_links::LinkedPage::Compare);
             let Some(link) = link else {
                 let err = AppError::NotFound(format!("There is no chart link {id}."));
                 crate::ssr::set_status(&err);
@@ -62,9 +63,13 @@ pub async fn get_chart(query: String, short_id: Option<String>) -> Result<ChartD
 pub async fn create_short_link(query: String) -> Result<String, AppError> {
     let ctx = crate::ssr::context()?;
     let parsed = ssr::parse(&query)?;
-    ssr::create(&ctx.pool, &parsed.to_query_string())
-        .await
-        .map_err(crate::ssr::db_error)
+    store::short_links::create(
+        &ctx.pool,
+        store::short_links::LinkedPage::Compare,
+        &parsed.to_query_string(),
+    )
+    .await
+    .map_err(crate::ssr::db_error)
 }
 
 #[cfg(feature = "ssr")]
@@ -74,13 +79,7 @@ pub mod ssr {
     use crate::ssr::ServerContext;
     use domain::analytics::series;
     use domain::chart_query::ChartQuery;
-    use sqlx::PgPool;
     use time::OffsetDateTime;
-
-    pub struct ShortLink {
-        pub query: String,
-        pub created_at: OffsetDateTime,
-    }
 
     /// Parses an untrusted query string; problems become one 400 message.
     pub fn parse(query: &str) -> Result<ChartQuery, AppError> {
@@ -148,64 +147,5 @@ pub mod ssr {
                 ))
             }),
         })
-    }
-
-    pub async fn resolve(pool: &PgPool, id: &str) -> Result<Option<ShortLink>, sqlx::Error> {
-        sqlx::query_as!(
-            ShortLink,
-            "SELECT query, created_at FROM short_links WHERE id = $1",
-            id
-        )
-        .fetch_optional(pool)
-        .await
-    }
-
-    /// Returns the id of `canonical_query`'s link, creating it if needed.
-    pub async fn create(pool: &PgPool, canonical_query: &str) -> Result<String, sqlx::Error> {
-        if let Some(id) = sqlx::query_scalar!(
-            "SELECT id FROM short_links WHERE query = $1",
-            canonical_query
-        )
-        .fetch_optional(pool)
-        .await?
-        {
-            return Ok(id);
-        }
-        // A random id; on the unlikely collision, or a concurrent insert of
-        // the same query, try again and read back what won.
-        for _ in 0..5 {
-            let id = new_id();
-            let inserted = sqlx::query_scalar!(
-                "INSERT INTO short_links (id, query) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id",
-                id,
-                canonical_query
-            )
-            .fetch_optional(pool)
-            .await?;
-            if let Some(id) = inserted {
-                return Ok(id);
-            }
-            if let Some(id) = sqlx::query_scalar!(
-                "SELECT id FROM short_links WHERE query = $1",
-                canonical_query
-            )
-            .fetch_optional(pool)
-            .await?
-            {
-                return Ok(id);
-            }
-        }
-        Err(sqlx::Error::Protocol(
-            "could not allocate a short link id".into(),
-        ))
-    }
-
-    /// Ten characters of URL-safe base64 from a random UUID (60 bits).
-    fn new_id() -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let bits = uuid::Uuid::new_v4().as_u128();
-        (0..10)
-            .map(|i| ALPHABET[((bits >> (i * 6)) & 63) as usize] as char)
-            .collect()
     }
 }

@@ -17,6 +17,10 @@ pub struct CohortData {
     pub companies: Vec<(String, String)>,
     /// The link-preview image (`/cohort.png?…`), absolute.
     pub og_image: String,
+    /// For a short link: when its data was pinned (RFC 3339), and whether
+    /// newer figures exist since.
+    pub pinned_at: Option<String>,
+    pub newer_data: bool,
 }
 
 impl CohortData {
@@ -40,7 +44,29 @@ pub async fn get_cohort(query: String) -> Result<CohortData, AppError> {
         crate::ssr::set_status(&err);
         err
     })?;
-    ssr::cohort_data(&ctx, &parsed).await
+    ssr::cohort_data(&ctx, &parsed, None).await
+}
+
+/// Stores (or finds) the short link (`/c/{id}`) of a cohort; identical
+/// cohorts share one id. Public, like a chart's: the table holds only
+/// canonical queries of companies the store tracks.
+#[server]
+pub async fn create_cohort_link(query: String) -> Result<String, AppError> {
+    let ctx = crate::ssr::context()?;
+    let parsed = domain::analytics::cohort::CohortQuery::parse(&query).map_err(|message| {
+        let err = AppError::Invalid(message);
+        crate::ssr::set_status(&err);
+        err
+    })?;
+    // Only a cohort the page can show gets a link (unknown tickers: 400).
+    let data = ssr::cohort_data(&ctx, &parsed, None).await?;
+    store::short_links::create(
+        &ctx.pool,
+        store::short_links::LinkedPage::Cohort,
+        &data.query,
+    )
+    .await
+    .map_err(crate::ssr::db_error)
 }
 
 /// The default cohort's newest quarters in which at least half of its
@@ -52,7 +78,12 @@ pub async fn get_cohort(query: String) -> Result<CohortData, AppError> {
 pub async fn get_cohort_summary() -> Result<Vec<domain::analytics::cohort::CohortQuarter>, AppError>
 {
     let ctx = crate::ssr::context()?;
-    let data = ssr::cohort_data(&ctx, &domain::analytics::cohort::CohortQuery::default()).await?;
+    let data = ssr::cohort_data(
+        &ctx,
+        &domain::analytics::cohort::CohortQuery::default(),
+        None,
+    )
+    .await?;
     let size = data.cohort.tickers.len();
     Ok(data
         .cohort
@@ -81,11 +112,13 @@ pub mod ssr {
     use domain::analytics::cohort::{cohort, CohortQuery};
     use std::sync::Arc;
 
-    /// The cohort of `query` from the cached facts; a ticker the store does
-    /// not track is refused (400) with the ones it does.
+    /// The cohort of `query` from the cached facts (or, `pinned`, from the
+    /// facts as the store held them then); a ticker the store does not track
+    /// is refused (400) with the ones it does.
     pub async fn cohort_data(
         ctx: &ServerContext,
         query: &CohortQuery,
+        pinned: Option<time::OffsetDateTime>,
     ) -> Result<CohortData, AppError> {
         let known = store::facts::tickers(&ctx.pool)
             .await
@@ -114,13 +147,23 @@ pub mod ssr {
             query.tickers.iter().collect()
         };
         let mut loaded: Vec<Arc<store::facts::Company>> = Vec::new();
+        let mut newer_data = false;
         for ticker in chosen {
-            if let Some(company) = ctx
-                .facts
-                .get(&ctx.pool, ticker)
-                .await
-                .map_err(crate::ssr::db_error)?
-            {
+            let company = match pinned {
+                Some(at) => {
+                    let (company, newer) = store::facts::load_as_of(&ctx.pool, ticker, at)
+                        .await
+                        .map_err(crate::ssr::db_error)?;
+                    newer_data |= newer;
+                    company.map(Arc::new)
+                }
+                None => ctx
+                    .facts
+                    .get(&ctx.pool, ticker)
+                    .await
+                    .map_err(crate::ssr::db_error)?,
+            };
+            if let Some(company) = company {
                 loaded.push(company);
             }
         }
@@ -143,6 +186,11 @@ pub mod ssr {
         Ok(CohortData {
             og_image: crate::ssr::absolute_url(&format!("/cohort.png?{canonical}")),
             query: canonical,
+            pinned_at: pinned.and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            }),
+            newer_data,
             cohort: cohort(&facts, query.basis),
             companies,
         })

@@ -13,6 +13,7 @@ pub mod entry;
 pub mod history;
 pub mod methodology;
 pub mod overview;
+pub mod short_link;
 pub mod users;
 
 use rust_decimal::Decimal;

@@ -37,8 +37,9 @@ pub fn Cohort() -> impl IntoView {
     }
 }
 
+/// The cohort page's content for its data (also what a cohort's short link shows).
 #[component]
-fn CohortView(data: CohortData) -> impl IntoView {
+pub fn CohortView(data: CohortData) -> impl IntoView {
     let cohort = data.cohort.clone();
     let basis_text = match cohort.basis {
         Basis::Quarterly => "each quarter",
@@ -114,6 +115,9 @@ fn CohortView(data: CohortData) -> impl IntoView {
         .collect_view();
     let ttm = cohort.basis == Basis::Ttm;
     let navigate = leptos_router::hooks::use_navigate();
+    let short = ServerAction::<crate::api::cohort::CreateCohortLink>::new();
+    let link_query = data.query.clone();
+    let png_href = format!("/cohort.png?{}", data.query);
     let rows = cohort
         .quarters
         .iter()
@@ -139,6 +143,16 @@ fn CohortView(data: CohortData) -> impl IntoView {
         <Meta name="twitter:title" content="The cohort read together"/>
         <Meta name="twitter:image" content=image/>
         <h1>"The cohort read together"</h1>
+        {data.pinned_at.clone().map(|at| {
+            let latest = data.query.clone();
+            let latest = if latest.is_empty() { "/cohort".to_string() } else { format!("/cohort?{latest}") };
+            view! {
+                <p class="notice">
+                    "This short link shows the figures as stored on " {at} ". "
+                    {data.newer_data.then(|| view! { "Newer figures exist: " <a href=latest>"see the latest"</a> "." })}
+                </p>
+            }
+        })}
         <p class="lede">
             "Capex, operating and free cash flow, depreciation, revenue and net income of "
             {names.join(", ")}
@@ -159,6 +173,17 @@ fn CohortView(data: CohortData) -> impl IntoView {
             <button type="submit">"Show"</button>
             <a href="/cohort">{format!("Default: the hyperscalers ({})", DEFAULT_TICKERS.join(", "))}</a>
         </form>
+        <div class="chart-links">
+            <ActionForm action=short>
+                <input type="hidden" name="query" value=link_query/>
+                <button type="submit">"Get a short link"</button>
+            </ActionForm>
+            {move || short.value().get().map(|r| match r {
+                Ok(id) => view! { <a class="short-link" href=format!("/c/{id}")>{format!("/c/{id}")}</a> }.into_any(),
+                Err(e) => view! { <span class="error">{e.to_string()}</span> }.into_any(),
+            })}
+            <a href=png_href download="cohort.png">"PNG"</a>
+        </div>
         {empty}
         <p class="notice cohort-changes">{changes_text}</p>
         {charts}

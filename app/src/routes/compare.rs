@@ -14,15 +14,36 @@ pub fn Compare() -> impl IntoView {
     view! { <ChartPage data/> }
 }
 
-/// `/c/{id}`: a short link, with the data pinned at its creation.
+/// `/c/{id}`: a short link (a chart or a cohort), with the data pinned at
+/// its creation.
 #[component]
 pub fn ShortLink() -> impl IntoView {
+    use crate::api::short_link::{get_short_link, Linked};
     let params = use_params_map();
     let data = Resource::new(
         move || params.read().get("id").unwrap_or_default(),
-        |id| get_chart(String::new(), Some(id)),
+        get_short_link,
     );
-    view! { <ChartPage data/> }
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| {
+                view! {
+                    <Title text="Link not available"/>
+                    <h1>"This link cannot be shown"</h1>
+                    <div class="error" role="alert">
+                        {move || errors.get().into_iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view()}
+                    </div>
+                }
+            }>
+                {move || Suspend::new(async move {
+                    Ok::<_, crate::error::AppError>(match data.await? {
+                        Linked::Chart(data) => view! { <ChartHead data=data.clone()/> <ChartView data/> }.into_any(),
+                        Linked::Cohort(data) => view! { <crate::routes::cohort::CohortView data/> }.into_any(),
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
 }
 
 #[component]

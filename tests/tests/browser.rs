@@ -745,3 +745,41 @@ async fn choosing_the_cohorts_companies_and_basis_puts_them_in_the_address_witho
     assert!(!lede.contains("Meta"), "{lede}");
     no_panic(c).await;
 }
+
+/// Issue 15: on a 390 px phone every link of the top navigation is on the
+/// screen (it used to cut "Account" off at the right edge of a company page).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_390_pixel_phone_every_navigation_link_is_on_the_screen_and_the_page_never_scrolls_sideways(
+) {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.set_window_size(390, 844).await.unwrap();
+    for page in ["/company/GOOGL", "/cohort"] {
+        browser.open_hydrated(&app.url(page)).await;
+        let out = c
+            .execute(
+                "const w = document.documentElement.clientWidth; \
+                 return [w, [...document.querySelectorAll('.site-header a')] \
+                   .filter(a => a.getBoundingClientRect().right > w + 0.5) \
+                   .map(a => a.textContent)];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (width, cut): (f64, Vec<String>) = serde_json::from_value(out).unwrap();
+        assert!(width <= 400.0, "the viewport is a phone's: {width}");
+        assert!(cut.is_empty(), "{page}: cut off at the right edge: {cut:?}");
+        // What sticks out past the right edge (outside a scrolling box).
+        let wide = c
+            .execute(
+                "const w = document.documentElement.clientWidth;                  const inScroller = el => { for (let p = el.parentElement; p; p = p.parentElement) {                    const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };                  return [...document.body.querySelectorAll('*')]                    .filter(el => el.getBoundingClientRect().right > w + 1 && !inScroller(el))                    .slice(0, 8).map(el => el.tagName + '.' + el.className + ' in ' + el.parentElement.tagName + '.' + el.parentElement.className + ' ' + Math.round(el.getBoundingClientRect().right) + ' ' + (el.textContent || '').slice(0, 60));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let wide: Vec<String> = serde_json::from_value(wide).unwrap();
+        assert!(wide.is_empty(), "{page}: wider than the screen: {wide:?}");
+        no_panic(c).await;
+    }
+}

@@ -263,6 +263,8 @@ pub fn implausibility(
 /// `period` (replacing the value in force, or added where there is none), so
 /// the scorecard can be recomputed before an entry is saved. The dates of an
 /// existing fact are kept; `period_start` and `period_end` date a new one.
+/// A capex guidance value also joins the guidance history as a statement
+/// made on `known_at` (the day the entry would be saved).
 pub fn with_value(
     company: &CompanyFacts,
     metric: Metric,
@@ -270,6 +272,7 @@ pub fn with_value(
     period_start: Option<Date>,
     period_end: Date,
     value: Decimal,
+    known_at: Date,
 ) -> CompanyFacts {
     let mut out = company.clone();
     let existing = out
@@ -301,6 +304,13 @@ pub fn with_value(
             url: None,
         },
     });
+    if matches!(metric, Metric::CapexGuidanceLow | Metric::CapexGuidanceHigh) {
+        if let Some(fact) = out.facts.last().cloned() {
+            out.guidance_history
+                .push(crate::analytics::KnownFact { known_at, fact });
+            out.guidance_history.sort_by_key(|k| k.known_at);
+        }
+    }
     out
 }
 
@@ -458,6 +468,7 @@ mod tests {
                 point(Metric::Capex, "19", 7),
                 point(Metric::Revenue, "77", 9),
             ],
+            guidance_history: Vec::new(),
         };
 
         // Act
@@ -468,6 +479,7 @@ mod tests {
             None,
             date!(2030 - 01 - 01),
             dec("20"),
+            date!(2030 - 02 - 01),
         );
         let added = with_value(
             &company,
@@ -476,6 +488,7 @@ mod tests {
             None,
             date!(2025 - 09 - 30),
             dec("5"),
+            date!(2025 - 10 - 30),
         );
 
         // Assert

@@ -3,7 +3,7 @@
 //! every committed write advances, on any server instance.
 
 use crate::generation::StoreGeneration;
-use domain::analytics::{CompanyFacts, FactPoint};
+use domain::analytics::{CompanyFacts, FactPoint, KnownFact};
 use domain::provenance::SourceColumns;
 use domain::{FiscalPeriod, Metric, SourceKind, Ticker};
 use sqlx::PgPool;
@@ -94,9 +94,11 @@ struct CurrentFactRow {
     /// For derived values: the formula and its inputs, as recorded.
     formula: Option<String>,
     note: Option<String>,
+    known_at: Option<time::Date>,
 }
 
-/// Loads the company and all its current facts (two small queries).
+/// Loads the company, all its current facts and its guidance history (three
+/// small queries).
 pub async fn load(pool: &PgPool, ticker: &Ticker) -> Result<Option<Company>, sqlx::Error> {
     load_at(pool, ticker, None).await
 }
@@ -140,7 +142,8 @@ async fn load_at(
                   fiscal_quarter AS "fiscal_quarter?", period_start, period_end AS "period_end?",
                   value AS "value?", source_kind::text AS source_kind, form, accession, filed_date,
                   source_url, entered_by,
-                  CASE WHEN source_kind = 'derived' THEN source_text END AS formula, note
+                  CASE WHEN source_kind = 'derived' THEN source_text END AS formula, note,
+                  known_at AS "known_at?"
            FROM fact_versions
            WHERE ticker = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2)
            ORDER BY metric, fiscal_year, fiscal_quarter, known_at DESC, version DESC"#,
@@ -153,6 +156,36 @@ async fn load_at(
         .into_iter()
         .filter_map(|r| fact_point(r, company.cik))
         .collect();
+    // Guidance moves by statement: every version, each with its day.
+    let guided: Vec<String> = [Metric::CapexGuidanceLow, Metric::CapexGuidanceHigh]
+        .iter()
+        .map(|m| m.key().to_string())
+        .collect();
+    let history = sqlx::query_as!(
+        CurrentFactRow,
+        r#"SELECT id AS "id?", metric AS "metric?", fiscal_year AS "fiscal_year?",
+                  fiscal_quarter AS "fiscal_quarter?", period_start, period_end AS "period_end?",
+                  value AS "value?", source_kind::text AS source_kind, form, accession, filed_date,
+                  source_url, entered_by, NULL::text AS formula, note, known_at AS "known_at?"
+           FROM fact_versions
+           WHERE ticker = $1 AND metric = ANY($3) AND ($2::timestamptz IS NULL OR recorded_at <= $2)
+           ORDER BY known_at, version"#,
+        ticker.as_str(),
+        at,
+        &guided
+    )
+    .fetch_all(pool)
+    .await?;
+    let guidance_history = history
+        .into_iter()
+        .filter_map(|r| {
+            let known_at = r.known_at?;
+            Some(KnownFact {
+                known_at,
+                fact: fact_point(r, company.cik)?,
+            })
+        })
+        .collect();
     Ok(Some(Company {
         name: company.name,
         cik: company.cik,
@@ -161,6 +194,7 @@ async fn load_at(
             fiscal_year_end_month: u8::try_from(company.fiscal_year_end_month).unwrap_or(12),
             nets_capex_proceeds: company.nets_capex_proceeds,
             facts,
+            guidance_history,
         },
     }))
 }

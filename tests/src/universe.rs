@@ -168,6 +168,7 @@ pub fn company(c: usize, quarters: usize) -> CompanyFacts {
         fiscal_year_end_month: fye,
         nets_capex_proceeds: c.is_multiple_of(5),
         facts,
+        guidance_history: Vec::new(),
     }
 }
 

@@ -206,8 +206,16 @@ async fn the_preview_recomputes_the_four_answers_with_the_typed_value_and_saves_
         let (start, end) =
             domain::entry::nominal_dates(period, company.facts.fiscal_year_end_month).unwrap();
         let start = (metric.kind() == domain::MetricKind::Flow).then_some(start);
-        let changed =
-            domain::entry::with_value(&company.facts, metric, period, start, end, typed_value);
+        let today = time::OffsetDateTime::now_utc().date();
+        let changed = domain::entry::with_value(
+            &company.facts,
+            metric,
+            period,
+            start,
+            end,
+            typed_value,
+            today,
+        );
         let expected = domain::analytics::scorecard(&changed, q, &thresholds);
         chosen = Some((t, metric, period, q, now, expected));
         break;

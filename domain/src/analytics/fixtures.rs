@@ -85,6 +85,7 @@ pub(crate) fn amazon() -> CompanyFacts {
         fiscal_year_end_month: 12,
         nets_capex_proceeds: true,
         facts,
+        guidance_history: Vec::new(),
     }
 }
 
@@ -95,6 +96,7 @@ pub(crate) fn empty(ticker: &str) -> CompanyFacts {
         fiscal_year_end_month: 12,
         nets_capex_proceeds: false,
         facts: Vec::new(),
+        guidance_history: Vec::new(),
     }
 }
 

@@ -23,6 +23,12 @@ pub struct CompanyFacts {
     /// `capex_proceeds`: their FCF needs it. For the others it counts as zero.
     pub nets_capex_proceeds: bool,
     pub facts: Vec<FactPoint>,
+    /// Every stated capex guidance value with the day it became known, the
+    /// ones in force included, oldest first: how a range moved (methodology
+    /// section 8). A correction of one statement keeps its day; a new
+    /// statement has a later one. Empty where none is stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guidance_history: Vec<KnownFact>,
 }
 
 impl CompanyFacts {
@@ -63,4 +69,12 @@ pub struct FactPoint {
     pub period_end: Date,
     pub value: Decimal,
     pub provenance: Provenance,
+}
+
+/// A stored value and the day it became known (the bitemporal store's
+/// `known_at`): one statement in a value's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnownFact {
+    pub known_at: Date,
+    pub fact: FactPoint,
 }

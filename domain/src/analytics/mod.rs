@@ -26,7 +26,7 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
-pub use input::{CompanyFacts, FactPoint};
+pub use input::{CompanyFacts, FactPoint, KnownFact};
 pub use measure::{DerivedMetric, Measure, ParseMeasureError};
 pub use scenario::{scenario, Scenario, ScenarioParams, ScenarioQuarter};
 pub use scorecard::{

@@ -30,6 +30,18 @@ pub struct ChartData {
     /// The link-preview image (`/chart.png?…`), absolute on the public
     /// address or the request's host.
     pub og_image: String,
+    /// Each compared company's latest guided fiscal year, in query order
+    /// (methodology section 8); companies without guidance are left out.
+    #[serde(default)]
+    pub guidance: Vec<CompanyGuidance>,
+}
+
+/// A company's capex guidance against its actuals, for a table row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompanyGuidance {
+    pub ticker: String,
+    pub name: String,
+    pub year: domain::analytics::guidance::GuidanceYear,
 }
 
 /// The chart described by `query` (a query string without `?`), on the
@@ -105,6 +117,7 @@ pub mod ssr {
         let mut companies = Vec::new();
         let mut newer_data = false;
         let mut span: Option<(i32, i32)> = None;
+        let mut guidance = Vec::new();
         for ticker in &query.tickers {
             let company = match pinned {
                 Some(at) => {
@@ -119,6 +132,16 @@ pub mod ssr {
                 continue;
             };
             companies.push((ticker.to_string(), company.name.clone()));
+            if let Some(year) = domain::analytics::guidance::guidance_years(&company.facts)
+                .into_iter()
+                .next()
+            {
+                guidance.push(super::CompanyGuidance {
+                    ticker: ticker.to_string(),
+                    name: company.name.clone(),
+                    year,
+                });
+            }
             for measure in &query.measures {
                 let mut s = series(&company.facts, *measure, query.basis, query.alignment);
                 for p in s.points.iter().filter(|p| p.value.is_some()) {
@@ -140,6 +163,7 @@ pub mod ssr {
                     .ok()
             }),
             newer_data,
+            guidance,
             span: span.and_then(|(a, b)| {
                 Some((
                     domain::chart_query::RangeQuarter::from_index(a)?,

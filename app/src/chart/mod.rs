@@ -20,6 +20,7 @@
 //! DOM measures it.
 
 mod draw;
+pub mod guidance;
 mod layout;
 #[cfg(test)]
 mod tests;

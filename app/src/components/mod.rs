@@ -15,7 +15,7 @@ pub use chart_figure::{ChartFigure, HEIGHT, WIDTH};
 pub use chart_view::{default_title, ChartView};
 pub use company_charts::{ttm_through, HistoryCharts, Waterfall, WaveAndScenario};
 pub use figure::{ComputedCell, FigureCell};
-pub use guidance::GuidanceView;
+pub use guidance::{GuidancePreviewView, GuidanceTable, GuidanceView};
 pub use hydrated::MarkHydrated;
 pub use scorecard::ScorecardView;
 pub use sparkline::Sparkline;

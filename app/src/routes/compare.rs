@@ -37,7 +37,7 @@ pub fn ShortLink() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     Ok::<_, crate::error::AppError>(match data.await? {
-                        Linked::Chart(data) => view! { <ChartHead data=data.clone()/> <ChartView data/> }.into_any(),
+                        Linked::Chart(data) => view! { <ChartHead data=data.clone()/> <ChartView data=data.clone()/> <CompareGuidance data/> }.into_any(),
                         Linked::Cohort(data) => view! { <crate::routes::cohort::CohortView data/> }.into_any(),
                     })
                 })}
@@ -62,7 +62,7 @@ fn ChartPage(data: Resource<Result<ChartData, crate::error::AppError>>) -> impl 
             }>
                 {move || Suspend::new(async move {
                     let data = data.await?;
-                    Ok::<_, crate::error::AppError>(view! { <ChartHead data=data.clone()/> <ChartView data/> })
+                    Ok::<_, crate::error::AppError>(view! { <ChartHead data=data.clone()/> <ChartView data=data.clone()/> <CompareGuidance data/> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -93,4 +93,24 @@ fn ChartHead(data: ChartData) -> impl IntoView {
         <Meta name="twitter:image" content=image/>
         <h1>{title}</h1>
     }
+}
+
+/// The compared companies' capex guidance against their actuals, a row per
+/// company with guidance (nothing when none has any).
+#[component]
+fn CompareGuidance(data: ChartData) -> impl IntoView {
+    (!data.guidance.is_empty()).then(|| {
+        let rows = data
+            .guidance
+            .into_iter()
+            .map(|g| (Some((g.ticker, g.name)), g.year))
+            .collect();
+        view! {
+            <section class="guidance" aria-labelledby="guidance">
+                <h2 id="guidance">"Capex guidance against actuals"</h2>
+                <p class="section-lede">"Each company's latest guided fiscal year: the full-year capex range as it was stated and moved, the capex reported so far, and what the remaining quarters need to land inside the range. The company's page charts it."</p>
+                <crate::components::GuidanceTable rows/>
+            </section>
+        }
+    })
 }

@@ -131,6 +131,22 @@ pub struct ScorecardPreview {
     pub quarter: String,
     /// The four answers, in the scorecard's order.
     pub answers: Vec<PreviewAnswer>,
+    /// For capex guidance or a capex quarter: the fiscal year's guidance
+    /// against its actuals, now and with the value.
+    #[serde(default)]
+    pub guidance: Option<GuidancePreview>,
+}
+
+/// A fiscal year's capex guidance against its actuals, now and with the
+/// value being entered (methodology section 8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuidancePreview {
+    /// `FY27`.
+    pub label: String,
+    /// As stored (`None`: no complete range yet).
+    pub now: Option<domain::analytics::guidance::GuidanceYear>,
+    /// With the value (`None`: the range still lacks an end).
+    pub with_value: Option<domain::analytics::guidance::GuidanceYear>,
 }
 
 /// The scorecard now and with `value` stored for the key, computed with the
@@ -150,7 +166,8 @@ pub async fn preview_entry(
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{
-        CompanyChoice, CurrentFact, FieldError, PreviewAnswer, SaveOutcome, ScorecardPreview,
+        CompanyChoice, CurrentFact, FieldError, GuidancePreview, PreviewAnswer, SaveOutcome,
+        ScorecardPreview,
     };
     use crate::error::AppError;
     use domain::account::SignedIn;
@@ -591,7 +608,25 @@ pub mod ssr {
             return Ok(None);
         };
         let start = (metric.kind() == MetricKind::Flow).then_some(start);
-        let changed = domain::entry::with_value(&company.facts, metric, period, start, end, value);
+        let today = time::OffsetDateTime::now_utc().date();
+        let changed =
+            domain::entry::with_value(&company.facts, metric, period, start, end, value, today);
+        let guidance = matches!(
+            metric,
+            Metric::Capex | Metric::CapexGuidanceLow | Metric::CapexGuidanceHigh
+        )
+        .then(|| {
+            use domain::analytics::guidance::guidance_year;
+            let fy = period.fiscal_year;
+            GuidancePreview {
+                label: domain::FiscalPeriod::year(fy)
+                    .map(|y| y.label())
+                    .unwrap_or_default(),
+                now: guidance_year(&company.facts, fy),
+                with_value: guidance_year(&changed, fy),
+            }
+        })
+        .filter(|g| g.now.is_some() || g.with_value.is_some() || metric != Metric::Capex);
         let now = scorecard(&company.facts, quarter, &ctx.thresholds);
         let then = scorecard(&changed, quarter, &ctx.thresholds);
         let answers = now
@@ -609,6 +644,7 @@ pub mod ssr {
         Ok(Some(ScorecardPreview {
             quarter: quarter.label(),
             answers,
+            guidance,
         }))
     }
 

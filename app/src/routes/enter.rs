@@ -114,6 +114,9 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
         let Some(Ok(Some(p))) = preview.get() else {
             return None;
         };
+        let guidance = p
+            .guidance
+            .map(|preview| view! { <crate::components::GuidancePreviewView preview/> });
         let rows = p
             .answers
             .into_iter()
@@ -142,6 +145,7 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </section>
+            {guidance}
         })
     };
 

@@ -98,3 +98,67 @@ async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
     assert_eq!(value, rust_decimal::Decimal::from(40_000_000_000_i64));
     assert_eq!(by.as_deref(), Some("ann@example.com"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_typing_a_new_guidance_range_sees_it_against_the_years_capex_before_saving() {
+    // Arrange
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
+        .await;
+
+    // Act: Meta, FY26, the top of the capex range, $150B.
+    browser.open_hydrated(&app.url("/enter")).await;
+    browser.wait_ready("#entry-form").await;
+    let form = c.find(Locator::Css("#entry-form")).await.unwrap();
+    form.find(Locator::Css("select[name='ticker']"))
+        .await
+        .unwrap()
+        .select_by_value("META")
+        .await
+        .unwrap();
+    form.find(Locator::Css("select[name='metric']"))
+        .await
+        .unwrap()
+        .select_by_value("capex_guidance_high")
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name='period']"))
+        .await
+        .unwrap()
+        .send_keys("FY26")
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#entry-current", "Current value:")
+        .await;
+    form.find(Locator::Css("input[name='value']"))
+        .await
+        .unwrap()
+        .send_keys("150B")
+        .await
+        .unwrap();
+    let preview = browser.wait_for_text(".guidance-preview", "$150.0B").await;
+
+    // Assert: the range now and with the value, the year's capex so far
+    // (18,997 + 30,116 = $49.1B) and the top end's new need,
+    // (150 − 49.113) / 2 = $50.4B a quarter; nothing saved.
+    assert!(
+        preview.contains("FY26 capex guidance against actuals"),
+        "{preview}"
+    );
+    assert!(preview.contains("$125.0B – $145.0B"), "{preview}");
+    assert!(preview.contains("$125.0B – $150.0B"), "{preview}");
+    assert!(preview.contains("$49.1B reported to date"), "{preview}");
+    assert!(preview.contains("$50.4B"), "{preview}");
+    let versions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM fact_versions WHERE ticker = 'META' AND metric = 'capex_guidance_high'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(versions, 2, "the preview saved nothing");
+}

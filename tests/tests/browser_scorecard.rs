@@ -136,3 +136,80 @@ async fn an_analyst_follows_a_missing_cell_of_the_coverage_map_to_the_entry_form
     );
     browser.assert_no_panic().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_investor_reads_metas_guidance_chart_and_switches_it_to_the_year_that_landed() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+
+    // Act: Meta's page; the chart opens on the latest guided year.
+    browser.open_hydrated(&app.url("/company/META")).await;
+    let chart = "figure[data-chart='guidance'] .chart-canvas";
+    let first = browser
+        .wait_for_text("section.guidance", "Capex guidance against actuals")
+        .await;
+    let fy26 = c
+        .find(Locator::Css(chart))
+        .await
+        .unwrap()
+        .attr("data-fiscal-year")
+        .await
+        .unwrap();
+    let fy26_svg = c
+        .find(Locator::Css(chart))
+        .await
+        .unwrap()
+        .html(true)
+        .await
+        .unwrap();
+    let (_, _, width, height) = c
+        .find(Locator::Css(&format!("{chart} svg")))
+        .await
+        .unwrap()
+        .rectangle()
+        .await
+        .unwrap();
+    c.find(Locator::Css("select[name='guidance-year']"))
+        .await
+        .unwrap()
+        .select_by_value("2025")
+        .await
+        .unwrap();
+    let fy25_svg = c
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css(&format!("{chart}[data-fiscal-year='2025']")))
+        .await
+        .expect("the chart redraws for FY25")
+        .html(true)
+        .await
+        .unwrap();
+
+    // Assert: FY26's two dated ranges and its spending to date; FY25's range
+    // and where the year landed, drawn in the page without a reload.
+    browser.assert_no_panic().await;
+    assert!(first.contains("(superseded)"), "{first}");
+    assert_eq!(fy26.as_deref(), Some("2026"));
+    for text in [
+        "$115–135B from Jan 28, 2026",
+        "$125–145B from Apr 29, 2026",
+        "$49.1B to date",
+    ] {
+        assert!(fy26_svg.contains(text), "{text} in {fy26_svg}");
+    }
+    assert!(width > 300.0 && height > 100.0, "{width}×{height}");
+    assert!(fy25_svg.contains("$64–72B from Apr 30, 2025"), "{fy25_svg}");
+    assert!(fy25_svg.contains("$69.7B full year"), "{fy25_svg}");
+    let landed = c
+        .find(Locator::Css(
+            "table.guidance-table tr[data-fiscal-year='2025']",
+        ))
+        .await
+        .unwrap()
+        .attr("data-standing")
+        .await
+        .unwrap();
+    assert_eq!(landed.as_deref(), Some("landed-inside"));
+}

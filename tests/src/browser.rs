@@ -102,12 +102,14 @@ impl Browser {
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
         let c = &self.client;
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last: Option<String> = None;
         loop {
             if let Ok(el) = c.find(Locator::Css(css)).await {
                 if let Ok(text) = el.text().await {
                     if text.contains(needle) {
                         return text;
                     }
+                    last = Some(text);
                 }
             }
             if Instant::now() > deadline {
@@ -117,7 +119,10 @@ impl Browser {
                     .await;
                 let source = c.source().await.unwrap_or_default();
                 let head: String = source.chars().take(4000).collect();
-                panic!("{css} never contained {needle:?} (focus: {focus:?}); page:\n{head}");
+                let last = last.as_deref().unwrap_or("(no such element)");
+                panic!(
+                    "{css} never contained {needle:?} (focus: {focus:?}); its text: {last:?}; page:\n{head}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -252,7 +252,7 @@ fn GuidanceRow(company: Option<(String, String)>, y: GuidanceYear) -> impl IntoV
             <td><ul class="statements">{statements}</ul></td>
             <td class="num" title=actual_title>{reported(&y)}</td>
             <td class="num">{needed}</td>
-            <td>{standing.label()}</td>
+            <td>{y.standing_text()}</td>
         </tr>
     }
 }
@@ -293,8 +293,8 @@ pub fn GuidancePreviewView(preview: crate::api::entry::GuidancePreview) -> impl 
         ("Needed per remaining quarter", cell(needed), needed(&with)),
         (
             "Where it stands",
-            cell(|y| y.standing().label().to_string()),
-            with.standing().label().to_string(),
+            cell(|y| y.standing_text()),
+            with.standing_text(),
         ),
     ];
     view! {

@@ -60,7 +60,7 @@ impl Standing {
             Standing::LandedInside => "landed inside the range",
             Standing::LandedAbove => "landed above the range",
             Standing::AlreadyAbove => "already above the range",
-            Standing::OnTheWay => "quarters remain",
+            Standing::OnTheWay => "on the way",
             Standing::Unknown => "a quarter is missing",
         }
     }
@@ -103,6 +103,16 @@ impl GuidanceYear {
     /// The average capex per reported quarter so far (`None` before the first).
     pub fn run_rate_so_far(&self) -> Option<Decimal> {
         (!self.quarters.is_empty()).then(|| self.actual / Decimal::from(self.quarters.len() as i64))
+    }
+
+    /// Where the year stands, in words: the standing's label, with the count
+    /// of quarters still to report while the year is on the way.
+    pub fn standing_text(&self) -> String {
+        match (self.standing(), self.remaining_quarters()) {
+            (Standing::OnTheWay, 1) => "1 quarter remains".to_string(),
+            (Standing::OnTheWay, n) => format!("{n} quarters remain"),
+            (standing, _) => standing.label().to_string(),
+        }
     }
 
     /// Where the year stands against the range in force.
@@ -285,6 +295,7 @@ mod tests {
         );
         assert_eq!(g[0].run_rate_so_far(), Some(millions(31_000)));
         assert_eq!(g[0].standing(), Standing::OnTheWay);
+        assert_eq!(g[0].standing_text(), "2 quarters remain");
     }
 
     #[test]

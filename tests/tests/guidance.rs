@@ -128,6 +128,26 @@ async fn the_company_page_charts_each_range_with_its_date_and_the_compare_page_h
         assert!(section.contains(link), "{link} in the compare table");
     }
     assert_eq!(section.matches("data-fiscal-year=\"2026\"").count(), 3);
+
+    // Amazon guided one figure, about $200B (disclosures.csv, 2026-02-05),
+    // and reported 44,203 + 54,208 = 98,411 ($M) in Q1-Q2: each remaining
+    // quarter needs (200,000 - 98,411) / 2 = 50,794.5, one figure too.
+    let amazon = store::facts::load(&app.db.pool, &Ticker::parse("AMZN").unwrap())
+        .await
+        .unwrap()
+        .expect("Amazon is bundled")
+        .facts;
+    let year = guidance_year(&amazon, 2026).expect("Amazon guided FY26");
+    assert_eq!(year.actual, m(98_411));
+    let half = Decimal::new(50_794_500_000, 0);
+    assert_eq!(year.needed_per_quarter, Some((half, half)));
+    let row = section
+        .split("/company/AMZN#guidance")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap();
+    assert!(row.contains("$50.8B in each of 2 quarters"), "{row}");
+    assert!(!row.contains("$50.8B – $50.8B"), "{row}");
 }
 
 /// A decimal as JSON carries it (a string, or a number).

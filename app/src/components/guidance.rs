@@ -111,10 +111,15 @@ pub(crate) fn needed(y: &GuidanceYear) -> String {
                 .run_rate_so_far()
                 .map(|r| format!(" (so far {} a quarter)", usd(r)))
                 .unwrap_or_default();
+            let lo = lo.max(rust_decimal::Decimal::ZERO);
+            // A point guidance ("about $200B") needs one figure, not a range.
+            let amount = if lo == hi {
+                usd(hi)
+            } else {
+                format!("{} – {}", usd(lo), usd(hi))
+            };
             format!(
-                "{} – {} in each of {} quarter{}{pace}",
-                usd(lo.max(rust_decimal::Decimal::ZERO)),
-                usd(hi),
+                "{amount} in each of {} quarter{}{pace}",
                 y.remaining_quarters(),
                 if y.remaining_quarters() == 1 { "" } else { "s" }
             )
@@ -211,8 +216,10 @@ fn GuidanceRow(company: Option<(String, String)>, y: GuidanceYear) -> impl IntoV
             let current = i + 1 == n;
             let title = source.label.clone();
             let body = match source.url.filter(|u| domain::provenance::is_web_link(u)) {
-                Some(u) => view! { <a href=u rel="external nofollow">{text}</a> }.into_any(),
-                None => view! { <span>{text}</span> }.into_any(),
+                Some(u) => {
+                    view! { <a class="range" href=u rel="external nofollow">{text}</a> }.into_any()
+                }
+                None => view! { <span class="range">{text}</span> }.into_any(),
             };
             view! {
                 <li class:superseded=!current title=title data-known-at=day.map(|d| d.to_string())>
@@ -250,8 +257,8 @@ fn GuidanceRow(company: Option<(String, String)>, y: GuidanceYear) -> impl IntoV
             {company}
             {year_cell}
             <td><ul class="statements">{statements}</ul></td>
-            <td class="num" title=actual_title>{reported(&y)}</td>
-            <td class="num">{needed}</td>
+            <td title=actual_title>{reported(&y)}</td>
+            <td>{needed}</td>
             <td>{y.standing_text()}</td>
         </tr>
     }

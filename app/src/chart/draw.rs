@@ -4,7 +4,8 @@ use super::layout::{
     is_hidden, point_key, to_axis, ChartLayout, Dash, PixelRect, LABEL_FONT, LEGEND_FONT,
     LEGEND_GAP, LEGEND_SWATCH_W, MARGIN, NOTE_FONT, NOTE_ROW_H, TITLE_FONT, X_AXIS_H, Y_AXIS_W,
 };
-use super::{ChartSpec, Theme, FONT_FAMILY};
+use super::theme::{font, Colors};
+use super::ChartSpec;
 use domain::analytics::Series;
 use domain::chart_query::Scale;
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
@@ -15,36 +16,6 @@ use std::collections::HashMap;
 
 type DrawResult<T, DB> = Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-/// Colours of a theme.
-struct Colors {
-    background: RGBColor,
-    text: RGBColor,
-    muted: RGBColor,
-    grid: RGBColor,
-    axis: RGBColor,
-}
-
-impl Colors {
-    fn of(theme: Theme) -> Self {
-        match theme {
-            Theme::Light => Self {
-                background: RGBColor(255, 255, 255),
-                text: RGBColor(31, 35, 40),
-                muted: RGBColor(110, 118, 129),
-                grid: RGBColor(229, 231, 235),
-                axis: RGBColor(140, 148, 158),
-            },
-            Theme::Dark => Self {
-                background: RGBColor(17, 19, 23),
-                text: RGBColor(230, 237, 243),
-                muted: RGBColor(139, 148, 158),
-                grid: RGBColor(45, 51, 59),
-                axis: RGBColor(110, 118, 129),
-            },
-        }
-    }
-}
-
 /// `#rrggbb` to a colour (black if malformed; the palette is static).
 fn hex(color: &str) -> RGBColor {
     let c = color.trim_start_matches('#');
@@ -54,10 +25,6 @@ fn hex(color: &str) -> RGBColor {
             .unwrap_or(0)
     };
     RGBColor(part(0), part(2), part(4))
-}
-
-fn font(size: f64) -> FontDesc<'static> {
-    (FONT_FAMILY, size).into_font()
 }
 
 fn px(v: f64) -> i32 {

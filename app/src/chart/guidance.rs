@@ -12,7 +12,8 @@
 //! Drawn with plotters on any backend, like the waterfall; the page puts
 //! the same numbers in a table beside it.
 
-use super::{Theme, FONT_FAMILY};
+use super::theme::{font, Colors};
+use super::Theme;
 use domain::analytics::guidance::GuidanceYear;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -21,10 +22,7 @@ use rust_decimal::prelude::ToPrimitive;
 use time::Date;
 
 struct Palette {
-    background: RGBColor,
-    text: RGBColor,
-    muted: RGBColor,
-    grid: RGBColor,
+    base: Colors,
     band: RGBColor,
     actual: RGBColor,
 }
@@ -35,18 +33,12 @@ impl Palette {
     fn of(theme: Theme) -> Self {
         match theme {
             Theme::Light => Self {
-                background: RGBColor(255, 255, 255),
-                text: RGBColor(31, 35, 40),
-                muted: RGBColor(110, 118, 129),
-                grid: RGBColor(229, 231, 235),
+                base: Colors::of(theme),
                 band: RGBColor(0, 114, 178),
                 actual: RGBColor(213, 94, 0),
             },
             Theme::Dark => Self {
-                background: RGBColor(17, 19, 23),
-                text: RGBColor(230, 237, 243),
-                muted: RGBColor(139, 148, 158),
-                grid: RGBColor(45, 51, 59),
+                base: Colors::of(theme),
                 band: RGBColor(86, 180, 233),
                 actual: RGBColor(230, 159, 0),
             },
@@ -128,10 +120,6 @@ pub fn short_date(d: Date) -> String {
     format!("{} {}, {}", &month[..3], d.day(), d.year())
 }
 
-fn font(size: f64) -> FontDesc<'static> {
-    (FONT_FAMILY, size).into_font()
-}
-
 const MARGIN: u32 = 12;
 
 /// Draws `year` on `root`; `span` is the fiscal year's first and last day.
@@ -145,7 +133,7 @@ pub fn draw_guidance<DB: DrawingBackend>(
     #[cfg(feature = "ssr")]
     super::ensure_font();
     let c = Palette::of(theme);
-    root.fill(&c.background)?;
+    root.fill(&c.base.background)?;
     let bands = bands(year, span);
     let start = span.0.min(bands.first().map_or(span.0, |b| b.from));
     let day = |d: Date| (d - start).whole_days() as f64;
@@ -162,7 +150,7 @@ pub fn draw_guidance<DB: DrawingBackend>(
 
     let mut chart = ChartBuilder::on(root)
         .margin(MARGIN)
-        .caption(title, font(18.0).color(&c.text))
+        .caption(title, font(18.0).color(&c.base.text))
         .x_label_area_size(34)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..end + 1.0, 0.0..top)?;
@@ -173,11 +161,11 @@ pub fn draw_guidance<DB: DrawingBackend>(
         .y_desc("USD billions")
         .y_labels(6)
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(font(13.0).color(&c.muted))
-        .axis_desc_style(font(13.0).color(&c.muted))
-        .light_line_style(c.grid)
-        .bold_line_style(c.grid)
-        .axis_style(c.muted)
+        .label_style(font(13.0).color(&c.base.muted))
+        .axis_desc_style(font(13.0).color(&c.base.muted))
+        .light_line_style(c.base.grid)
+        .bold_line_style(c.base.grid)
+        .axis_style(c.base.muted)
         .draw()?;
 
     // The quarters under the axis: a tick at each boundary, a label in each.
@@ -191,21 +179,21 @@ pub fn draw_guidance<DB: DrawingBackend>(
     for (k, q_end) in quarter_ends.iter().enumerate() {
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(*q_end, 0.0), (*q_end, top * 0.015)],
-            c.muted.stroke_width(1),
+            c.base.muted.stroke_width(1),
         )))?;
         let (x, y) = chart.backend_coord(&((previous + q_end) / 2.0, 0.0));
         root.draw(&Text::new(
             format!("{} Q{}", year.label, k + 1),
             (x, y + 8),
             font(13.0)
-                .color(&c.muted)
+                .color(&c.base.muted)
                 .pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
         previous = *q_end;
     }
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, 0.0), (end, 0.0)],
-        c.muted.stroke_width(1),
+        c.base.muted.stroke_width(1),
     )))?;
 
     // The ranges: the one in force darker; its label above, earlier ones below.
@@ -231,7 +219,9 @@ pub fn draw_guidance<DB: DrawingBackend>(
         root.draw(&Text::new(
             b.label.clone(),
             (x + 4, if b.current { y - 4 } else { y + 4 }),
-            font(13.0).color(&c.text).pos(Pos::new(HPos::Left, pos)),
+            font(13.0)
+                .color(&c.base.text)
+                .pos(Pos::new(HPos::Left, pos)),
         ))?;
     }
 
@@ -289,19 +279,9 @@ pub fn render_guidance_svg(
     width: u32,
     height: u32,
 ) -> String {
-    let mut svg = String::new();
-    let result = {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        draw_guidance(&root, title, year, span, Theme::Light).and_then(|()| root.present())
-    };
-    match result {
-        Ok(()) => svg,
-        Err(e) => super::fallback_svg(
-            width,
-            height,
-            &format!("The chart could not be drawn ({e})."),
-        ),
-    }
+    super::svg_document(width, height, |root| {
+        draw_guidance(root, title, year, span, Theme::Light).and_then(|()| root.present())
+    })
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod guidance;
 mod layout;
 #[cfg(test)]
 mod tests;
+mod theme;
 pub mod waterfall;
 
 pub use draw::draw;
@@ -219,6 +220,30 @@ pub fn chart_layout(spec: &ChartSpec, series: &[Series], width: u32, height: u32
 /// for their labels and [`ChartLayout::slot_at`] for the reverse mapping).
 pub fn x_positions(spec: &ChartSpec, series: &[Series], width: u32, height: u32) -> Vec<f64> {
     ChartLayout::compute(spec, series, width, height).x_positions()
+}
+
+/// `draw` on a `width` × `height` SVG document; the fallback message instead
+/// when plotters fails.
+pub(crate) fn svg_document<E: std::fmt::Display>(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(
+        &plotters::prelude::DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    ) -> Result<(), E>,
+) -> String {
+    let mut svg = String::new();
+    let result = {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        draw(&root)
+    };
+    match result {
+        Ok(()) => svg,
+        Err(e) => fallback_svg(
+            width,
+            height,
+            &format!("The chart could not be drawn ({e})."),
+        ),
+    }
 }
 
 /// A plain SVG with one message, for when plotters itself fails.

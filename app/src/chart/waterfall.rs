@@ -8,7 +8,8 @@
 //! step whose starting level is unknown (an earlier step is missing) floats
 //! from zero in outline only, and a note under the chart says so.
 
-use super::{Theme, FONT_FAMILY};
+use super::theme::{font, Colors};
+use super::Theme;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -46,10 +47,7 @@ const TITLE_H: f64 = 30.0;
 const NOTE_ROW_H: f64 = 18.0;
 
 struct Palette {
-    background: RGBColor,
-    text: RGBColor,
-    muted: RGBColor,
-    grid: RGBColor,
+    base: Colors,
     level: RGBColor,
     add: RGBColor,
     subtract: RGBColor,
@@ -61,19 +59,13 @@ impl Palette {
     fn of(theme: Theme) -> Self {
         match theme {
             Theme::Light => Self {
-                background: RGBColor(255, 255, 255),
-                text: RGBColor(31, 35, 40),
-                muted: RGBColor(110, 118, 129),
-                grid: RGBColor(229, 231, 235),
+                base: Colors::of(theme),
                 level: RGBColor(0, 114, 178),
                 add: RGBColor(0, 158, 115),
                 subtract: RGBColor(213, 94, 0),
             },
             Theme::Dark => Self {
-                background: RGBColor(17, 19, 23),
-                text: RGBColor(230, 237, 243),
-                muted: RGBColor(139, 148, 158),
-                grid: RGBColor(45, 51, 59),
+                base: Colors::of(theme),
                 level: RGBColor(86, 180, 233),
                 add: RGBColor(0, 158, 115),
                 subtract: RGBColor(230, 159, 0),
@@ -130,10 +122,6 @@ pub fn bars(steps: &[WaterfallStep]) -> Vec<Bar> {
             }
         })
         .collect()
-}
-
-fn font(size: f64) -> FontDesc<'static> {
-    (FONT_FAMILY, size).into_font()
 }
 
 fn px(v: f64) -> i32 {
@@ -194,13 +182,13 @@ pub fn draw_waterfall<DB: DrawingBackend>(
     let c = Palette::of(theme);
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (f64::from(w), f64::from(h));
-    root.fill(&c.background)?;
+    root.fill(&c.base.background)?;
     if !title.is_empty() {
         root.draw(&Text::new(
             title.to_string(),
             (px(MARGIN), px(MARGIN)),
             font(20.0)
-                .color(&c.text)
+                .color(&c.base.text)
                 .pos(Pos::new(HPos::Left, VPos::Top)),
         ))?;
     }
@@ -231,7 +219,7 @@ pub fn draw_waterfall<DB: DrawingBackend>(
         let zero = v.abs() < step / 1e6;
         root.draw(&PathElement::new(
             vec![(px(left), yy), (px(right), yy)],
-            if zero { c.muted } else { c.grid }.stroke_width(1),
+            if zero { c.base.muted } else { c.base.grid }.stroke_width(1),
         ))?;
         let label = if v < 0.0 {
             format!("\u{2212}{:.0}", -v)
@@ -242,7 +230,7 @@ pub fn draw_waterfall<DB: DrawingBackend>(
             label,
             (px(left) - 8, yy),
             font(14.0)
-                .color(&c.muted)
+                .color(&c.base.muted)
                 .pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
         v += step;
@@ -251,7 +239,7 @@ pub fn draw_waterfall<DB: DrawingBackend>(
         "USD billions".to_string(),
         (px(MARGIN), px(top) - 20),
         font(14.0)
-            .color(&c.muted)
+            .color(&c.base.muted)
             .pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
 
@@ -288,7 +276,7 @@ pub fn draw_waterfall<DB: DrawingBackend>(
                         let yy = px(y(level));
                         root.draw(&PathElement::new(
                             vec![(px(prev_x), yy), (px(x0), yy)],
-                            c.muted.stroke_width(1),
+                            c.base.muted.stroke_width(1),
                         ))?;
                     }
                 }
@@ -304,7 +292,7 @@ pub fn draw_waterfall<DB: DrawingBackend>(
                     for yy in [ya, yb] {
                         root.draw(&PathElement::new(
                             vec![(px(xx), px(yy)), (px(xe), px(yy))],
-                            c.muted.stroke_width(1),
+                            c.base.muted.stroke_width(1),
                         ))?;
                     }
                     xx += 10.0;
@@ -315,7 +303,7 @@ pub fn draw_waterfall<DB: DrawingBackend>(
                     for xs in [x0, x1] {
                         root.draw(&PathElement::new(
                             vec![(px(xs), px(yy)), (px(xs), px(ye))],
-                            c.muted.stroke_width(1),
+                            c.base.muted.stroke_width(1),
                         ))?;
                     }
                     yy += 10.0;
@@ -328,7 +316,11 @@ pub fn draw_waterfall<DB: DrawingBackend>(
             s.text.clone(),
             (px(cx), px(value_y) - 6),
             font(15.0)
-                .color(if b.span.is_some() { &c.text } else { &c.muted })
+                .color(if b.span.is_some() {
+                    &c.base.text
+                } else {
+                    &c.base.muted
+                })
                 .pos(Pos::new(HPos::Center, VPos::Bottom)),
         ))?;
         for (k, line) in wrap(&s.label, band - 6.0, 14.0).into_iter().enumerate() {
@@ -336,7 +328,7 @@ pub fn draw_waterfall<DB: DrawingBackend>(
                 line,
                 (px(cx), px(bottom) + 8 + 17 * k as i32),
                 font(14.0)
-                    .color(&c.text)
+                    .color(&c.base.text)
                     .pos(Pos::new(HPos::Center, VPos::Top)),
             ))?;
         }
@@ -346,7 +338,7 @@ pub fn draw_waterfall<DB: DrawingBackend>(
             note.clone(),
             (px(MARGIN), px(h - MARGIN - notes_h + i as f64 * NOTE_ROW_H)),
             font(13.0)
-                .color(&c.muted)
+                .color(&c.base.muted)
                 .pos(Pos::new(HPos::Left, VPos::Top)),
         ))?;
     }
@@ -361,19 +353,9 @@ pub fn render_waterfall_svg(
     width: u32,
     height: u32,
 ) -> String {
-    let mut svg = String::new();
-    let result = {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        draw_waterfall(&root, title, steps, notes, Theme::Light).and_then(|()| root.present())
-    };
-    match result {
-        Ok(()) => svg,
-        Err(e) => super::fallback_svg(
-            width,
-            height,
-            &format!("The chart could not be drawn ({e})."),
-        ),
-    }
+    super::svg_document(width, height, |root| {
+        draw_waterfall(root, title, steps, notes, Theme::Light).and_then(|()| root.present())
+    })
 }
 
 #[cfg(test)]

@@ -22,16 +22,25 @@ use leptos_router::{
     Lazy, ParamSegment, SsrMode, StaticSegment,
 };
 
-/// The document around the app, rendered on the server only.
+/// The document around the app, rendered on the server only. A page that
+/// runs no code in the browser ([`routes::hydrates`]) gets no hydration
+/// scripts: nothing of the WebAssembly is fetched for it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let hydrates = use_context::<http::request::Parts>()
+        .is_none_or(|parts| routes::hydrates(parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let hydrates = true;
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {hydrates.then(|| view! {
+                    <AutoReload options=options.clone()/>
+                    <HydrationScripts options/>
+                })}
                 <MetaTags/>
             </head>
             <body>

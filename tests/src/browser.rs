@@ -65,6 +65,31 @@ impl Browser {
 }
 
 impl Browser {
+    /// Opens `url`, a page that does not hydrate (it runs no code; the
+    /// cohort), and waits until it has loaded.
+    pub async fn open_static(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("main h1"))
+            .await
+            .unwrap_or_else(|e| panic!("{url} shows no heading within 20 s: {e}"));
+    }
+
+    /// The `/pkg/` WebAssembly and script files the page has fetched so far.
+    pub async fn code_loaded(&self) -> Vec<String> {
+        let loaded = self
+            .client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)                    .filter(n => n.includes('/pkg/') && (n.endsWith('.wasm') || n.endsWith('.js')));",
+                vec![],
+            )
+            .await
+            .expect("read the resource timings");
+        serde_json::from_value(loaded).expect("a list of names")
+    }
+
     /// Leaves a mark in the page's JavaScript state that a full page load
     /// would wipe out; see [`Browser::page_was_kept`].
     pub async fn mark_page(&self) {

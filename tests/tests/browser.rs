@@ -640,24 +640,40 @@ async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hovering_the_cohort_chart_names_who_is_in_that_quarters_sum_as_the_table_does() {
-    // Arrange
+    // Arrange: the page as opened from a link, which runs no code.
     let app = spawn_app().await;
     let browser = Browser::start().await;
     let c = &browser.client;
     browser
-        .open_hydrated(&app.url("/cohort?tickers=AMZN,META,MSFT"))
+        .open_static(&app.url("/cohort?tickers=AMZN,META,MSFT"))
         .await;
     let canvas = "figure[data-chart='cohort'] .chart-canvas";
     let (left, top, width, height) = rect_of(c, canvas).await;
+    let shown = "figure[data-chart='cohort'] .slot-tip .tooltip";
+    let visible = |c: &fantoccini::Client| {
+        let c = c.clone();
+        async move {
+            let n = c
+                .execute(
+                    "return [...document.querySelectorAll(arguments[0])].filter(t => t.offsetParent !== null).length;",
+                    vec![serde_json::json!(shown)],
+                )
+                .await
+                .unwrap();
+            n.as_u64().unwrap()
+        }
+    };
+    assert_eq!(visible(c).await, 0, "no tooltip before the pointer comes");
 
     // Act: the pointer over the latest quarters of the sums chart.
     mouse_to(c, left + width * 0.85, top + height * 0.4).await;
-    let tooltip = "figure[data-chart='cohort'] .tooltip";
+    let tooltip = "figure[data-chart='cohort'] .slot:hover + .slot-tip .tooltip";
     c.wait()
         .at_most(std::time::Duration::from_secs(5))
         .for_element(Locator::Css(tooltip))
         .await
         .expect("a tooltip appears on hover");
+    assert_eq!(visible(c).await, 1, "one tooltip, the hovered quarter's");
     let quarter = text_of(c, &format!("{tooltip} strong")).await;
     let note = text_of(c, &format!("{tooltip} .slot-note")).await;
 
@@ -687,21 +703,29 @@ async fn hovering_the_cohort_chart_names_who_is_in_that_quarters_sum_as_the_tabl
             "{note} / {left_out}"
         );
     }
+    // The pointer gone, so is the tooltip.
+    let (_, table_top, _, _) = rect_of(c, "figure[data-chart='cohort'] figcaption").await;
+    mouse_to(c, left + width * 0.5, table_top + 2.0).await;
+    assert_eq!(visible(c).await, 0, "the tooltip goes with the pointer");
+    assert_eq!(
+        browser.code_loaded().await,
+        Vec::<String>::new(),
+        "no code was loaded"
+    );
     no_panic(c).await;
 }
 
+/// The picker is a plain GET form: the choice is a new address, loaded from
+/// the server like any link (the page runs no code, see `routes::cohort`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn choosing_the_cohorts_companies_and_basis_puts_them_in_the_address_without_a_reload() {
+async fn choosing_the_cohorts_companies_and_basis_puts_them_in_the_address() {
     // Arrange
     let app = spawn_app().await;
     let browser = Browser::start().await;
     let c = &browser.client;
     browser
-        .open_hydrated(&app.url("/cohort?tickers=AMZN,META,MSFT"))
+        .open_static(&app.url("/cohort?tickers=AMZN,META,MSFT"))
         .await;
-    c.execute("window.__same_document = true; return null;", vec![])
-        .await
-        .unwrap();
 
     // Act: leave Meta out, sum trailing twelve months, show.
     c.execute(
@@ -720,16 +744,12 @@ async fn choosing_the_cohorts_companies_and_basis_puts_them_in_the_address_witho
         .unwrap();
     let url = wait_for_url(c, |u| u.contains("basis=ttm")).await;
 
-    // Assert
+    // Assert: the form's address (`tickers=AMZN&tickers=MSFT`) was sent on
+    // to the cohort's canonical one.
     assert!(
         url.ends_with("/cohort?tickers=AMZN,MSFT&basis=ttm"),
         "{url}"
     );
-    let same = c
-        .execute("return window.__same_document === true;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(same, serde_json::Value::Bool(true), "no reload");
     c.wait()
         .at_most(std::time::Duration::from_secs(5))
         .for_element(Locator::XPath(
@@ -746,6 +766,94 @@ async fn choosing_the_cohorts_companies_and_basis_puts_them_in_the_address_witho
     no_panic(c).await;
 }
 
+/// The short-link button is a plain form too: it opens the cohort's short
+/// link, whose address is the one to copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cohorts_short_link_button_opens_the_link_that_shows_the_same_cohort() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .open_static(&app.url("/cohort?tickers=META,MSFT&basis=ttm"))
+        .await;
+    let lede = text_of(c, "p.lede").await;
+
+    // Act
+    c.find(Locator::XPath(
+        "//button[normalize-space()='Get a short link']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let url = wait_for_url(c, |u| u.contains("/c/")).await;
+
+    // Assert: the link's page shows the same cohort, pinned to now.
+    c.wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("table.cohort-table tbody tr"))
+        .await
+        .expect("the short link shows the cohort");
+    assert_eq!(text_of(c, "p.lede").await, lede, "{url}");
+    let pinned = text_of(c, "p.notice").await;
+    assert!(
+        pinned.starts_with("This short link shows the figures as stored on"),
+        "{pinned}"
+    );
+    no_panic(c).await;
+}
+
+/// Reached by a link inside the app (the router renders the page, not the
+/// server), the cohort page shows what opening its address shows, and its
+/// tooltips work the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_the_cohort_link_inside_the_app_shows_the_same_page_as_opening_it() {
+    // Arrange: a hydrated page, marked so a reload would show.
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser.open_hydrated(&app.url("/company/GOOGL")).await;
+    browser.mark_page().await;
+
+    // Act: the navigation's Cohort link.
+    c.find(Locator::Css(".site-header a[href='/cohort']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("table.cohort-table tbody tr"))
+        .await
+        .expect("the cohort's table arrives");
+    let rows = "return [...document.querySelectorAll('table.cohort-table tbody tr')].map(r => r.innerText);";
+    let followed = c.execute(rows, vec![]).await.unwrap();
+    let lede = text_of(c, "p.lede").await;
+    let kept = browser.page_was_kept().await;
+    let canvas = "figure[data-chart='cohort'] .chart-canvas";
+    let (left, top, width, height) = rect_of(c, canvas).await;
+    mouse_to(c, left + width * 0.85, top + height * 0.4).await;
+    let hovered = c
+        .wait()
+        .at_most(std::time::Duration::from_secs(5))
+        .for_element(Locator::Css(
+            "figure[data-chart='cohort'] .slot:hover + .slot-tip .tooltip .slot-note",
+        ))
+        .await
+        .is_ok();
+    no_panic(c).await;
+
+    // Assert: rendered in place, and the same as the page opened directly.
+    assert!(kept, "the router rendered the page (no reload)");
+    assert!(hovered, "a tooltip with who is in the sum appears on hover");
+    browser.open_static(&app.url("/cohort")).await;
+    assert_eq!(text_of(c, "p.lede").await, lede);
+    assert_eq!(c.execute(rows, vec![]).await.unwrap(), followed);
+}
+
 /// Issue 15: on a 390 px phone every link of the top navigation is on the
 /// screen (it used to cut "Account" off at the right edge of a company page).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -756,7 +864,11 @@ async fn on_a_390_pixel_phone_every_navigation_link_is_on_the_screen_and_the_pag
     let c = &browser.client;
     c.set_window_size(390, 844).await.unwrap();
     for page in ["/company/GOOGL", "/cohort"] {
-        browser.open_hydrated(&app.url(page)).await;
+        if app::routes::hydrates(page) {
+            browser.open_hydrated(&app.url(page)).await;
+        } else {
+            browser.open_static(&app.url(page)).await;
+        }
         let out = c
             .execute(
                 "const w = document.documentElement.clientWidth; \

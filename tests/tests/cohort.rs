@@ -156,6 +156,21 @@ async fn the_cohort_page_names_who_is_in_and_out_and_refuses_a_bad_address() {
     let bad = app.get("/cohort?basis=weekly").await;
     assert_eq!(bad.status(), 400);
 
+    // The picker's own address (a GET form's repeated checkboxes) is sent on
+    // to the canonical one.
+    let form = app
+        .client
+        .get(app.url("/cohort?tickers=AMZN&tickers=MSFT&basis=ttm"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 302);
+    assert_eq!(
+        form.headers()["location"],
+        "/cohort?tickers=AMZN,MSFT&basis=ttm"
+    );
+
     // The overview carries the default cohort's newest quarters.
     let overview = app.get("/").await.text().await.unwrap();
     assert!(

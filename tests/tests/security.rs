@@ -85,6 +85,7 @@ fn policy(period: &str, version: &str) -> Vec<Declared> {
         (chart::GetChart::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT&metrics=capex"))]),
         (app::api::cohort::GetCohort::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT,GOOGL"))]),
         (app::api::cohort::GetCohortSummary::PATH, Access::PublicRead, vec![]),
+        (app::routes::cohort::GetCohortHtml::PATH, Access::PublicRead, vec![("query", s("tickers=MSFT,GOOGL"))]),
         (app::api::short_link::GetShortLink::PATH, Access::PublicRead, vec![("id", s("NoSuchLink1"))]),
         (app::api::cohort::CreateCohortLink::PATH, Access::PublicWrite("share links are public: identical cohorts share one id, and only cohorts of tracked companies get one"), vec![("query", s("tickers=MSFT,GOOGL"))]),
         (chart::CreateShortLink::PATH, Access::PublicWrite("share links are public: identical charts share one id, and the table holds only chart queries"), vec![("query", s("tickers=MSFT&metrics=capex"))]),

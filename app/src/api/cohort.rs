@@ -8,17 +8,27 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Everything the cohort page shows.
+///
+/// The page's content is rendered on the server only (see
+/// `routes::cohort`), so the sums and the choices never travel to the
+/// browser: on the wire this is the query, the link-preview tags and the
+/// short link's pinning, and `cohort` and `companies` are empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CohortData {
     /// The canonical query string (empty for the default cohort).
     pub query: String,
+    #[serde(skip, default = "Cohort::empty")]
     pub cohort: Cohort,
     /// Every tracked company (ticker, name), in ticker order: the choices.
+    #[serde(skip)]
     pub companies: Vec<(String, String)>,
+    /// The page's description (link previews and search results).
+    pub description: String,
     /// The link-preview image (`/cohort.png?…`), absolute.
     pub og_image: String,
-    /// For a short link: when its data was pinned (RFC 3339), and whether
-    /// newer figures exist since.
+    /// For a short link: its id, when its data was pinned (RFC 3339), and
+    /// whether newer figures exist since.
+    pub link: Option<String>,
     pub pinned_at: Option<String>,
     pub newer_data: bool,
 }
@@ -39,34 +49,37 @@ impl CohortData {
 #[server(output = crate::api::codec::PageJson)]
 pub async fn get_cohort(query: String) -> Result<CohortData, AppError> {
     let ctx = crate::ssr::context()?;
-    let parsed = domain::analytics::cohort::CohortQuery::parse(&query).map_err(|message| {
-        let err = AppError::Invalid(message);
-        crate::ssr::set_status(&err);
-        err
-    })?;
+    let parsed = ssr::parse(&query)?;
+    // A form's address (`tickers=A&tickers=B`) is sent on to the canonical
+    // one, the address a reader copies and a short link stores.
+    let canonical = parsed.to_query_string();
+    if query.trim_start_matches('?') != canonical {
+        leptos_axum::redirect(&parsed.path());
+    }
     ssr::cohort_data(&ctx, &parsed, None).await
 }
 
 /// Stores (or finds) the short link (`/c/{id}`) of a cohort; identical
 /// cohorts share one id. Public, like a chart's: the table holds only
-/// canonical queries of companies the store tracks.
+/// canonical queries of companies the store tracks. The cohort page sends it
+/// as a plain form (the page runs no code in the browser), so it redirects
+/// to the link, whose address is the short link to copy; a script's call
+/// gets the id.
 #[server]
 pub async fn create_cohort_link(query: String) -> Result<String, AppError> {
     let ctx = crate::ssr::context()?;
-    let parsed = domain::analytics::cohort::CohortQuery::parse(&query).map_err(|message| {
-        let err = AppError::Invalid(message);
-        crate::ssr::set_status(&err);
-        err
-    })?;
+    let parsed = ssr::parse(&query)?;
     // Only a cohort the page can show gets a link (unknown tickers: 400).
     let data = ssr::cohort_data(&ctx, &parsed, None).await?;
-    store::short_links::create(
+    let id = store::short_links::create(
         &ctx.pool,
         store::short_links::LinkedPage::Cohort,
         &data.query,
     )
     .await
-    .map_err(crate::ssr::db_error)
+    .map_err(crate::ssr::db_error)?;
+    leptos_axum::redirect(&format!("/c/{id}"));
+    Ok(id)
 }
 
 /// The default cohort's newest quarters in which at least half of its
@@ -111,6 +124,15 @@ pub mod ssr {
     use crate::ssr::ServerContext;
     use domain::analytics::cohort::{cohort, CohortQuery};
     use std::sync::Arc;
+
+    /// The cohort a query string asks for; a bad one is refused (400).
+    pub fn parse(query: &str) -> Result<CohortQuery, AppError> {
+        CohortQuery::parse(query).map_err(|message| {
+            let err = AppError::Invalid(message);
+            crate::ssr::set_status(&err);
+            err
+        })
+    }
 
     /// The cohort of `query` from the cached facts (or, `pinned`, from the
     /// facts as the store held them then); a ticker the store does not track
@@ -183,7 +205,13 @@ pub mod ssr {
         let facts: Vec<&domain::analytics::CompanyFacts> =
             loaded.iter().map(|c| &c.facts).collect();
         let canonical = query.to_query_string();
+        let cohort = cohort(&facts, query.basis);
         Ok(CohortData {
+            description: format!(
+                "Capex, cash flow and depreciation of {} summed per calendar quarter, from SEC filings.",
+                cohort.tickers.join(", ")
+            ),
+            link: None,
             og_image: crate::ssr::absolute_url(&format!("/cohort.png?{canonical}")),
             query: canonical,
             pinned_at: pinned.and_then(|t| {
@@ -191,7 +219,7 @@ pub mod ssr {
                     .ok()
             }),
             newer_data,
-            cohort: cohort(&facts, query.basis),
+            cohort,
             companies,
         })
     }

@@ -341,10 +341,22 @@ impl ChartLayout {
             return None;
         }
         let n = self.slots.len();
-        let band = self.plot.width() / n as f64;
-        let i = ((x - self.plot.left) / band).floor();
+        let i = ((x - self.plot.left) / self.band_width()).floor();
         // `i` is within 0..n because x is inside the plot.
         Some((i.max(0.0) as usize).min(n - 1))
+    }
+
+    /// The pixel x range `[from, to)` that belongs to slot `i` (what
+    /// [`slot_at`](Self::slot_at) answers with `i` for): the plot's width in
+    /// equal bands, one per slot.
+    pub fn slot_band(&self, i: usize) -> (f64, f64) {
+        let band = self.band_width();
+        let from = self.plot.left + band * i as f64;
+        (from, from + band)
+    }
+
+    fn band_width(&self) -> f64 {
+        self.plot.width() / self.slots.len().max(1) as f64
     }
 
     /// Pixel y of a value in axis units (`None` off a log scale's domain or

@@ -388,3 +388,31 @@ fn a_log_scale_labels_one_two_and_five_times_powers_of_ten() {
         assert!(has_text(&svg, label), "{label}: {svg}");
     }
 }
+
+#[test]
+fn each_slots_band_contains_its_own_point_and_the_bands_tile_the_plot() {
+    let values: Vec<Option<f64>> = (0..12).map(|i| Some(f64::from(i))).collect();
+    let series = vec![usd_series("AMZN", capex(), 2020, &values)];
+    let layout = chart_layout(&spec(), &series, 960, 480);
+    let mut edge = layout.plot.left;
+    for (i, slot) in layout.slots.iter().enumerate() {
+        let (from, to) = layout.slot_band(i);
+        assert!(
+            (from - edge).abs() < 1e-9,
+            "band {i} starts where {} ended",
+            i.max(1) - 1
+        );
+        assert!(
+            from <= slot.x && slot.x < to,
+            "slot {i} at {} in [{from}, {to})",
+            slot.x
+        );
+        // What a pointer inside the band hits is this slot.
+        assert_eq!(layout.slot_at((from + to) / 2.0), Some(i));
+        edge = to;
+    }
+    assert!(
+        (edge - layout.plot.right).abs() < 1e-9,
+        "the last band ends at the plot's edge"
+    );
+}

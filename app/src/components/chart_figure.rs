@@ -31,37 +31,15 @@ pub fn ChartFigure(
     #[prop(optional)]
     slot_notes: Vec<(String, String)>,
 ) -> impl IntoView {
-    let unit = spec.unit;
-    let (svg, layout) = render_svg_with_layout(&spec, &series, WIDTH, height);
+    let Prepared {
+        svg,
+        layout,
+        caption,
+        on_axis,
+        keys,
+    } = Prepared::new(&spec, &series, &caption, height);
     let hovered = RwSignal::new(None::<usize>);
     let slots = layout.slots.len();
-    let alignment_text = match layout.alignment {
-        Alignment::Calendar => "Quarters aligned to calendar quarters (CY: a fiscal quarter belongs to the calendar quarter containing its midpoint).",
-        Alignment::Fiscal => "Quarters labelled on the company's fiscal calendar (FY); hover a quarter for its period-end date.",
-    };
-    let caption = format!(
-        "{} {} Values in {}. {alignment_text}",
-        caption,
-        layout.notes.join(" "),
-        unit.description()
-    )
-    .split_whitespace()
-    .collect::<Vec<_>>()
-    .join(" ");
-    // The series drawn on this axis (not hidden), with their legend names
-    // and colours: what the tooltip and the data table list.
-    let on_axis: Vec<Series> = layout
-        .legend
-        .iter()
-        .filter(|e| e.on_axis && !e.hidden)
-        .filter_map(|e| series.get(e.series).cloned())
-        .collect();
-    let keys: Vec<(String, String)> = layout
-        .legend
-        .iter()
-        .filter(|e| e.on_axis && !e.hidden && e.series < series.len())
-        .map(|e| (e.name.clone(), e.color.clone()))
-        .collect();
 
     let layout_move = layout.clone();
     let on_move = move |ev: leptos::ev::MouseEvent| {
@@ -98,37 +76,7 @@ pub fn ChartFigure(
     let notes_tip = slot_notes.clone();
     let tooltip = move || {
         let slot = hovered.get()?;
-        let s = layout_tip.slots.get(slot)?;
-        let left = 100.0 * s.x / f64::from(WIDTH);
-        let period_end = series_tip
-            .iter()
-            .find_map(|se| layout_tip.point_at(se, slot))
-            .map(|p| format!("period ended {}", p.period_end))
-            .unwrap_or_default();
-        let rows = series_tip
-            .iter()
-            .zip(&keys_tip)
-            .map(|(se, (name, color))| {
-                let value = point_text(&layout_tip, se, slot);
-                view! {
-                    <tr>
-                        <th scope="row"><span class="swatch" style=format!("background:{color}")></span>{name.clone()}</th>
-                        <td class="num">{value}</td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        let note = note_of(&notes_tip, &s.label).map(|n| view! { <p class="slot-note">{n}</p> });
-        Some(view! {
-            <div class="crosshair" style=format!("left: {left:.2}%")></div>
-            <div class="tooltip" role="status" style=format!("left: min({left:.2}%, calc(100% - 19rem))")>
-                <strong>{s.label.clone()}</strong>
-                " "
-                <small>{period_end}</small>
-                {note}
-                <table>{rows}</table>
-            </div>
-        })
+        tooltip_at(&layout_tip, &series_tip, &keys_tip, &notes_tip, slot)
     };
 
     view! {
@@ -146,6 +94,150 @@ pub fn ChartFigure(
                 inner_html=svg
             ></div>
             <div class="chart-overlay" aria-hidden="true">{tooltip}</div>
+            <figcaption>{caption}</figcaption>
+            <DataTable layout series=on_axis keys slot_notes/>
+        </figure>
+    }
+}
+
+/// What both figures draw from: the SVG and its layout, the caption (the
+/// caller's sentences, the layout's notes, units and alignment), and the
+/// series on the axis with their legend names and colours (what the tooltip
+/// and the data table list).
+struct Prepared {
+    svg: String,
+    layout: ChartLayout,
+    caption: String,
+    on_axis: Vec<Series>,
+    keys: Vec<(String, String)>,
+}
+
+impl Prepared {
+    fn new(spec: &ChartSpec, series: &[Series], caption: &str, height: u32) -> Self {
+        let (svg, layout) = render_svg_with_layout(spec, series, WIDTH, height);
+        let alignment_text = match layout.alignment {
+            Alignment::Calendar => "Quarters aligned to calendar quarters (CY: a fiscal quarter belongs to the calendar quarter containing its midpoint).",
+            Alignment::Fiscal => "Quarters labelled on the company's fiscal calendar (FY); hover a quarter for its period-end date.",
+        };
+        let caption = format!(
+            "{} {} Values in {}. {alignment_text}",
+            caption,
+            layout.notes.join(" "),
+            spec.unit.description()
+        )
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let drawn = || layout.legend.iter().filter(|e| e.on_axis && !e.hidden);
+        let on_axis: Vec<Series> = drawn()
+            .filter_map(|e| series.get(e.series).cloned())
+            .collect();
+        let keys: Vec<(String, String)> = drawn()
+            .filter(|e| e.series < series.len())
+            .map(|e| (e.name.clone(), e.color.clone()))
+            .collect();
+        Self {
+            svg,
+            layout,
+            caption,
+            on_axis,
+            keys,
+        }
+    }
+}
+
+/// The crosshair and tooltip of one slot: its label and period end, its
+/// note, and every series' value there.
+fn tooltip_at(
+    layout: &ChartLayout,
+    series: &[Series],
+    keys: &[(String, String)],
+    notes: &[(String, String)],
+    slot: usize,
+) -> Option<impl IntoView> {
+    let s = layout.slots.get(slot)?;
+    let left = 100.0 * s.x / f64::from(WIDTH);
+    let period_end = series
+        .iter()
+        .find_map(|se| layout.point_at(se, slot))
+        .map(|p| format!("period ended {}", p.period_end))
+        .unwrap_or_default();
+    let rows = series
+        .iter()
+        .zip(keys)
+        .map(|(se, (name, color))| {
+            let value = point_text(layout, se, slot);
+            view! {
+                <tr>
+                    <th scope="row"><span class="swatch" style=format!("background:{color}")></span>{name.clone()}</th>
+                    <td class="num">{value}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let note = note_of(notes, &s.label).map(|n| view! { <p class="slot-note">{n}</p> });
+    Some(view! {
+        <div class="crosshair" style=format!("left: {left:.2}%")></div>
+        <div class="tooltip" role="status" style=format!("left: min({left:.2}%, calc(100% - 19rem))")>
+            <strong>{s.label.clone()}</strong>
+            " "
+            <small>{period_end}</small>
+            {note}
+            <table>{rows}</table>
+        </div>
+    })
+}
+
+/// [`ChartFigure`] for a page that ships no code to the browser (the
+/// cohort, see `routes::cohort`): the same SVG, caption and data table, and
+/// every slot's tooltip rendered up front, each shown by CSS while the
+/// pointer is over its slot's band (`.slot:hover + .slot-tip`). No legend
+/// toggling and no arrow keys; the data table is the keyboard's and screen
+/// reader's way in, as on the interactive chart.
+#[cfg(feature = "ssr")]
+#[component]
+pub fn StaticChartFigure(
+    series: Vec<Series>,
+    spec: ChartSpec,
+    /// Extra sentences under the chart (units and alignment are added).
+    #[prop(optional, into)]
+    caption: String,
+    /// A name for tests and styles (`data-chart`).
+    #[prop(optional, into)]
+    name: String,
+    /// A sentence per period label, shown with that period in the tooltip
+    /// and the data table.
+    #[prop(optional)]
+    slot_notes: Vec<(String, String)>,
+) -> impl IntoView {
+    let Prepared {
+        svg,
+        layout,
+        caption,
+        on_axis,
+        keys,
+    } = Prepared::new(&spec, &series, &caption, HEIGHT);
+    let bands = (0..layout.slots.len())
+        .map(|i| {
+            let (from, to) = layout.slot_band(i);
+            let tip = tooltip_at(&layout, &on_axis, &keys, &slot_notes, i);
+            let style = format!(
+                "left: {:.3}%; width: {:.3}%",
+                100.0 * from / f64::from(WIDTH),
+                100.0 * (to - from) / f64::from(WIDTH)
+            );
+            view! {
+                <div class="slot" style=style data-slot=layout.slots[i].label.clone()></div>
+                <div class="slot-tip" aria-hidden="true">{tip}</div>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart" data-chart=name>
+            <div class="chart-stage">
+                <div class="chart-canvas static" role="img" aria-label=format!("{}. {}", spec.title, caption) inner_html=svg></div>
+                {bands}
+            </div>
             <figcaption>{caption}</figcaption>
             <DataTable layout series=on_axis keys slot_notes/>
         </figure>

@@ -11,6 +11,8 @@ mod scorecard;
 mod sparkline;
 mod value;
 
+#[cfg(feature = "ssr")]
+pub use chart_figure::StaticChartFigure;
 pub use chart_figure::{ChartFigure, HEIGHT, WIDTH};
 pub use chart_view::{default_title, ChartView};
 pub use company_charts::{ttm_through, HistoryCharts, Waterfall, WaveAndScenario};

@@ -14,6 +14,14 @@ pub mod methodology;
 pub mod not_found;
 pub mod overview;
 
+/// Whether the page at `path` hydrates. The cohort page does not: it is
+/// plain HTML that needs no code in the browser (see [`cohort`]), so opened
+/// directly it loads no WebAssembly. Reached by a link inside the app, the
+/// router renders it like any lazy route.
+pub fn hydrates(path: &str) -> bool {
+    path.trim_end_matches('/') != "/cohort"
+}
+
 /// Every page but the company scorecard is a lazy route: the build
 /// (`cargo leptos build --split`, which they require) moves its code out of
 /// the main WebAssembly module into chunks fetched when the page is opened,

@@ -213,6 +213,15 @@ pub struct Cohort {
 }
 
 impl Cohort {
+    /// No companies and no quarters.
+    pub fn empty() -> Self {
+        Self {
+            tickers: Vec::new(),
+            basis: Basis::Quarterly,
+            quarters: Vec::new(),
+        }
+    }
+
     /// Every quarter at which the set of companies in the sum differs from
     /// the quarter before (the first quarter is not a change).
     pub fn changes(&self) -> Vec<MembershipChange> {

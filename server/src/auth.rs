@@ -268,6 +268,75 @@ pub async fn csrf_guard(State(config): State<AuthConfig>, req: Request, next: Ne
         .into_response()
 }
 
+/// The session id a request's cookie names, if it carries one.
+fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|c| c.split(';'))
+        .find_map(|p| {
+            p.trim()
+                .strip_prefix(SESSION_COOKIE)
+                .and_then(|rest| rest.strip_prefix('='))
+                .map(str::to_string)
+        })
+}
+
+/// A session cookie that names no live session (ended, expired, never
+/// issued, or not a session id at all) is answered with a cookie that
+/// removes it, so the browser stops sending it; nothing is stored. A
+/// response that sets the session cookie itself (signing in) is left alone,
+/// and so are static files. When the database cannot answer, the cookie is
+/// kept: an outage must not sign anyone out.
+pub async fn forget_unknown_session(
+    State(config): State<AuthConfig>,
+    State(pool): State<PgPool>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let sent = session_cookie(req.headers()).filter(|_| !req.uri().path().starts_with("/pkg/"));
+    let mut res = next.run(req).await;
+    let Some(sent) = sent else {
+        return res;
+    };
+    let sets_own = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.starts_with(&format!("{SESSION_COOKIE}=")));
+    if sets_own {
+        return res;
+    }
+    let live = match sent.parse::<Id>() {
+        Err(_) => Ok(false),
+        Ok(id) => sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND expiry_date > now()) AS "live!""#,
+            id.to_string()
+        )
+        .fetch_one(&pool)
+        .await,
+    };
+    match live {
+        Ok(true) => {}
+        Ok(false) => {
+            let removal = tower_sessions::cookie::Cookie::build((SESSION_COOKIE, ""))
+                .path("/")
+                .max_age(time::Duration::ZERO)
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(config.secure_cookie())
+                .build();
+            if let Ok(value) = HeaderValue::from_str(&removal.to_string()) {
+                res.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot check the session cookie; kept"),
+    }
+    res
+}
+
 /// `Cache-Control: no-store` on every response to a request that carries a
 /// session cookie or that sets one (except static files, the same for all).
 pub async fn no_store_for_sessions(req: Request, next: Next) -> Response<Body> {

@@ -47,7 +47,8 @@ pub fn router(state: AppState) -> Router {
             _,
         >(provide, shell))
         .with_state(state.clone());
-    // Accounts, innermost first: the cross-origin check, the session, and
+    // Accounts, innermost first: the cross-origin check, the session, a
+    // removal cookie for a session cookie that names no live session, and
     // `Cache-Control: no-store` for whatever carries or sets a session cookie.
     let app = app
         .layer(axum::middleware::from_fn(
@@ -58,6 +59,10 @@ pub fn router(state: AppState) -> Router {
             crate::auth::csrf_guard,
         ))
         .layer(crate::auth::session_layer(state.pool.clone(), &state.auth))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::forget_unknown_session,
+        ))
         .layer(axum::middleware::from_fn(
             crate::auth::no_store_for_sessions,
         ));

@@ -409,13 +409,55 @@ async fn an_unknown_session_id_gets_a_removal_cookie_and_creates_no_session() {
         );
     }
 
-    // Assert
+    // Assert: nothing stored, and each response removes the cookie.
     assert_eq!(count().await, 0, "no session row was created");
+    assert_eq!(cookies.len(), 4, "one cookie per response: {cookies:?}");
     assert!(
         cookies
             .iter()
-            .all(|c| c.starts_with("capex_session=;") || c.contains("Max-Age=0")),
+            .all(|c| c.starts_with("capex_session=;") && c.contains("Max-Age=0")),
         "only removal cookies: {cookies:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_signed_in_session_keeps_its_cookie_and_a_logged_out_one_is_told_to_drop_it() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let agent = Agent::signed_in(&app, "ann@example.com").await;
+    let cookie = agent.cookie.clone().expect("signed in");
+    let removal_of = |res: &reqwest::Response| {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.starts_with("capex_session=;") && c.contains("Max-Age=0"))
+    };
+    let get = |cookie: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/healthz"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Act / Assert: while signed in, the cookie stays.
+    assert!(
+        !removal_of(&get(cookie.clone()).await),
+        "a live session keeps its cookie"
+    );
+    sqlx::query("DELETE FROM sessions")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        removal_of(&get(cookie).await),
+        "an ended session's cookie is removed"
     );
 }
 

@@ -39,6 +39,12 @@ pub struct Settings {
     #[arg(long, env = "CAPEX_CHART_RENDERS", global = true)]
     pub chart_renders: Option<usize>,
 
+    /// New short links one client address may create per hour; beyond it a
+    /// request is refused with 429 and Retry-After. A link that already
+    /// exists is returned and not counted.
+    #[arg(long, env = "CAPEX_SHORT_LINKS_PER_HOUR", default_value_t = app::ssr::DEFAULT_SHORT_LINKS_PER_HOUR, global = true)]
+    pub short_links_per_hour: usize,
+
     /// Folder of the built site (WebAssembly, JS, CSS, static files) made by cargo-leptos.
     #[arg(
         long,

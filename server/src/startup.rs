@@ -65,7 +65,8 @@ impl Application {
         state.context = state
             .context
             .clone()
-            .with_public_url(settings.public_url.clone());
+            .with_public_url(settings.public_url.clone())
+            .with_short_links_per_hour(settings.short_links_per_hour);
         Self {
             listener,
             router: router(state),

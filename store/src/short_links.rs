@@ -56,20 +56,28 @@ pub async fn resolve(pool: &PgPool, id: &str) -> Result<Option<ShortLink>, sqlx:
     }))
 }
 
+/// The id of the link to `page` with `canonical_query`, if one exists.
+pub async fn find(
+    pool: &PgPool,
+    page: LinkedPage,
+    canonical_query: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM short_links WHERE page = $1 AND query = $2",
+        page.as_str(),
+        canonical_query
+    )
+    .fetch_optional(pool)
+    .await
+}
+
 /// The id of the link to `page` with `canonical_query`, created if needed.
 pub async fn create(
     pool: &PgPool,
     page: LinkedPage,
     canonical_query: &str,
 ) -> Result<String, sqlx::Error> {
-    let find = || {
-        sqlx::query_scalar!(
-            "SELECT id FROM short_links WHERE page = $1 AND query = $2",
-            page.as_str(),
-            canonical_query
-        )
-        .fetch_optional(pool)
-    };
+    let find = || find(pool, page, canonical_query);
     if let Some(id) = find().await? {
         return Ok(id);
     }

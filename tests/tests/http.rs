@@ -224,6 +224,88 @@ async fn identical_charts_share_one_short_link_which_reproduces_the_chart() {
     assert_eq!(app.get("/c/NoSuchLink1").await.status(), 404);
 }
 
+/// What the compare page's "Get a short link" sends, for `query`.
+async fn ask_short_link(app: &capex_lens_tests::TestApp, query: &str) -> reqwest::Response {
+    use leptos::server_fn::ServerFn;
+    app.client
+        .post(app.url(app::api::chart::CreateShortLink::PATH))
+        .header("origin", format!("http://{}", app.addr))
+        .header("accept", "application/json")
+        .form(&[("query", query)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn short_links(app: &capex_lens_tests::TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM short_links")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_short_link_to_a_company_the_store_does_not_track_is_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+
+    let res = ask_short_link(&app, "tickers=MSFT,ZZZZ&metrics=capex").await;
+
+    assert_eq!(res.status(), 400);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("ZZZZ is not tracked here"), "{text}");
+    assert_eq!(short_links(&app).await, 0);
+}
+
+#[tokio::test]
+async fn new_short_links_beyond_the_hourly_limit_are_refused_even_in_parallel_and_old_ones_still_answer(
+) {
+    // Arrange: a limit of 3 new links per client per hour.
+    let settings = server::configuration::Settings {
+        short_links_per_hour: 3,
+        ..capex_lens_tests::test_settings()
+    };
+    let app = capex_lens_tests::spawn_app_with_settings(
+        capex_lens_tests::TestDb::with_bundled_data().await,
+        settings,
+    )
+    .await;
+    let first = ask_short_link(&app, "tickers=MSFT&metrics=capex").await;
+    assert_eq!(first.status(), 200);
+    let first_id: String = serde_json::from_str(&first.text().await.unwrap()).unwrap();
+
+    // Act: twenty different new charts at once from the same address.
+    let queries: Vec<String> = ["GOOGL", "AMZN", "META", "ORCL", "NVDA"]
+        .iter()
+        .flat_map(|t| {
+            ["capex", "fcf", "revenue", "operating_cash_flow"]
+                .iter()
+                .map(move |m| format!("tickers={t}&metrics={m}"))
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(queries.iter().map(|q| ask_short_link(&app, q))).await;
+
+    // Assert: two more were made (three in all), the rest refused with when
+    // to try again; the first link still answers, and nothing else was stored.
+    let made = answers.iter().filter(|r| r.status() == 200).count();
+    let refused: Vec<_> = answers.iter().filter(|r| r.status() == 429).collect();
+    assert_eq!(
+        made,
+        2,
+        "{:?}",
+        answers.iter().map(|r| r.status()).collect::<Vec<_>>()
+    );
+    assert_eq!(refused.len(), answers.len() - 2);
+    assert!(refused
+        .iter()
+        .all(|r| r.headers().get("retry-after").is_some()));
+    assert_eq!(short_links(&app).await, 3);
+    let again = ask_short_link(&app, "metrics=capex&tickers=MSFT").await;
+    assert_eq!(again.status(), 200, "an existing link is not counted");
+    let again_id: String = serde_json::from_str(&again.text().await.unwrap()).unwrap();
+    assert_eq!(again_id, first_id);
+}
+
 /// Restates GOOGL's latest capex as an analyst entry with `note`.
 async fn restate_latest_googl_capex(app: &capex_lens_tests::TestApp, note: &str) {
     sqlx::query(

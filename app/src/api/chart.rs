@@ -70,18 +70,21 @@ pub async fn get_chart(query: String, short_id: Option<String>) -> Result<ChartD
         .map_err(crate::ssr::db_error)
 }
 
-/// Stores (or finds) the short link of a chart; identical charts share one id.
+/// Stores (or finds) the short link of a chart; identical charts share one
+/// id. Only a chart of companies the store tracks gets one (400 otherwise,
+/// with the ones it does), and new links are limited per client
+/// ([`crate::ssr::short_link`]).
 #[server]
 pub async fn create_short_link(query: String) -> Result<String, AppError> {
     let ctx = crate::ssr::context()?;
     let parsed = ssr::parse(&query)?;
-    store::short_links::create(
-        &ctx.pool,
+    crate::ssr::refuse_untracked(&ctx, &parsed.tickers).await?;
+    crate::ssr::short_link(
+        &ctx,
         store::short_links::LinkedPage::Compare,
         &parsed.to_query_string(),
     )
     .await
-    .map_err(crate::ssr::db_error)
 }
 
 #[cfg(feature = "ssr")]

@@ -71,13 +71,8 @@ pub async fn create_cohort_link(query: String) -> Result<String, AppError> {
     let parsed = ssr::parse(&query)?;
     // Only a cohort the page can show gets a link (unknown tickers: 400).
     let data = ssr::cohort_data(&ctx, &parsed, None).await?;
-    let id = store::short_links::create(
-        &ctx.pool,
-        store::short_links::LinkedPage::Cohort,
-        &data.query,
-    )
-    .await
-    .map_err(crate::ssr::db_error)?;
+    let id =
+        crate::ssr::short_link(&ctx, store::short_links::LinkedPage::Cohort, &data.query).await?;
     leptos_axum::redirect(&format!("/c/{id}"));
     Ok(id)
 }
@@ -156,15 +151,7 @@ pub mod ssr {
         let chosen: Vec<&domain::Ticker> = if query == &CohortQuery::default() {
             query.tickers.iter().filter(|t| known.contains(t)).collect()
         } else if !unknown.is_empty() {
-            let tracked: Vec<&str> = known.iter().map(|t| t.as_str()).collect();
-            let err = AppError::Invalid(format!(
-                "{} {} not tracked here; the companies tracked are {}.",
-                unknown.join(", "),
-                if unknown.len() == 1 { "is" } else { "are" },
-                tracked.join(", ")
-            ));
-            crate::ssr::set_status(&err);
-            return Err(err);
+            return Err(crate::ssr::untracked(&unknown, &known));
         } else {
             query.tickers.iter().collect()
         };

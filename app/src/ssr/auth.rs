@@ -10,6 +10,7 @@
 //! Logs use dotted fields (`user.id`, `auth.action`, `auth.outcome`) and never
 //! contain a password, a hash or a session id.
 
+use super::limiter::WindowLimiter;
 use crate::error::AppError;
 use anyhow::Context;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
@@ -18,9 +19,8 @@ use leptos::prelude::*;
 use password_hash::rand_core::OsRng;
 use password_hash::SaltString;
 use sqlx::PgPool;
-use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tower_sessions::Session;
 
@@ -311,36 +311,26 @@ pub async fn end_sessions(pool: &PgPool, user_id: i64, keep: Option<&str>) -> sq
 // ----- rate limiting -------------------------------------------------------
 
 /// Sign-in attempts counted in memory, per account and per client address,
-/// in a sliding window. An attempt is reserved *before* the password is
-/// verified (check and count are one step under one lock), so parallel
-/// guesses cannot all pass the check while the slow verification runs: of N
-/// simultaneous attempts at most the limit get to verify. A successful
-/// sign-in gives its attempt back and clears the account's count.
-///
-/// Memory is bounded: expired attempts are dropped as keys are touched, and
-/// beyond [`LoginLimiter::max_keys`] keys the ones whose last attempt is
-/// oldest are evicted first. A server restart forgets the counts; several
-/// server processes count separately (documented in the README).
+/// in a sliding window ([`WindowLimiter`]). An attempt is reserved *before*
+/// the password is verified, so parallel guesses cannot all pass the check
+/// while the slow verification runs: of N simultaneous attempts at most the
+/// limit get to verify. A successful sign-in gives its attempt back and
+/// clears the account's count.
 #[derive(Debug)]
 pub struct LoginLimiter {
-    attempts: Mutex<HashMap<String, VecDeque<Instant>>>,
+    attempts: WindowLimiter,
     /// Attempts allowed per account within the window.
     pub per_account: usize,
     /// Attempts allowed per client address within the window.
     pub per_address: usize,
-    pub window: Duration,
-    /// Keys (accounts and addresses) kept at most.
-    pub max_keys: usize,
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
         Self {
-            attempts: Mutex::new(HashMap::new()),
+            attempts: WindowLimiter::new(Duration::from_secs(15 * 60), 50_000),
             per_account: 5,
             per_address: 20,
-            window: Duration::from_secs(15 * 60),
-            max_keys: 50_000,
         }
     }
 }
@@ -356,96 +346,45 @@ pub struct Attempt {
 }
 
 impl LoginLimiter {
-    fn keys(account: &str, address: Option<IpAddr>) -> (String, Option<String>) {
-        (
-            format!("account:{account}"),
-            address.map(|a| format!("address:{a}")),
-        )
+    /// A limiter that keeps at most `max_keys` keys (accounts and addresses).
+    pub fn with_max_keys(max_keys: usize) -> Self {
+        let default = Self::default();
+        Self {
+            attempts: WindowLimiter::new(default.attempts.window, max_keys),
+            ..default
+        }
     }
 
     /// Reserves an attempt for the account from the address, or
     /// `Err(retry_after)` when either has used up its attempts (then nothing
     /// is counted).
     pub fn reserve(&self, account: &str, address: Option<IpAddr>) -> Result<Attempt, Duration> {
-        let now = Instant::now();
-        let (account_key, address_key) = Self::keys(account, address);
-        let Ok(mut map) = self.attempts.lock() else {
-            return Err(self.window);
-        };
-        let mut retry: Option<Duration> = None;
-        for (key, limit) in [
-            (Some(&account_key), self.per_account),
-            (address_key.as_ref(), self.per_address),
-        ] {
-            let Some(key) = key else { continue };
-            if let Some(q) = map.get_mut(key) {
-                while q
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) > self.window)
-                {
-                    q.pop_front();
-                }
-                if q.len() >= limit {
-                    let oldest = q.front().copied().unwrap_or(now);
-                    let wait = self.window.saturating_sub(now.duration_since(oldest));
-                    retry = Some(retry.map_or(wait, |r| r.max(wait)));
-                }
-            }
+        let account_key = format!("account:{account}");
+        let address_key = address.map(|a| format!("address:{a}"));
+        let mut keys = vec![(account_key.as_str(), self.per_account)];
+        if let Some(key) = &address_key {
+            keys.push((key.as_str(), self.per_address));
         }
-        if let Some(wait) = retry {
-            return Err(wait);
-        }
-        for key in [Some(&account_key), address_key.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            map.entry(key.clone()).or_default().push_back(now);
-        }
-        self.bound(&mut map, now);
+        let at = self.attempts.reserve(&keys)?;
         Ok(Attempt {
             account_key,
             address_key,
-            at: now,
+            at,
         })
     }
 
     /// A successful sign-in: the attempt is given back and the account's
     /// count cleared.
     pub fn succeeded(&self, attempt: Attempt) {
-        let Ok(mut map) = self.attempts.lock() else {
-            return;
-        };
-        map.remove(&attempt.account_key);
-        if let Some(q) = attempt.address_key.and_then(|k| map.get_mut(&k)) {
-            if let Some(i) = q.iter().rposition(|t| *t == attempt.at) {
-                q.remove(i);
-            }
+        self.attempts.clear(&attempt.account_key);
+        if let Some(key) = &attempt.address_key {
+            self.attempts.give_back(key, attempt.at);
         }
     }
 
     /// Number of keys held (for tests and operators).
     pub fn keys_held(&self) -> usize {
-        self.attempts.lock().map_or(0, |m| m.len())
-    }
-
-    /// Drops expired keys, then the oldest, down to `max_keys`.
-    fn bound(&self, map: &mut HashMap<String, VecDeque<Instant>>, now: Instant) {
-        if map.len() <= self.max_keys {
-            return;
-        }
-        let window = self.window;
-        map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
-        if map.len() > self.max_keys {
-            let mut by_age: Vec<(Instant, String)> = map
-                .iter()
-                .map(|(k, q)| (q.back().copied().unwrap_or(now), k.clone()))
-                .collect();
-            by_age.sort();
-            let excess = map.len() - self.max_keys;
-            for (_, key) in by_age.into_iter().take(excess) {
-                map.remove(&key);
-            }
-        }
+        self.attempts.keys_held()
     }
 }
 
@@ -865,10 +804,7 @@ mod tests {
 
     #[test]
     fn the_limiter_holds_at_most_its_key_cap_evicting_the_oldest() {
-        let limiter = LoginLimiter {
-            max_keys: 100,
-            ..LoginLimiter::default()
-        };
+        let limiter = LoginLimiter::with_max_keys(100);
         let _first = limiter.reserve("first@example.com", None).unwrap();
         for i in 0..1_000 {
             let _ = limiter.reserve(&format!("user{i}@example.com"), None);

@@ -85,6 +85,51 @@ fn drop_unsafe_request_id<B>(mut req: Request<B>) -> Request<B> {
     req
 }
 
+/// Request bodies accepted at most: the bulk upload's own (its CSV of up to
+/// [`app::api::bulk::MAX_BYTES`], form-encoded, which can triple it), and
+/// a small one for every other form and server function (the largest,
+/// an analyst entry with its note and source, is a few kilobytes).
+pub const BULK_BODY_LIMIT: usize = 3 * app::api::bulk::MAX_BYTES + 64 * 1024;
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+/// The body limit of a request to `path`.
+pub fn body_limit(path: &str) -> usize {
+    use leptos::server_fn::ServerFn;
+    if path == app::api::bulk::BulkPreview::PATH || path == app::api::bulk::BulkCommit::PATH {
+        BULK_BODY_LIMIT
+    } else {
+        FORM_BODY_LIMIT
+    }
+}
+
+/// Refuses a body over its route's [`body_limit`] with 413 before reading
+/// it (a declared `Content-Length`), and cuts off one that grows past it
+/// while read (chunked): no request can make the server hold more.
+async fn limit_body(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = body_limit(req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The request body is over {} KB, the most this address accepts.\n",
+                limit / 1024
+            ),
+        )
+            .into_response();
+    }
+    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(req).await
+}
+
 /// The middleware stack, outermost first:
 ///
 /// 1. request id: taken from `x-request-id` when it is a short safe token, else
@@ -96,11 +141,13 @@ fn drop_unsafe_request_id<B>(mut req: Request<B>) -> Request<B> {
 /// 5. the page cache: public pages for anonymous visitors, stored compressed
 ///    until the store changes ([`crate::page_cache`]);
 /// 6. compression (gzip, brotli), the WebAssembly included;
-/// 7. a 30 s timeout for anything that hangs.
+/// 7. a 30 s timeout for anything that hangs;
+/// 8. the request body limit of the route ([`body_limit`]).
 fn with_middleware(app: Router, page_cache: crate::page_cache::PageCache) -> Router {
     let header = HeaderName::from_static(REQUEST_ID);
     // Innermost first (each `layer` wraps what is already there).
     let app = app
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(ServiceBuilder::new().layer(CompressionLayer::new()).layer(
             TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)),
         ))

@@ -661,3 +661,70 @@ async fn a_clients_request_id_is_echoed_only_when_it_is_a_short_safe_token() {
         );
     }
 }
+
+/// POSTs `body` (form-encoded) to `path`, streamed without a length when
+/// `chunked`.
+async fn post_body(
+    app: &capex_lens_tests::TestApp,
+    path: &str,
+    body: String,
+    chunked: bool,
+) -> reqwest::Response {
+    let req = app
+        .client
+        .post(app.url(path))
+        .header("origin", format!("http://{}", app.addr))
+        .header("content-type", "application/x-www-form-urlencoded");
+    let req = if chunked {
+        let chunks: Vec<Result<String, std::io::Error>> = body
+            .as_bytes()
+            .chunks(8192)
+            .map(|c| Ok(String::from_utf8(c.to_vec()).unwrap()))
+            .collect();
+        req.body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+    } else {
+        req.body(body)
+    };
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_body_over_its_routes_limit_is_refused_whether_declared_or_streamed_and_the_bulk_upload_has_its_own(
+) {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app().await;
+    let overview = app::api::overview::GetOverview::PATH;
+    let pad = |n: usize| format!("pad={}", "x".repeat(n));
+    // A small body is answered.
+    assert_eq!(
+        post_body(&app, overview, pad(100), false).await.status(),
+        200
+    );
+
+    // Over the form limit: refused, declared or streamed.
+    let over = server::routes::FORM_BODY_LIMIT + 1;
+    let declared = post_body(&app, overview, pad(over), false).await;
+    assert_eq!(declared.status(), 413);
+    let streamed = post_body(&app, overview, pad(over), true).await;
+    assert!(
+        streamed.status().is_client_error() || streamed.status().is_server_error(),
+        "a streamed body past the limit is not read to the end: {}",
+        streamed.status()
+    );
+
+    // The bulk upload takes more: the same size reaches its role check.
+    let csv = format!("csv={}", "x".repeat(over));
+    let bulk = post_body(&app, app::api::bulk::BulkPreview::PATH, csv, false).await;
+    assert_eq!(bulk.status(), 401, "anonymous, not too large");
+    let huge = post_body(
+        &app,
+        app::api::bulk::BulkPreview::PATH,
+        pad(server::routes::BULK_BODY_LIMIT),
+        false,
+    )
+    .await;
+    assert_eq!(huge.status(), 413);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}

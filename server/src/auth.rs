@@ -3,8 +3,8 @@
 //! anything that depends on who is signed in.
 //!
 //! - Sessions: tower-sessions with its PostgreSQL store (table `sessions`).
-//!   The cookie is HttpOnly, SameSite=Lax, Secure when `CAPEX_PUBLIC_URL` is
-//!   https; a session ends after `CAPEX_SESSION_IDLE_MINUTES` without a request
+//!   The cookie is HttpOnly, SameSite=Lax, and `__Host-` prefixed and Secure
+//!   when `CAPEX_PUBLIC_URL` is https; a session ends after `CAPEX_SESSION_IDLE_MINUTES` without a request
 //!   (its expiry moves on every request) and `CAPEX_SESSION_MAX_HOURS` after
 //!   login whatever the activity (checked by `app::ssr::auth::current_user`).
 //!   The store wrapper copies the account id into `sessions.user_id`, so
@@ -28,8 +28,31 @@ use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-/// Name of the session cookie.
+/// Name of the session cookie on a site served over http (development).
 pub const SESSION_COOKIE: &str = "capex_session";
+/// Name of the session cookie on a site served over https: the `__Host-`
+/// prefix makes browsers accept it only with `Secure`, `Path=/` and no
+/// `Domain`, so no other host or plain-http page can set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-capex_session";
+
+/// Whether a `name=value` pair of a `Cookie` header is a session cookie
+/// (either name).
+fn is_session_pair(pair: &str) -> bool {
+    let pair = pair.trim();
+    [SESSION_COOKIE, SECURE_SESSION_COOKIE].iter().any(|name| {
+        pair.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('='))
+    })
+}
+
+/// Whether the request carries a session cookie (either name; a header that
+/// is not text counts as one, to be safe).
+pub fn carries_session_cookie(headers: &axum::http::HeaderMap) -> bool {
+    headers.get_all(header::COOKIE).iter().any(|v| {
+        v.to_str()
+            .map_or(true, |c| c.split(';').any(is_session_pair))
+    })
+}
 
 /// Session and origin settings, from [`Settings`].
 #[derive(Debug, Clone)]
@@ -56,6 +79,15 @@ impl AuthConfig {
         self.public_origin
             .as_deref()
             .is_some_and(|o| o.starts_with("https://"))
+    }
+
+    /// The session cookie's name: `__Host-` prefixed when the site is https.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookie() {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
     }
 }
 
@@ -194,7 +226,7 @@ pub fn session_layer(pool: PgPool, config: &AuthConfig) -> SessionManagerLayer<U
     let idle =
         time::Duration::seconds(i64::try_from(config.idle_timeout.as_secs()).unwrap_or(1800));
     SessionManagerLayer::new(UserSessionStore::new(pool))
-        .with_name(SESSION_COOKIE)
+        .with_name(config.cookie_name())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookie())
@@ -268,8 +300,8 @@ pub async fn csrf_guard(State(config): State<AuthConfig>, req: Request, next: Ne
         .into_response()
 }
 
-/// The session id a request's cookie names, if it carries one.
-fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+/// The value of the request's cookie `name`, if it carries one.
+fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -277,7 +309,7 @@ fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
         .flat_map(|c| c.split(';'))
         .find_map(|p| {
             p.trim()
-                .strip_prefix(SESSION_COOKIE)
+                .strip_prefix(name)
                 .and_then(|rest| rest.strip_prefix('='))
                 .map(str::to_string)
         })
@@ -295,7 +327,8 @@ pub async fn forget_unknown_session(
     req: Request,
     next: Next,
 ) -> Response {
-    let sent = session_cookie(req.headers()).filter(|_| !req.uri().path().starts_with("/pkg/"));
+    let name = config.cookie_name();
+    let sent = cookie_value(req.headers(), name).filter(|_| !req.uri().path().starts_with("/pkg/"));
     let mut res = next.run(req).await;
     let Some(sent) = sent else {
         return res;
@@ -305,7 +338,7 @@ pub async fn forget_unknown_session(
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|c| c.starts_with(&format!("{SESSION_COOKIE}=")));
+        .any(|c| c.starts_with(&format!("{name}=")));
     if sets_own {
         return res;
     }
@@ -321,7 +354,7 @@ pub async fn forget_unknown_session(
     match live {
         Ok(true) => {}
         Ok(false) => {
-            let removal = tower_sessions::cookie::Cookie::build((SESSION_COOKIE, ""))
+            let removal = tower_sessions::cookie::Cookie::build((name, ""))
                 .path("/")
                 .max_age(time::Duration::ZERO)
                 .http_only(true)
@@ -340,15 +373,7 @@ pub async fn forget_unknown_session(
 /// `Cache-Control: no-store` on every response to a request that carries a
 /// session cookie or that sets one (except static files, the same for all).
 pub async fn no_store_for_sessions(req: Request, next: Next) -> Response<Body> {
-    let has_session = req
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|c| {
-            c.split(';')
-                .any(|p| p.trim().starts_with(&format!("{SESSION_COOKIE}=")))
-        });
+    let has_session = carries_session_cookie(req.headers());
     let is_static = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let sets_cookie = res.headers().contains_key(header::SET_COOKIE);

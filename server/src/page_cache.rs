@@ -106,12 +106,7 @@ fn is_public_read(path: &str) -> bool {
 }
 
 fn has_session_cookie(headers: &HeaderMap) -> bool {
-    headers.get_all(header::COOKIE).iter().any(|v| {
-        v.to_str().map_or(true, |s| {
-            s.split(';')
-                .any(|p| p.trim().starts_with(crate::auth::SESSION_COOKIE))
-        })
-    })
+    crate::auth::carries_session_cookie(headers)
 }
 
 fn wants_fresh(headers: &HeaderMap) -> bool {
@@ -343,6 +338,14 @@ mod tests {
                 .unwrap(),
         );
         assert!(has_session_cookie(&headers));
+        let mut secure = HeaderMap::new();
+        secure.append(
+            header::COOKIE,
+            format!("{}=xyz", crate::auth::SECURE_SESSION_COOKIE)
+                .parse()
+                .unwrap(),
+        );
+        assert!(has_session_cookie(&secure), "the https name counts too");
     }
 
     #[test]

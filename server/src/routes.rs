@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             crate::auth::no_store_for_sessions,
         ));
-    with_middleware(app, state.page_cache.clone())
+    with_middleware(app, state.page_cache.clone(), state.auth.secure_cookie())
 }
 
 /// A client's `x-request-id` is kept only when it is a short token of safe
@@ -137,13 +137,14 @@ async fn limit_body(
 /// 2. trace: one span per request (`http.method`, `http.path`, `request.id`) and a
 ///    log line per response (`http.status`, `duration_ms`);
 /// 3. the request id echoed on the response;
-/// 4. security headers on every response;
+/// 4. security headers on every response (and `Strict-Transport-Security`
+///    when the public address is https);
 /// 5. the page cache: public pages for anonymous visitors, stored compressed
 ///    until the store changes ([`crate::page_cache`]);
 /// 6. compression (gzip, brotli), the WebAssembly included;
 /// 7. a 30 s timeout for anything that hangs;
 /// 8. the request body limit of the route ([`body_limit`]).
-fn with_middleware(app: Router, page_cache: crate::page_cache::PageCache) -> Router {
+fn with_middleware(app: Router, page_cache: crate::page_cache::PageCache, https: bool) -> Router {
     let header = HeaderName::from_static(REQUEST_ID);
     // Innermost first (each `layer` wraps what is already there).
     let app = app
@@ -188,6 +189,12 @@ fn with_middleware(app: Router, page_cache: crate::page_cache::PageCache) -> Rou
                     ),
             )
             .layer(PropagateRequestIdLayer::new(header))
+            .option_layer(https.then(|| {
+                SetResponseHeaderLayer::if_not_present(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+                )
+            }))
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),

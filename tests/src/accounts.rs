@@ -66,7 +66,10 @@ impl<'a> Agent<'a> {
         for value in res.headers().get_all("set-cookie") {
             let Ok(text) = value.to_str() else { continue };
             let pair = text.split(';').next().unwrap_or("").trim();
-            if let Some(v) = pair.strip_prefix("capex_session=") {
+            if let Some(v) = pair
+                .strip_prefix("capex_session=")
+                .or_else(|| pair.strip_prefix("__Host-capex_session="))
+            {
                 self.cookie = (!v.is_empty()).then(|| pair.to_string());
             }
         }

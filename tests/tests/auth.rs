@@ -199,6 +199,65 @@ async fn an_oversized_email_or_password_is_refused_before_it_is_counted_or_hashe
     assert_eq!(agent.login("ann@example.com", PASSWORD).await.status(), 200);
 }
 
+/// On an https site the cookie is `__Host-capex_session` with `Secure`,
+/// `Path=/` and no `Domain`, and every response carries HSTS; plain http
+/// (development) has neither.
+#[tokio::test]
+async fn on_an_https_site_the_session_cookie_is_host_prefixed_and_secure_and_hsts_is_sent() {
+    // Arrange
+    let settings = server::configuration::Settings {
+        public_url: Some("https://capex.example.com".into()),
+        ..capex_lens_tests::test_settings()
+    };
+    let app = capex_lens_tests::spawn_app_with_settings(TestDb::new().await, settings).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut agent = Agent::new(&app);
+    agent.origin = Some("https://capex.example.com".into());
+
+    // Act
+    let res = agent.login("ann@example.com", PASSWORD).await;
+    let health = app.get("/healthz").await;
+
+    // Assert
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-capex_session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    assert_eq!(
+        health.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    // The prefixed cookie is the session: it signs the request in.
+    let id = cookie.split(';').next().unwrap().to_string();
+    let me = app
+        .client
+        .get(app.url("/methodology"))
+        .header("cookie", &id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.headers()["cache-control"],
+        "no-store",
+        "a signed-in page is not cached"
+    );
+    assert!(
+        me.headers().get("set-cookie").is_none(),
+        "a live session keeps its cookie"
+    );
+    let plain = spawn_app_with(TestDb::new().await).await;
+    assert!(plain
+        .get("/healthz")
+        .await
+        .headers()
+        .get("strict-transport-security")
+        .is_none());
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_same_site_lax_and_not_cached() {
     let app = spawn_app_with(TestDb::new().await).await;

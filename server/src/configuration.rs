@@ -45,6 +45,17 @@ pub struct Settings {
     #[arg(long, env = "CAPEX_SHORT_LINKS_PER_HOUR", default_value_t = app::ssr::DEFAULT_SHORT_LINKS_PER_HOUR, global = true)]
     pub short_links_per_hour: usize,
 
+    /// Reverse proxies (IP addresses, comma-separated) whose
+    /// `X-Forwarded-For` header names the client for the per-client limits.
+    /// Unset: the header is ignored and the connection's peer is the client.
+    #[arg(
+        long,
+        env = "CAPEX_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Folder of the built site (WebAssembly, JS, CSS, static files) made by cargo-leptos.
     #[arg(
         long,

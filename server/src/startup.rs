@@ -66,7 +66,8 @@ impl Application {
             .context
             .clone()
             .with_public_url(settings.public_url.clone())
-            .with_short_links_per_hour(settings.short_links_per_hour);
+            .with_short_links_per_hour(settings.short_links_per_hour)
+            .with_trusted_proxies(&settings.trusted_proxies);
         Self {
             listener,
             router: router(state),

@@ -112,6 +112,7 @@ pub fn test_settings() -> Settings {
         db_pool_size: 8,
         chart_renders: None,
         short_links_per_hour: app::ssr::DEFAULT_SHORT_LINKS_PER_HOUR,
+        trusted_proxies: Vec::new(),
         site_root: std::env::var_os("LEPTOS_SITE_ROOT")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target/site")),

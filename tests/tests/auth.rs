@@ -576,3 +576,56 @@ async fn a_password_changed_by_any_means_ends_the_sessions_signed_in_before_it()
     assert!(who_am_i(&mut agent).await.is_null());
     assert_eq!(session_rows(&app, ann).await, 0);
 }
+
+/// A failed sign-in of a fresh account, sent as from `forwarded_for`.
+async fn failed_login_as(app: &capex_lens_tests::TestApp, n: usize, forwarded_for: &str) -> u16 {
+    app.client
+        .post(app.url("/api/auth/login"))
+        .header("origin", format!("http://{}", app.addr))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("email", format!("nobody{n}@example.com")),
+            ("password", "wrong password".into()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Issue 14: behind a configured trusted proxy the per-address limit counts
+/// the address the proxy names; without one, the header is ignored (a client
+/// cannot escape the limit by naming another address).
+#[tokio::test]
+async fn the_address_limit_counts_the_forwarded_client_only_behind_a_trusted_proxy() {
+    // Arrange: the test's loopback connection is the trusted proxy.
+    let settings = server::configuration::Settings {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..capex_lens_tests::test_settings()
+    };
+    let proxied = capex_lens_tests::spawn_app_with_settings(TestDb::new().await, settings).await;
+    let direct = spawn_app_with(TestDb::new().await).await;
+
+    // Act: 20 failures (the per-address limit) from one client, then one
+    // more from it and one from another client.
+    for n in 0..20 {
+        assert_eq!(failed_login_as(&proxied, n, "203.0.113.5").await, 401);
+        assert_eq!(
+            failed_login_as(&direct, n, &format!("203.0.113.{n}")).await,
+            401
+        );
+    }
+    let same = failed_login_as(&proxied, 20, "203.0.113.5").await;
+    let other = failed_login_as(&proxied, 21, "198.51.100.7").await;
+    let forged = failed_login_as(&direct, 20, "198.51.100.7").await;
+
+    // Assert
+    assert_eq!(same, 429, "the forwarded client used up its attempts");
+    assert_eq!(other, 401, "another client behind the proxy is not held up");
+    assert_eq!(
+        forged, 429,
+        "without a trusted proxy the header names no one"
+    );
+}

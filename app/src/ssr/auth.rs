@@ -429,10 +429,25 @@ pub async fn session() -> Result<Session, AppError> {
 
 /// The client's address, when the server knows it.
 pub async fn client_address() -> Option<IpAddr> {
-    leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>()
         .await
         .ok()
-        .map(|c| c.0.ip())
+        .map(|c| c.0.ip())?;
+    let trusted = use_context::<super::ServerContext>()
+        .map(|c| c.trusted_proxies.clone())
+        .unwrap_or_default();
+    if trusted.is_empty() {
+        return Some(peer);
+    }
+    let headers = use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Some(super::client::client_of(peer, &forwarded, &trusted))
 }
 
 /// Marks the response as not cacheable (it depends on who is signed in).

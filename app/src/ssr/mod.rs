@@ -2,6 +2,7 @@
 //! provided as context, and the mapping of database errors to [`AppError`].
 
 pub mod auth;
+pub mod client;
 pub mod limiter;
 
 use crate::error::AppError;
@@ -22,6 +23,9 @@ pub struct ServerContext {
     pub public_url: Option<String>,
     /// New short links per client address per hour ([`short_link`]).
     pub short_links: Arc<ShortLinkLimit>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client
+    /// (`CAPEX_TRUSTED_PROXIES`; [`client::client_of`]).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 /// The default of `CAPEX_SHORT_LINKS_PER_HOUR`: far above what a person
@@ -58,7 +62,14 @@ impl ServerContext {
             facts: store::facts::FactsCache::new(generation),
             public_url: None,
             short_links: Arc::new(ShortLinkLimit::new(DEFAULT_SHORT_LINKS_PER_HOUR)),
+            trusted_proxies: Arc::from([]),
         }
+    }
+
+    /// Sets the reverse proxies trusted to name the client.
+    pub fn with_trusted_proxies(mut self, proxies: &[std::net::IpAddr]) -> Self {
+        self.trusted_proxies = Arc::from(proxies);
+        self
     }
 
     /// Sets the number of new short links a client may make per hour.

@@ -4,8 +4,11 @@
 //! comparisons, the methodology, chart SVG and CSV) is a pure function of the
 //! address, the `Host` the page names in its absolute links, the store's
 //! contents and the server's configuration. So a response is cached under its
-//! address, `Host`, `Accept-Encoding` (the compressed body is what is stored)
-//! and the store generation ([`store::generation`]), which every committed
+//! address, the encoding `Accept-Encoding` gets (the compressed body is what
+//! is stored), the `Host` only when no public address is configured and then
+//! only for hosts the server answers as ([`Hosts`]; a made-up host is
+//! rendered, never stored), and the store generation ([`store::generation`]),
+//! which every committed
 //! write (an import, an analyst's entry, a revert, a change to a company)
 //! advances. It is followed by a listener, so a hit costs no database round
 //! trip; while the listener is not connected, every request reads it.
@@ -50,16 +53,91 @@ pub struct CachedPage {
     /// Whether the body has been recompressed at the best level (or needs
     /// not be: uncompressed, or an encoding this cache does not redo).
     polished: bool,
+    /// The length of its key, which the cache holds too.
+    key_bytes: usize,
 }
 
 impl Weigh for CachedPage {
     fn weight(&self) -> usize {
         self.body.len()
+            + self.key_bytes
             + self
                 .headers
                 .iter()
                 .map(|(k, v)| k.as_str().len() + v.len())
                 .sum::<usize>()
+    }
+}
+
+/// Which `Host` a page is stored under. A page names a host in its absolute
+/// links (the preview image): the configured public address, or else the
+/// request's own `Host`.
+#[derive(Clone, Debug)]
+pub enum Hosts {
+    /// A public address is configured: every page names it, whatever the
+    /// request's `Host`, so the host is not part of the key (a client
+    /// cannot make the cache store one copy per made-up host).
+    Public,
+    /// No public address: only requests for a host this server answers as
+    /// (its own address, or loopback at its port) are stored; any other
+    /// host is rendered each time and never stored.
+    Own(Vec<String>),
+}
+
+impl Hosts {
+    /// The policy of a server at `addr` with the public address `public_url`.
+    pub fn of_server(public_url: Option<&str>, addr: std::net::SocketAddr) -> Self {
+        if public_url.is_some_and(|u| !u.trim().is_empty()) {
+            return Self::Public;
+        }
+        let port = addr.port();
+        let mut own = vec![
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ];
+        if !addr.ip().is_unspecified() {
+            own.push(addr.to_string());
+        }
+        Self::Own(own)
+    }
+
+    /// The key's host part for a request's `Host`, or `None`: not stored.
+    fn key_part<'a>(&self, host: &'a str) -> Option<&'a str> {
+        match self {
+            Self::Public => Some(""),
+            Self::Own(own) => own
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(host))
+                .then_some(host),
+        }
+    }
+}
+
+/// The encoding the compression layer answers an `Accept-Encoding` with
+/// (the highest weight, brotli before gzip on a tie): requests that get
+/// the same body share one entry, whatever else their header says.
+fn encoding_class(accept: &str) -> &'static str {
+    let weight_of = |name: &str| {
+        accept
+            .split(',')
+            .filter_map(|part| {
+                let mut bits = part.split(';');
+                let coding = bits.next()?.trim();
+                let q = bits
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                (coding.eq_ignore_ascii_case(name) || coding == "*").then_some(q)
+            })
+            .fold(0.0_f32, f32::max)
+    };
+    let (br, gzip) = (weight_of("br"), weight_of("gzip"));
+    if br > 0.0 && br >= gzip {
+        "br"
+    } else if gzip > 0.0 {
+        "gzip"
+    } else {
+        "identity"
     }
 }
 
@@ -70,6 +148,7 @@ pub struct PageCache {
     generation: StoreGeneration,
     /// One recompression at a time: it is a second of CPU per page.
     polishing: Arc<Semaphore>,
+    hosts: Hosts,
 }
 
 impl PageCache {
@@ -80,7 +159,15 @@ impl PageCache {
             pages: Arc::new(BoundedCache::new(512, 24 * 1024 * 1024)),
             generation,
             polishing: Arc::new(Semaphore::new(1)),
+            // Until told which hosts it answers as, it stores nothing.
+            hosts: Hosts::Own(Vec::new()),
         }
+    }
+
+    /// Sets which hosts pages are stored for ([`Hosts`]).
+    pub fn with_hosts(mut self, hosts: Hosts) -> Self {
+        self.hosts = hosts;
+        self
     }
 
     /// Hits, misses and current size.
@@ -131,20 +218,22 @@ fn is_cacheable(res: &Response) -> bool {
     res.status() == StatusCode::OK && !no_store && !res.headers().contains_key(header::SET_COOKIE)
 }
 
-/// Everything a public page depends on besides the server's configuration.
-fn cache_key(req: &Request, generation: i64) -> String {
+/// Everything a public page depends on besides the server's configuration,
+/// or `None` when the page is not to be stored (a host this server does not
+/// answer as, see [`Hosts`]).
+fn cache_key(req: &Request, generation: i64, hosts: &Hosts) -> Option<String> {
     let text = |name: header::HeaderName| {
         req.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
     };
-    format!(
-        "{generation}\n{}\n{}\n{}",
-        text(header::HOST),
-        text(header::ACCEPT_ENCODING),
+    let host = hosts.key_part(text(header::HOST))?;
+    Some(format!(
+        "{generation}\n{host}\n{}\n{}",
+        encoding_class(text(header::ACCEPT_ENCODING)),
         req.uri().path_and_query().map_or("/", |pq| pq.as_str())
-    )
+    ))
 }
 
 /// Middleware: answers public pages from the cache, or renders, stores and answers.
@@ -158,7 +247,9 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
     let Ok(generation) = cache.generation.current().await else {
         return next.run(req).await;
     };
-    let key = cache_key(&req, generation);
+    let Some(key) = cache_key(&req, generation, &cache.hosts) else {
+        return next.run(req).await;
+    };
     // `Cache-Control: no-cache` (a hard reload) renders afresh and refreshes the entry.
     let cached = if wants_fresh(req.headers()) {
         None
@@ -201,6 +292,7 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
             headers: parts.headers.clone(),
             body: body.clone(),
             polished: !matches!(encoding_of(&parts.headers), Some("br" | "gzip")),
+            key_bytes: key.len(),
         },
     );
     let mut res = Response::from_parts(parts, Body::from(body));
@@ -292,6 +384,41 @@ fn recompress(encoding: &str, body: &[u8]) -> std::io::Result<Option<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_that_get_the_same_encoding_share_one_key_whatever_else_they_say() {
+        assert_eq!(encoding_class("gzip, deflate, br"), "br");
+        assert_eq!(encoding_class("br;q=1.0, gzip;q=0.8, *;q=0.1"), "br");
+        assert_eq!(encoding_class("gzip;q=1, br;q=0.5"), "gzip");
+        assert_eq!(encoding_class("br;q=0, gzip"), "gzip");
+        assert_eq!(encoding_class(""), "identity");
+        assert_eq!(encoding_class("x-made-up-1, x-made-up-2"), "identity");
+    }
+
+    #[test]
+    fn only_the_hosts_a_server_answers_as_are_stored_unless_a_public_address_is_set() {
+        let addr: std::net::SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let own = Hosts::of_server(None, addr);
+        assert_eq!(own.key_part("127.0.0.1:3000"), Some("127.0.0.1:3000"));
+        assert_eq!(own.key_part("LOCALHOST:3000"), Some("LOCALHOST:3000"));
+        assert_eq!(own.key_part("evil.example"), None);
+        assert_eq!(own.key_part("localhost:3001"), None);
+        let public = Hosts::of_server(Some("https://capex.example.com"), addr);
+        assert_eq!(public.key_part("evil.example"), Some(""));
+        assert_eq!(public.key_part("capex.example.com"), Some(""));
+    }
+
+    #[test]
+    fn a_stored_page_weighs_its_key_too() {
+        let page = |key_bytes| CachedPage {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"page"),
+            polished: true,
+            key_bytes,
+        };
+        assert_eq!(page(1000).weight() - page(0).weight(), 1000);
+    }
 
     #[test]
     fn only_public_read_only_paths_are_cached() {

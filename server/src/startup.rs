@@ -62,6 +62,14 @@ impl Application {
         if let Some(slots) = settings.chart_renders {
             state.renders = crate::chart_png::RenderLimit::new(slots);
         }
+        state.page_cache =
+            state
+                .page_cache
+                .clone()
+                .with_hosts(crate::page_cache::Hosts::of_server(
+                    settings.public_url.as_deref(),
+                    addr,
+                ));
         state.context = state
             .context
             .clone()

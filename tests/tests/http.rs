@@ -728,3 +728,76 @@ async fn a_body_over_its_routes_limit_is_refused_whether_declared_or_streamed_an
     assert_eq!(huge.status(), 413);
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+/// `GET path` with the `Host` header `host`.
+async fn get_as_host(app: &capex_lens_tests::TestApp, path: &str, host: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("host", host)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_page_for_a_made_up_host_is_rendered_but_never_stored() {
+    let app = spawn_app().await;
+    let own = app.addr.to_string();
+
+    // The server's own host: stored, then answered from the cache.
+    assert_eq!(
+        get_as_host(&app, "/methodology", &own).await.headers()["x-cache"],
+        "miss"
+    );
+    assert_eq!(
+        get_as_host(&app, "/methodology", &own).await.headers()["x-cache"],
+        "hit"
+    );
+
+    // Made-up hosts: each rendered (naming its host), none stored.
+    for _ in 0..2 {
+        let res = get_as_host(&app, "/company/GOOGL", "made-up.example").await;
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers().get("x-cache").is_none(),
+            "the cache stood aside"
+        );
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("http://made-up.example/"),
+            "the page names the host it was asked as"
+        );
+    }
+}
+
+#[tokio::test]
+async fn with_a_public_address_every_host_shares_one_stored_page() {
+    let settings = server::configuration::Settings {
+        public_url: Some("https://capex.example.com".into()),
+        ..capex_lens_tests::test_settings()
+    };
+    let app = capex_lens_tests::spawn_app_with_settings(
+        capex_lens_tests::TestDb::with_bundled_data().await,
+        settings,
+    )
+    .await;
+
+    let first = get_as_host(&app, "/company/GOOGL", "one.example").await;
+    let second = get_as_host(&app, "/company/GOOGL", "two.example").await;
+
+    assert_eq!(first.headers()["x-cache"], "miss");
+    assert_eq!(
+        second.headers()["x-cache"],
+        "hit",
+        "the host is not in the key"
+    );
+    let html = second.text().await.unwrap();
+    assert!(
+        html.contains("https://capex.example.com/"),
+        "pages name the public address"
+    );
+    assert!(
+        !html.contains("one.example"),
+        "no host of a request leaks into the stored page"
+    );
+}

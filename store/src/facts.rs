@@ -26,6 +26,10 @@ type Entries = HashMap<String, (i64, Arc<Company>)>;
 pub struct FactsCache {
     generation: StoreGeneration,
     inner: Arc<RwLock<Entries>>,
+    /// One load at a time per ticker: a burst of requests for a company
+    /// that is not cached (after a write, or at start) waits for one query
+    /// instead of sending one each and taking every pooled connection.
+    loading: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl FactsCache {
@@ -33,7 +37,17 @@ impl FactsCache {
         Self {
             generation,
             inner: Arc::default(),
+            loading: Arc::default(),
         }
+    }
+
+    fn cached(&self, ticker: &Ticker, generation: i64) -> Option<Arc<Company>> {
+        self.inner
+            .read()
+            .ok()
+            .and_then(|m| m.get(ticker.as_str()).cloned())
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, company)| company)
     }
 
     /// The company's current facts, from the cache when nothing changed
@@ -45,15 +59,18 @@ impl FactsCache {
     ) -> Result<Option<Arc<Company>>, sqlx::Error> {
         // Read before the facts: what is loaded is at least this new.
         let generation = self.generation.current().await?;
-        if let Some((g, company)) = self
-            .inner
-            .read()
-            .ok()
-            .and_then(|m| m.get(ticker.as_str()).cloned())
-        {
-            if g == generation {
-                return Ok(Some(company));
-            }
+        if let Some(company) = self.cached(ticker, generation) {
+            return Ok(Some(company));
+        }
+        let gate = self
+            .loading
+            .lock()
+            .map(|mut m| m.entry(ticker.as_str().to_string()).or_default().clone())
+            .unwrap_or_default();
+        let _loading = gate.lock().await;
+        // Whoever held the gate before may have loaded it.
+        if let Some(company) = self.cached(ticker, generation) {
+            return Ok(Some(company));
         }
         let Some(company) = load(pool, ticker).await? else {
             return Ok(None);

@@ -23,7 +23,7 @@ async fn an_investor_opens_a_history_cell_and_reads_microsofts_run_rate_comparis
         .await
         .unwrap();
     let cell =
-        "table.history-strip tr[data-question='AiRevenueVsCapex'] td[data-quarter='FY26 Q3']";
+        "table.history-strip tr[data-question='ai_revenue_vs_capex'] td[data-quarter='FY26 Q3']";
     c.find(Locator::Css(&format!("{cell} summary")))
         .await
         .unwrap()
@@ -46,7 +46,7 @@ async fn an_investor_opens_a_history_cell_and_reads_microsofts_run_rate_comparis
     );
     // The headline answer (FY26 Q4, cloud revenue) keeps the $37B in view.
     let headline = browser
-        .wait_for_text("article.answer[data-question='AiRevenueVsCapex']", "37")
+        .wait_for_text("article.answer[data-question='ai_revenue_vs_capex']", "37")
         .await;
     assert!(headline.contains("FY26 Q3"), "{headline}");
     browser.assert_no_panic().await;
@@ -73,13 +73,13 @@ async fn an_analyst_follows_a_missing_cell_of_the_coverage_map_to_the_entry_form
 
     // Meta's RPO row is not applicable, never "missing".
     let rpo_missing = c
-        .find_all(Locator::Css("tr#cov-META-rpo td[data-state='Missing']"))
+        .find_all(Locator::Css("tr#cov-META-rpo td[data-state='missing']"))
         .await
         .unwrap()
         .len();
     let rpo_na = c
         .find_all(Locator::Css(
-            "tr#cov-META-rpo td[data-state='NotApplicable']",
+            "tr#cov-META-rpo td[data-state='not_applicable']",
         ))
         .await
         .unwrap()

@@ -79,7 +79,7 @@ fn HistoryStrip(history: Vec<QuestionHistory>, ticker: String) -> impl IntoView 
                         .map(|h| {
                             let ticker = ticker.clone();
                             view! {
-                                <tr data-question=format!("{:?}", h.question)>
+                                <tr data-question=h.question.as_str()>
                                     <th scope="row" title=h.question.text()>{short_question(h.question)}</th>
                                     {h
                                         .answers
@@ -187,7 +187,7 @@ fn AnswerCard(answer: Answer, ticker: String) -> impl IntoView {
     let question = answer.question;
     let signal = answer.signal;
     view! {
-        <article class="answer" data-question=format!("{question:?}") data-quarter=label>
+        <article class="answer" data-question=question.as_str() data-quarter=label>
             <header>
                 <h3>{question.text()}</h3>
                 <span class=class>{signal.label()}</span>

@@ -136,7 +136,7 @@ fn MapRow(row: CoverageRow, ticker: String, can_enter: Signal<bool>) -> impl Int
                         (_, Some(url)) => view! { <a class=class href=url rel="external">{label}</a> }.into_any(),
                         (_, None) => view! { <span class=class>{label}</span> }.into_any(),
                     };
-                    view! { <td data-state=format!("{:?}", c.state) data-quarter=c.period.label() title=title>{cell}</td> }
+                    view! { <td data-state=c.state.as_str() data-quarter=c.period.label() title=title>{cell}</td> }
                 })
                 .collect_view()}
         </tr>

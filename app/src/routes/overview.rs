@@ -273,7 +273,7 @@ fn OverviewRowView(row: OverviewRow) -> impl IntoView {
                         let insufficient = c.signal == Signal::InsufficientData;
                         let coverage = format!("/coverage?tickers={}", row.ticker);
                         view! {
-                            <td class="sig" data-question=format!("{:?}", c.question)>
+                            <td class="sig" data-question=c.question.as_str()>
                                 <span class=class title=format!("{} {}", c.question.text(), c.sentence)>{c.signal.label()}</span>
                                 {c.as_of.clone().map(|l| view! { <span class="as-of" title=c.newer_note.clone().unwrap_or_default()>"as of " {l}</span> })}
                                 {insufficient.then(|| view! { <a class="gap-link" href=coverage title="Which inputs are missing, and where to enter them">"what is missing"</a> })}

@@ -32,6 +32,18 @@ pub enum CellState {
 }
 
 impl CellState {
+    /// The state's stable name: serde's, and the coverage map's `data-state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellState::Reported => "reported",
+            CellState::Derived => "derived",
+            CellState::Secondary => "secondary",
+            CellState::Analyst => "analyst",
+            CellState::NotApplicable => "not_applicable",
+            CellState::Missing => "missing",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             CellState::Reported => "reported",
@@ -250,6 +262,18 @@ mod tests {
     use crate::analytics::fixtures::{add, empty, q};
     use crate::Provenance;
     use rust_decimal::Decimal;
+
+    #[test]
+    fn the_names_pages_carry_as_data_are_serdes_names() {
+        for state in CellState::ALL {
+            let serde_name = serde_json::to_value(state).unwrap();
+            assert_eq!(serde_name, state.as_str(), "{}", state.label());
+        }
+        for question in Question::ALL {
+            let serde_name = serde_json::to_value(question).unwrap();
+            assert_eq!(serde_name, question.as_str(), "{}", question.text());
+        }
+    }
 
     #[test]
     fn each_cell_tells_how_its_value_is_known_or_that_it_is_missing() {

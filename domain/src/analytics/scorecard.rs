@@ -114,6 +114,17 @@ impl Question {
         Question::DurableContracts,
     ];
 
+    /// The question's stable name: serde's, and the pages' `data-question`
+    /// (a name for data, never the `Debug` output).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Question::AiRevenueVsCapex => "ai_revenue_vs_capex",
+            Question::CloudUtilization => "cloud_utilization",
+            Question::InferenceCost => "inference_cost",
+            Question::DurableContracts => "durable_contracts",
+        }
+    }
+
     /// The question as asked on the page.
     pub fn text(self) -> &'static str {
         match self {

@@ -130,6 +130,44 @@ async fn limit_body(
     next.run(req).await
 }
 
+/// The last net: a handler that panics is answered with 500 and the
+/// request's reference (its `x-request-id`, which every log line of the
+/// request carries) instead of a dropped connection, and the panic is logged
+/// in the request's span. Nothing on a request path should panic (the error
+/// policy in `app::error`); this keeps a bug from looking like an outage.
+async fn catch_panic(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use futures_util::FutureExt;
+    let reference = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %message, "a request panicked");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CACHE_CONTROL, "no-store")],
+                format!("{}\n", app::error::AppError::Internal(reference)),
+            )
+                .into_response()
+        }
+    }
+}
+
 /// The middleware stack, outermost first:
 ///
 /// 1. request id: taken from `x-request-id` when it is a short safe token, else
@@ -143,11 +181,14 @@ async fn limit_body(
 ///    until the store changes ([`crate::page_cache`]);
 /// 6. compression (gzip, brotli), the WebAssembly included;
 /// 7. a 30 s timeout for anything that hangs;
-/// 8. the request body limit of the route ([`body_limit`]).
+/// 8. the request body limit of the route ([`body_limit`]);
+/// 9. the last net: a panic is answered with 500 and the request id
+///    ([`catch_panic`]).
 fn with_middleware(app: Router, page_cache: crate::page_cache::PageCache, https: bool) -> Router {
     let header = HeaderName::from_static(REQUEST_ID);
     // Innermost first (each `layer` wraps what is already there).
     let app = app
+        .layer(axum::middleware::from_fn(catch_panic))
         .layer(axum::middleware::from_fn(limit_body))
         .layer(ServiceBuilder::new().layer(CompressionLayer::new()).layer(
             TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)),
@@ -259,5 +300,49 @@ async fn healthz(State(pool): State<PgPool>) -> impl IntoResponse {
             [(header::CACHE_CONTROL, "no-store")],
             "database timed out\n",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_handler_that_panics_is_answered_with_500_and_the_request_id_as_reference() {
+        // Arrange: the real middleware stack around a route that panics.
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .expect("a lazy pool parses its address");
+        let cache =
+            crate::page_cache::PageCache::new(store::generation::StoreGeneration::unfollowed(pool));
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let app = with_middleware(Router::new().route("/boom", get(boom)), cache, false);
+
+        // Act
+        let response = app
+            .oneshot(
+                Request::get("/boom")
+                    .header(REQUEST_ID, "ref-42")
+                    .body(axum::body::Body::empty())
+                    .expect("a request"),
+            )
+            .await
+            .expect("the stack answers");
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()[REQUEST_ID], "ref-42");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("a body");
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("reference ref-42"), "{body}");
+        assert!(
+            !body.contains("a bug"),
+            "the panic's detail stays in the log: {body}"
+        );
     }
 }

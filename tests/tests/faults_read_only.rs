@@ -110,6 +110,50 @@ async fn an_entry_on_a_read_only_database_gets_a_clear_503_writes_nothing_and_sa
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_upload_committed_on_a_read_only_database_gets_the_same_clear_503_and_writes_nothing(
+) {
+    // Arrange: an upload checked while the database is writable.
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut ann = Agent::signed_in(&app, "ann@example.com").await;
+    let (period, _, value) = latest_msft_capex(&app).await;
+    let typed = format!(
+        "{}M",
+        (value + Decimal::from(1_000_000_000)) / Decimal::from(1_000_000)
+    );
+    let csv = format!(
+        "ticker,period,metric,value,source_url\nMSFT,{period},capex,{typed},https://www.microsoft.com/en-us/investor/earnings\n"
+    );
+    let checked = ann
+        .post("/api/entry/bulk/preview", &[("csv", csv.as_str())])
+        .await;
+    assert_eq!(checked.status(), 200);
+    let diff: serde_json::Value = checked.json().await.unwrap();
+    let digest = diff["digest"].as_str().unwrap().to_string();
+    let before = fact_version_count(&app).await;
+
+    // Act
+    set_read_only(&app, true).await;
+    let refused = ann
+        .post(
+            "/api/entry/bulk/commit",
+            &[("csv", csv.as_str()), ("digest", digest.as_str())],
+        )
+        .await;
+    let status = refused.status().as_u16();
+    let body = refused.text().await.unwrap();
+    let count_while_read_only = fact_version_count(&app).await;
+    set_read_only(&app, false).await;
+
+    // Assert: the one classification of database errors, as for a single entry.
+    assert_eq!(status, 503, "{body}");
+    let error: AppError =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"));
+    assert_eq!(error, AppError::ReadOnly);
+    assert_eq!(count_while_read_only, before, "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_in_analyst_still_reads_pages_while_the_database_is_read_only() {
     // Arrange: a signed-in analyst (every request of theirs moves the session's expiry on).
     let app = spawn_app().await;

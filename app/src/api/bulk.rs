@@ -332,14 +332,9 @@ pub mod ssr {
             return Ok(BulkOutcome::Saved { saved: 0 });
         }
         let count = entries.len();
-        let written = store::entry::write_all(pool, &entries).await.map_err(|e| {
-            let reference = format!("{:08x}", time::OffsetDateTime::now_utc().nanosecond());
-            tracing::error!(error = %format!("{e:#}"), error.reference = %reference, "saving an upload failed");
-            match e.downcast_ref::<sqlx::Error>() {
-                Some(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => AppError::Unavailable,
-                _ => AppError::Internal(reference),
-            }
-        })?;
+        let written = store::entry::write_all(pool, &entries)
+            .await
+            .map_err(|e| crate::ssr::write_error(&e))?;
         match written {
             Written::Saved { .. } => {
                 tracing::info!(

@@ -185,7 +185,8 @@ pub fn absolute_url(path: &str) -> String {
 
 /// The server context, or an internal error if the server forgot to provide it.
 pub fn context() -> Result<ServerContext, AppError> {
-    use_context::<ServerContext>().ok_or_else(|| AppError::Internal("no-context".into()))
+    use_context::<ServerContext>()
+        .ok_or_else(|| internal("no server context", &"the server provides none"))
 }
 
 /// The database pool.
@@ -193,10 +194,11 @@ pub fn pool() -> Result<PgPool, AppError> {
     context().map(|c| c.pool)
 }
 
-/// Maps a database error to what the user sees, logs the detail, and sets the
-/// response status (503 when the database cannot be reached).
-pub fn db_error(err: sqlx::Error) -> AppError {
-    let app_error = match &err {
+/// What a database error means to the user: the one classification, used
+/// for every read and write (503 when the database cannot be reached or is
+/// read-only, else an internal fault with the request's reference).
+fn classify(err: &sqlx::Error) -> AppError {
+    match err {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
@@ -205,12 +207,25 @@ pub fn db_error(err: sqlx::Error) -> AppError {
         sqlx::Error::Database(db) if is_unavailable_code(db.code().as_deref()) => {
             AppError::Unavailable
         }
-        _ if is_read_only(&err) => AppError::ReadOnly,
-        _ => AppError::Internal(short_reference()),
-    };
+        _ if is_read_only(err) => AppError::ReadOnly,
+        _ => AppError::Internal(reference()),
+    }
+}
+
+/// Maps a database error to what the user sees, logs the detail, and sets the
+/// response status (503 when the database cannot be reached).
+pub fn db_error(err: sqlx::Error) -> AppError {
+    let app_error = classify(&err);
     tracing::error!(error = %err, error.kind = ?app_error, "database error");
     set_status(&app_error);
     app_error
+}
+
+impl From<sqlx::Error> for AppError {
+    /// The policy made mechanical: `?` on a query is [`db_error`].
+    fn from(err: sqlx::Error) -> Self {
+        db_error(err)
+    }
 }
 
 /// Maps the error of a writer that adds context with `anyhow` (such as the
@@ -218,20 +233,20 @@ pub fn db_error(err: sqlx::Error) -> AppError {
 /// other error is internal. Logs the detail and sets the response status.
 pub fn write_error(err: &anyhow::Error) -> AppError {
     let app_error = match err.downcast_ref::<sqlx::Error>() {
-        Some(
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed,
-        ) => AppError::Unavailable,
-        Some(sqlx::Error::Database(db)) if is_unavailable_code(db.code().as_deref()) => {
-            AppError::Unavailable
-        }
-        Some(e) if is_read_only(e) => AppError::ReadOnly,
-        _ => AppError::Internal(short_reference()),
+        Some(db) => classify(db),
+        None => AppError::Internal(reference()),
     };
     tracing::error!(error = %format!("{err:#}"), error.kind = ?app_error, "writing failed");
+    set_status(&app_error);
+    app_error
+}
+
+/// A fault of the server itself (a missing context, a failed hash): logged
+/// with its detail, answered with [`AppError::Internal`] and the request's
+/// reference, status 500.
+pub fn internal(what: &str, detail: &dyn std::fmt::Display) -> AppError {
+    let app_error = AppError::Internal(reference());
+    tracing::error!(error = %detail, "{what}");
     set_status(&app_error);
     app_error
 }
@@ -259,11 +274,18 @@ fn is_unavailable_code(code: Option<&str>) -> bool {
     )
 }
 
-fn short_reference() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{nanos:08x}")
+/// The reference a user quotes for a server fault: the request's id
+/// (`x-request-id`, echoed on the response and carried by every log line of
+/// the request), so the logs of that very request are found by it. Outside a
+/// request, a fresh one.
+pub fn reference() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }

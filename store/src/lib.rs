@@ -7,6 +7,7 @@
 //! records when the value became known (`known_at`) and when it was written
 //! (`recorded_at`), and nothing is ever updated in place.
 //!
+//! - [`accounts`]: accounts (`users`) and the sessions each has open;
 //! - [`write`]: the one write funnel ([`apply_facts`]) every loader and the
 //!   analysts' entries go through, one transaction per company;
 //! - [`entry`]: an analyst's entry or upload, with optimistic concurrency;
@@ -17,6 +18,7 @@
 //! - [`short_links`]: the short links (`/c/{id}`) of charts and cohorts;
 //! - [`migrate`]: the schema, from `migrations/`.
 
+pub mod accounts;
 pub mod changes;
 pub mod entry;
 pub mod facts;

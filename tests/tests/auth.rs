@@ -629,3 +629,134 @@ async fn the_address_limit_counts_the_forwarded_client_only_behind_a_trusted_pro
         "without a trusted proxy the header names no one"
     );
 }
+
+/// The public handle of each of the account's sessions, as the account page names them.
+async fn handles_of(app: &capex_lens_tests::TestApp, user_id: i64) -> Vec<String> {
+    sqlx::query_scalar::<_, String>(
+        "SELECT left(encode(sha256(convert_to(id, 'UTF8')), 'hex'), 16) FROM sessions WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_user_sees_their_own_sessions_and_ends_the_one_left_on_another_computer() {
+    // Arrange: ann signed in twice (here, and "at the office"), bob once.
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let bob = add_user(&app, "bob@example.com", Role::Analyst).await;
+    let mut here = Agent::new(&app);
+    let mut office = Agent::new(&app);
+    let mut bobs = Agent::new(&app);
+    assert_eq!(here.login("ann@example.com", PASSWORD).await.status(), 200);
+    assert_eq!(
+        office.login("ann@example.com", PASSWORD).await.status(),
+        200
+    );
+    assert_eq!(bobs.login("bob@example.com", PASSWORD).await.status(), 200);
+
+    // Act: ann lists her sessions and ends the other one.
+    let res = here.post("/api/auth/sessions", &[]).await;
+    assert_eq!(res.status(), 200);
+    let listed: Vec<serde_json::Value> = res.json().await.unwrap();
+    let other: Vec<&serde_json::Value> = listed.iter().filter(|s| s["current"] == false).collect();
+    let ended = here
+        .post(
+            "/api/auth/sessions/end",
+            &[("handle", other[0]["handle"].as_str().unwrap())],
+        )
+        .await;
+
+    // Assert: two sessions listed, one marked as this one, no secret id in them;
+    // the office one is over, this one and bob's go on.
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(
+        other.len(),
+        1,
+        "exactly one is the asking browser's: {listed:?}"
+    );
+    let here_id = here.cookie.clone().unwrap();
+    let here_id = here_id.split('=').nth(1).unwrap();
+    for s in &listed {
+        assert_eq!(s["handle"].as_str().unwrap().len(), 16, "{s}");
+        assert!(
+            !s.to_string().contains(here_id),
+            "the session id never leaves the server: {s}"
+        );
+        assert!(s["signed_in"].as_str().unwrap().ends_with("UTC"), "{s}");
+    }
+    assert_eq!(ended.status(), 200);
+    assert!(
+        who_am_i(&mut office).await.is_null(),
+        "the ended session is signed out"
+    );
+    assert_eq!(who_am_i(&mut here).await["email"], "ann@example.com");
+
+    // And: bob's session cannot be ended by ann, even by its handle.
+    let bobs_handle = handles_of(&app, bob).await.remove(0);
+    let refused = here
+        .post("/api/auth/sessions/end", &[("handle", &bobs_handle)])
+        .await;
+    assert_eq!(refused.status(), 404);
+    assert_eq!(who_am_i(&mut bobs).await["email"], "bob@example.com");
+    let malformed = here
+        .post("/api/auth/sessions/end", &[("handle", "' OR 1=1 --")])
+        .await;
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(session_rows(&app, bob).await, 1);
+}
+
+#[tokio::test]
+async fn an_admin_ends_a_users_sessions_without_disabling_the_account() {
+    // Arrange
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "root@example.com", Role::Admin).await;
+    let ann = add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut admin = Agent::new(&app);
+    let mut laptop = Agent::new(&app);
+    let mut phone = Agent::new(&app);
+    assert_eq!(
+        admin.login("root@example.com", PASSWORD).await.status(),
+        200
+    );
+    assert_eq!(
+        laptop.login("ann@example.com", PASSWORD).await.status(),
+        200
+    );
+    assert_eq!(phone.login("ann@example.com", PASSWORD).await.status(), 200);
+    assert_eq!(session_rows(&app, ann).await, 2);
+
+    // Act
+    let res = admin
+        .post(
+            "/api/admin/users/end-sessions",
+            &[("email", "Ann@Example.com")],
+        )
+        .await;
+
+    // Assert: both of ann's sessions are over, the account is not disabled,
+    // the admin's own session goes on; ann signs in again.
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "2");
+    assert!(who_am_i(&mut laptop).await.is_null());
+    assert!(who_am_i(&mut phone).await.is_null());
+    assert_eq!(session_rows(&app, ann).await, 0);
+    assert_eq!(who_am_i(&mut admin).await["email"], "root@example.com");
+    assert_eq!(
+        laptop.login("ann@example.com", PASSWORD).await.status(),
+        200
+    );
+    let mine = admin
+        .post(
+            "/api/admin/users/end-sessions",
+            &[("email", "root@example.com")],
+        )
+        .await;
+    assert_eq!(
+        mine.status(),
+        400,
+        "an admin signs themselves out with Sign out"
+    );
+}

@@ -143,3 +143,61 @@ async fn an_analyst_reverts_a_number_on_its_history_page_and_finds_it_in_the_aud
         Some("/audit.csv?company=MSFT&metric=capex&user=ann")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_ends_the_session_left_on_another_computer_from_the_account_page() {
+    // Arrange: ann signed in elsewhere (over HTTP) and here (in Chromium).
+    let app = spawn_app().await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut elsewhere = Agent::signed_in(&app, "ann@example.com").await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
+        .await;
+
+    // Act: open the account page, end the session that is not this browser's.
+    browser.open_hydrated(&app.url("/login")).await;
+    let rows = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(
+            "#sessions-table tbody tr[data-current='false'] form button",
+        ))
+        .await
+        .unwrap();
+    let listed = c
+        .find_all(Locator::Css("#sessions-table tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    let this_one = browser
+        .wait_for_text("#sessions-table tr[data-current='true']", "this browser")
+        .await;
+    rows.click().await.unwrap();
+    let outcome = browser.wait_for_text("#session-outcome", "ended").await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//table[@id='sessions-table' and count(tbody/tr)=1]",
+        ))
+        .await
+        .unwrap();
+
+    // Assert: two listed, this browser marked and kept; the other is signed out.
+    browser.assert_no_panic().await;
+    assert_eq!(listed, 2);
+    assert!(this_one.contains("UTC"), "{this_one}");
+    assert_eq!(outcome, "Session ended.");
+    let me: serde_json::Value = elsewhere
+        .post("/api/auth/me", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me.is_null(), "the other computer is signed out: {me}");
+    assert!(c
+        .find(Locator::Css("#sessions-table tr[data-current='true']"))
+        .await
+        .is_ok());
+}

@@ -51,6 +51,8 @@ fn policy(period: &str, version: &str) -> Vec<Declared> {
     vec![
         (auth::Login::PATH, Access::PublicWrite("signing in creates the caller's own session"), vec![("email", s("nobody@example.com")), ("password", s("not the password"))]),
         (auth::WhoAmI::PATH, Access::PublicRead, vec![]),
+        (auth::MySessions::PATH, Access::SignedIn, vec![]),
+        (auth::EndMySession::PATH, Access::SignedIn, vec![("handle", s("0123456789abcdef"))]),
         (auth::ChangePassword::PATH, Access::SignedIn, vec![("current_password", s("wrong current password")), ("new_password", s("another long phrase")), ("new_password_repeat", s("another long phrase"))]),
         (entry::EntryCompanies::PATH, Access::Analyst, vec![]),
         (entry::CurrentValue::PATH, Access::Analyst, key()),
@@ -105,6 +107,11 @@ fn policy(period: &str, version: &str) -> Vec<Declared> {
             users::SetRole::PATH,
             Access::Admin,
             vec![("email", s("ann@example.com")), ("role", s("admin"))],
+        ),
+        (
+            users::EndUserSessions::PATH,
+            Access::Admin,
+            vec![("email", s("ann@example.com"))],
         ),
         (
             users::SetDisabled::PATH,

@@ -7,6 +7,20 @@
 use crate::error::AppError;
 use domain::account::SignedIn;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One of the signed-in account's open sessions, as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Names the session without its secret id; [`end_my_session`] takes it.
+    pub handle: String,
+    /// When it signed in (`2026-12-07 18:50 UTC`).
+    pub signed_in: String,
+    /// When it ends unless used again.
+    pub expires: String,
+    /// The session of this very browser.
+    pub current: bool,
+}
 
 /// Signs in: a new session id is issued (session fixation), and the session
 /// ends after the idle or absolute timeout. An unknown email and a wrong
@@ -38,4 +52,17 @@ pub async fn change_password(
 pub async fn who_am_i() -> Result<Option<SignedIn>, AppError> {
     crate::ssr::auth::no_store();
     crate::ssr::auth::current_user().await
+}
+
+/// The signed-in account's open sessions (its own only).
+#[server(endpoint = "auth/sessions", output = crate::api::codec::PageJson)]
+pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
+    crate::ssr::auth::my_sessions().await
+}
+
+/// Ends one of the signed-in account's own sessions, e.g. one left signed
+/// in on another computer. Another account's session is never found.
+#[server(endpoint = "auth/sessions/end")]
+pub async fn end_my_session(handle: String) -> Result<(), AppError> {
+    crate::ssr::auth::end_my_session(&handle).await
 }

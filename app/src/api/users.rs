@@ -46,10 +46,7 @@ pub async fn add_account(email: String, role: String, password: String) -> Resul
             );
             Ok(())
         }
-        Err(crate::ssr::auth::CreateUserError::Other(e)) => {
-            tracing::error!(error = %e, "adding an account failed");
-            Err(AppError::Internal("add-user".into()))
-        }
+        Err(crate::ssr::auth::CreateUserError::Other(e)) => Err(crate::ssr::write_error(&e)),
         Err(e) => Err(ssr::invalid(ssr::capitalize(&e.to_string()))),
     }
 }
@@ -79,6 +76,15 @@ pub async fn set_disabled(email: String, disabled: String) -> Result<(), AppErro
     };
     let pool = crate::ssr::pool()?;
     ssr::set_disabled(&pool, &admin, &email, disabled).await
+}
+
+/// Ends every session of another account without disabling it: it must
+/// sign in again (admins only).
+#[server(endpoint = "admin/users/end-sessions")]
+pub async fn end_user_sessions(email: String) -> Result<u64, AppError> {
+    let admin = crate::ssr::auth::require(Role::Admin, "end_user_sessions").await?;
+    let pool = crate::ssr::pool()?;
+    ssr::end_sessions(&pool, &admin, &email).await
 }
 
 #[cfg(feature = "ssr")]
@@ -113,36 +119,24 @@ pub mod ssr {
     }
 
     pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<UserSummary>> {
-        let rows: Vec<(i64, String, String, bool, time::OffsetDateTime, i64)> = sqlx::query_as(
-            "SELECT u.id, u.email, u.role, u.disabled, u.created_at,
-                    (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.expiry_date > now())
-             FROM users u ORDER BY u.email",
-        )
-        .fetch_all(pool)
-        .await?;
-        Ok(rows
+        Ok(store::accounts::list_users(pool)
+            .await?
             .into_iter()
-            .map(
-                |(id, email, role, disabled, created, sessions)| UserSummary {
-                    id,
-                    email,
-                    role: Role::parse(&role).unwrap_or(Role::Viewer),
-                    disabled,
-                    created: created.date().to_string(),
-                    sessions,
-                },
-            )
+            .map(|a| UserSummary {
+                id: a.id,
+                email: a.email,
+                role: a.role,
+                disabled: a.disabled,
+                created: a.created_at.date().to_string(),
+                sessions: a.sessions,
+            })
             .collect())
     }
 
     /// The account `email` if it exists and is not `admin` themselves.
     async fn other_account(pool: &PgPool, admin: &SignedIn, email: &str) -> Result<i64, AppError> {
         let email = normalize_email(email).map_err(|e| invalid(e.to_string()))?;
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(pool)
-            .await
-            .map_err(crate::ssr::db_error)?;
+        let id = store::accounts::user_id_by_email(pool, &email).await?;
         let Some(id) = id else {
             let err = AppError::NotFound(format!("There is no account {email}."));
             crate::ssr::set_status(&err);
@@ -163,14 +157,27 @@ pub mod ssr {
         role: Role,
     ) -> Result<(), AppError> {
         let id = other_account(pool, admin, email).await?;
-        sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
-            .bind(id)
-            .bind(role.as_str())
-            .execute(pool)
-            .await
-            .map_err(crate::ssr::db_error)?;
+        store::accounts::set_role(pool, id, role).await?;
         tracing::info!(user.id = admin.id, target.id = id, user.role = %role, auth.action = "admin_set_role", auth.outcome = "success", "role changed by an admin");
         Ok(())
+    }
+
+    pub async fn end_sessions(
+        pool: &PgPool,
+        admin: &SignedIn,
+        email: &str,
+    ) -> Result<u64, AppError> {
+        let id = other_account(pool, admin, email).await?;
+        let ended = store::accounts::end_sessions(pool, id, None).await?;
+        tracing::info!(
+            user.id = admin.id,
+            target.id = id,
+            auth.action = "admin_end_sessions",
+            auth.outcome = "success",
+            sessions.ended = ended,
+            "sessions ended by an admin"
+        );
+        Ok(ended)
     }
 
     pub async fn set_disabled(
@@ -181,16 +188,11 @@ pub mod ssr {
     ) -> Result<(), AppError> {
         let id = other_account(pool, admin, email).await?;
         if disabled {
-            disable_user(pool, email).await.map_err(|e| {
-                tracing::error!(error = %e, "disabling an account failed");
-                AppError::Internal("disable".into())
-            })?;
-        } else {
-            sqlx::query("UPDATE users SET disabled = false WHERE id = $1")
-                .bind(id)
-                .execute(pool)
+            disable_user(pool, email)
                 .await
-                .map_err(crate::ssr::db_error)?;
+                .map_err(|e| crate::ssr::write_error(&e))?;
+        } else {
+            store::accounts::enable_user(pool, id).await?;
         }
         tracing::info!(
             user.id = admin.id,

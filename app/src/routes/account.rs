@@ -1,4 +1,4 @@
-use crate::api::auth::{ChangePassword, Login, Logout};
+use crate::api::auth::{ChangePassword, EndMySession, Login, Logout};
 use domain::account::{Role, SignedIn};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -100,6 +100,73 @@ fn SignedInView(user: SignedIn) -> impl IntoView {
             <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
         </ActionForm>
         {change_result}
+        <MySessions/>
+    }
+}
+
+/// The account's open sessions, each with a button to end it (one left
+/// signed in on another computer, say). This browser's own is marked.
+#[component]
+fn MySessions() -> impl IntoView {
+    let end = ServerAction::<EndMySession>::new();
+    let sessions = Resource::new(
+        move || end.version().get(),
+        |_| crate::api::auth::my_sessions(),
+    );
+    let outcome = move || {
+        end.value().get().map(|r| match r {
+            Ok(()) => {
+                view! { <p class="ok" role="status" id="session-outcome">"Session ended."</p> }
+                    .into_any()
+            }
+            Err(e) => {
+                view! { <p class="error" role="alert" id="session-outcome">{e.to_string()}</p> }
+                    .into_any()
+            }
+        })
+    };
+    view! {
+        <h2>"Where you are signed in"</h2>
+        {outcome}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! {
+                <div class="error" role="alert">
+                    {move || errors.get().into_iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view()}
+                </div>
+            }>
+                {move || Suspend::new(async move {
+                    let list = sessions.await?;
+                    Ok::<_, crate::error::AppError>(view! {
+                        <table class="history sessions" id="sessions-table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Signed in"</th>
+                                    <th scope="col">"Ends if idle"</th>
+                                    <th scope="col"><span class="visually-hidden">"End"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list.into_iter().map(|s| {
+                                    let handle = s.handle.clone();
+                                    view! {
+                                    <tr data-handle=s.handle data-current=s.current.to_string()>
+                                        <td>{s.signed_in} {s.current.then_some(" (this browser)")}</td>
+                                        <td>{s.expires}</td>
+                                        // This browser's own ends with "Sign out" above.
+                                        <td>{(!s.current).then(|| view! {
+                                            <ActionForm action=end attr:class="end-session-form">
+                                                <input type="hidden" name="handle" value=handle/>
+                                                <button type="submit">"End"</button>
+                                            </ActionForm>
+                                        })}</td>
+                                    </tr>
+                                }}).collect_view()}
+                            </tbody>
+                        </table>
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
     }
 }
 

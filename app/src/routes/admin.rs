@@ -1,4 +1,6 @@
-use crate::api::users::{list_users, AddAccount, SetDisabled, SetRole, UserSummary};
+use crate::api::users::{
+    list_users, AddAccount, EndUserSessions, SetDisabled, SetRole, UserSummary,
+};
 use domain::account::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,6 +11,7 @@ pub fn AdminUsers() -> impl IntoView {
     let add = ServerAction::<AddAccount>::new();
     let role = ServerAction::<SetRole>::new();
     let disable = ServerAction::<SetDisabled>::new();
+    let end = ServerAction::<EndUserSessions>::new();
     // `data-ready` once the forms are interactive (effects run in the browser only).
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
@@ -18,6 +21,7 @@ pub fn AdminUsers() -> impl IntoView {
                 add.version().get(),
                 role.version().get(),
                 disable.version().get(),
+                end.version().get(),
             )
         },
         |_| list_users(),
@@ -30,6 +34,9 @@ pub fn AdminUsers() -> impl IntoView {
                 .value()
                 .get()
                 .map(|r| r.map(|()| "Account updated.")),
+            end.value()
+                .get()
+                .map(|r| r.map(|_| "Sessions ended: the account must sign in again.")),
         ];
         results.into_iter().flatten().last().map(|r| match r {
             Ok(text) => {
@@ -57,7 +64,7 @@ pub fn AdminUsers() -> impl IntoView {
                 }>
                     {move || Suspend::new(async move {
                         let list = users.await?;
-                        Ok::<_, crate::error::AppError>(view! { <UserTable list role disable/> })
+                        Ok::<_, crate::error::AppError>(view! { <UserTable list role disable end/> })
                     })}
                 </ErrorBoundary>
             </Transition>
@@ -83,6 +90,7 @@ fn UserTable(
     list: Vec<UserSummary>,
     role: ServerAction<SetRole>,
     disable: ServerAction<SetDisabled>,
+    end: ServerAction<EndUserSessions>,
 ) -> impl IntoView {
     view! {
         <table class="history users" id="users-table">
@@ -99,7 +107,8 @@ fn UserTable(
                 {list
                     .into_iter()
                     .map(|u| {
-                        let (email_role, email_flip) = (u.email.clone(), u.email.clone());
+                        let (email_role, email_flip, email_end) =
+                            (u.email.clone(), u.email.clone(), u.email.clone());
                         let current = u.role;
                         let (status, flip, flip_label) = if u.disabled {
                             ("disabled", "false", "Enable")
@@ -126,7 +135,15 @@ fn UserTable(
                                         <button type="submit">{flip_label}</button>
                                     </ActionForm>
                                 </td>
-                                <td>{u.sessions}</td>
+                                <td>
+                                    {u.sessions} " "
+                                    {(u.sessions > 0).then(|| view! {
+                                        <ActionForm action=end attr:class="end-sessions-form">
+                                            <input type="hidden" name="email" value=email_end/>
+                                            <button type="submit">"End sessions"</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
                                 <td>{u.created}</td>
                             </tr>
                         }

@@ -22,6 +22,7 @@ use sqlx::PgPool;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+use store::accounts::{end_sessions, find_user_by_email, find_user_by_id};
 use tower_sessions::Session;
 
 /// Session key: the signed-in account's id (the server also copies it to
@@ -197,47 +198,9 @@ pub fn normalize_email(raw: &str) -> Result<String, EmailError> {
     }
 }
 
-/// A row of `users`.
-#[derive(Debug, Clone)]
-pub struct UserRow {
-    pub id: i64,
-    pub email: String,
-    pub role: String,
-    pub password_hash: String,
-    pub disabled: bool,
-    pub password_changed_at: time::OffsetDateTime,
-}
-
 /// A moment as the session stores it: Unix microseconds.
 fn micros(t: time::OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
-}
-
-impl UserRow {
-    /// The role, or `Viewer` for a value this build does not know.
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Viewer)
-    }
-}
-
-pub async fn find_user_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as!(
-        UserRow,
-        "SELECT id, email, role, password_hash, disabled, password_changed_at FROM users WHERE email = $1",
-        email
-    )
-    .fetch_optional(pool)
-    .await
-}
-
-pub async fn find_user_by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as!(
-        UserRow,
-        "SELECT id, email, role, password_hash, disabled, password_changed_at FROM users WHERE id = $1",
-        id
-    )
-    .fetch_optional(pool)
-    .await
 }
 
 /// Why an account could not be created.
@@ -264,16 +227,9 @@ pub async fn create_user(
     let email = normalize_email(email)?;
     check_password_policy(password, &email)?;
     let hash = hash_password_async(password.to_string()).await?;
-    let inserted = sqlx::query_scalar!(
-        "INSERT INTO users (email, role, password_hash) VALUES ($1, $2, $3)
-         ON CONFLICT (email) DO NOTHING RETURNING id",
-        email,
-        role.as_str(),
-        hash
-    )
-    .fetch_optional(pool)
-    .await
-    .context("saving the account")?;
+    let inserted = store::accounts::insert_user(pool, &email, role, &hash)
+        .await
+        .context("saving the account")?;
     let id = inserted.ok_or_else(|| CreateUserError::Exists(email.clone()))?;
     tracing::info!(user.id = id, user.role = %role, auth.action = "user_add", auth.outcome = "success", "account created");
     Ok(id)
@@ -283,23 +239,12 @@ pub async fn create_user(
 /// Returns the account id and how many sessions ended, or `None` if no such account.
 pub async fn disable_user(pool: &PgPool, email: &str) -> anyhow::Result<Option<(i64, u64)>> {
     let email = normalize_email(email)?;
-    let mut tx = pool.begin().await.context("starting a transaction")?;
-    let Some(id) = sqlx::query_scalar!(
-        "UPDATE users SET disabled = true WHERE email = $1 RETURNING id",
-        email
-    )
-    .fetch_optional(&mut *tx)
-    .await
-    .context("disabling the account")?
+    let Some((id, ended)) = store::accounts::disable_user(pool, &email)
+        .await
+        .context("disabling the account and ending its sessions")?
     else {
         return Ok(None);
     };
-    let ended = sqlx::query!("DELETE FROM sessions WHERE user_id = $1", id)
-        .execute(&mut *tx)
-        .await
-        .context("ending the account's sessions")?
-        .rows_affected();
-    tx.commit().await.context("committing")?;
     tracing::info!(
         user.id = id,
         auth.action = "user_disable",
@@ -308,18 +253,6 @@ pub async fn disable_user(pool: &PgPool, email: &str) -> anyhow::Result<Option<(
         "account disabled"
     );
     Ok(Some((id, ended)))
-}
-
-/// Deletes the account's sessions on the server, except the one with id `keep`.
-pub async fn end_sessions(pool: &PgPool, user_id: i64, keep: Option<&str>) -> sqlx::Result<u64> {
-    let done = sqlx::query!(
-        "DELETE FROM sessions WHERE user_id = $1 AND ($2::text IS NULL OR id <> $2)",
-        user_id,
-        keep
-    )
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
 }
 
 // ----- rate limiting -------------------------------------------------------
@@ -416,15 +349,15 @@ fn argon2_slots() -> &'static tokio::sync::Semaphore {
 // ----- the current request -------------------------------------------------
 
 fn accounts() -> Result<Accounts, AppError> {
-    use_context::<Accounts>().ok_or_else(|| AppError::Internal("no-accounts".into()))
+    use_context::<Accounts>()
+        .ok_or_else(|| super::internal("no accounts in the context", &"the server provides none"))
 }
 
 /// The request's session (the server's session layer provides it).
 pub async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| {
-        tracing::error!(error = %e, "no session layer");
-        AppError::Internal("no-session".into())
-    })
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| super::internal("no session layer", &e))
 }
 
 /// The client's address, when the server knows it.
@@ -679,6 +612,53 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
+/// A moment as the account page shows it: `2026-12-07 18:50 UTC`.
+fn minute_utc(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
+}
+
+/// The signed-in account's open sessions, this one marked.
+pub async fn my_sessions() -> Result<Vec<crate::api::auth::SessionView>, AppError> {
+    let user = require(Role::Viewer, "my_sessions").await?;
+    let current = session().await?.id().map(|id| id.to_string());
+    let pool = crate::ssr::pool()?;
+    let sessions = store::accounts::sessions_of(&pool, user.id, current.as_deref()).await?;
+    Ok(sessions
+        .into_iter()
+        .map(|s| crate::api::auth::SessionView {
+            handle: s.handle,
+            signed_in: minute_utc(s.signed_in_at),
+            expires: minute_utc(s.expires_at),
+            current: s.current,
+        })
+        .collect())
+}
+
+/// Ends one of the signed-in account's own sessions, named by its handle.
+pub async fn end_my_session(handle: &str) -> Result<(), AppError> {
+    let user = require(Role::Viewer, "end_my_session").await?;
+    let well_formed = handle.len() == 16 && handle.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        let err = AppError::Invalid("That is not a session of this page.".into());
+        crate::ssr::set_status(&err);
+        return Err(err);
+    }
+    let pool = crate::ssr::pool()?;
+    if !store::accounts::end_session(&pool, user.id, &handle.to_ascii_lowercase()).await? {
+        let err = AppError::NotFound("That session has ended already.".into());
+        crate::ssr::set_status(&err);
+        return Err(err);
+    }
+    tracing::info!(
+        user.id = user.id,
+        auth.action = "end_session",
+        auth.outcome = "success",
+        "a session ended by its account"
+    );
+    Ok(())
+}
+
 /// Changes the password of the signed-in account.
 pub async fn change_password(current: &str, new: &str, repeat: &str) -> Result<(), AppError> {
     let user = require(Role::Viewer, "change_password").await?;
@@ -718,19 +698,10 @@ pub async fn change_password(current: &str, new: &str, repeat: &str) -> Result<(
         return Err(invalid("The new passwords do not match.".into()));
     }
     check_password_policy(new, &user.email).map_err(|e| invalid(e.to_string()))?;
-    let hash = hash_password_async(new.to_string()).await.map_err(|e| {
-        tracing::error!(error = %e, "hashing failed");
-        AppError::Internal("hash".into())
-    })?;
-    let changed_at = sqlx::query_scalar!(
-        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1
-         RETURNING password_changed_at",
-        user.id,
-        hash
-    )
-    .fetch_one(&pool)
-    .await
-    .map_err(crate::ssr::db_error)?;
+    let hash = hash_password_async(new.to_string())
+        .await
+        .map_err(|e| super::internal("hashing failed", &e))?;
+    let changed_at = store::accounts::set_password(&pool, user.id, &hash).await?;
     let session = session().await?;
     session.cycle_id().await.map_err(session_error)?;
     // This session continues, with the new password.

@@ -52,4 +52,13 @@ pub struct SignedIn {
     pub id: i64,
     pub email: String,
     pub role: Role,
+    /// Still on a password an admin issued: until the account chooses its
+    /// own, it may only change it (and see or end its sessions).
+    #[serde(default)]
+    pub must_change_password: bool,
 }
+
+/// The refusal of every action but changing the password while
+/// [`SignedIn::must_change_password`].
+pub const CHANGE_ISSUED_PASSWORD: &str =
+    "Choose your own password first: the one an admin gave you must be changed at /login.";

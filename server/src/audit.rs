@@ -37,7 +37,11 @@ pub async fn csv(
     let user =
         app::ssr::auth::user_of_session(&session, &state.pool, state.auth.absolute_timeout).await;
     let refused = match &user {
-        Ok(Some(u)) if u.role.allows(Role::Analyst) => None,
+        Ok(Some(u)) if u.role.allows(Role::Analyst) && !u.must_change_password => None,
+        Ok(Some(u)) if u.role.allows(Role::Analyst) => Some((
+            StatusCode::FORBIDDEN,
+            format!("{}\n", domain::account::CHANGE_ISSUED_PASSWORD),
+        )),
         Ok(Some(u)) => Some((
             StatusCode::FORBIDDEN,
             format!(

@@ -21,6 +21,10 @@ pub enum UserCommand {
         email: String,
         #[arg(long, value_enum, default_value_t = RoleArg::Analyst)]
         role: RoleArg,
+        /// The password is one you hand over: the account must choose its
+        /// own at its first sign-in (as for accounts added at /admin/users).
+        #[arg(long)]
+        temporary: bool,
     },
     /// Disable an account and end all its sessions: `server user disable --email ann@example.com`.
     Disable {
@@ -58,10 +62,14 @@ pub async fn run_with(
     password: impl FnOnce() -> anyhow::Result<String>,
 ) -> anyhow::Result<()> {
     match command {
-        UserCommand::Add { email, role } => {
+        UserCommand::Add {
+            email,
+            role,
+            temporary,
+        } => {
             let password = password()?;
             let role = Role::from(role);
-            match create_user(pool, &email, role, &password).await {
+            match create_user(pool, &email, role, &password, temporary).await {
                 Ok(id) => {
                     println!(
                         "created {role} account {} (id {id})",

@@ -20,6 +20,9 @@ pub struct UserRow {
     pub password_hash: String,
     pub disabled: bool,
     pub password_changed_at: OffsetDateTime,
+    /// The password was issued by an admin and is to be changed at the
+    /// next sign-in.
+    pub must_change_password: bool,
 }
 
 impl UserRow {
@@ -57,7 +60,8 @@ pub struct SessionListing {
 pub async fn find_user_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        "SELECT id, email, role, password_hash, disabled, password_changed_at FROM users WHERE email = $1",
+        "SELECT id, email, role, password_hash, disabled, password_changed_at, must_change_password
+         FROM users WHERE email = $1",
         email
     )
     .fetch_optional(pool)
@@ -67,7 +71,8 @@ pub async fn find_user_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Opti
 pub async fn find_user_by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        "SELECT id, email, role, password_hash, disabled, password_changed_at FROM users WHERE id = $1",
+        "SELECT id, email, role, password_hash, disabled, password_changed_at, must_change_password
+         FROM users WHERE id = $1",
         id
     )
     .fetch_optional(pool)
@@ -75,18 +80,22 @@ pub async fn find_user_by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<User
 }
 
 /// Adds an account; `None` when one with this (normalized) email exists.
+/// `must_change_password`: the password was issued by someone else, and
+/// the account is to choose its own at its first sign-in.
 pub async fn insert_user(
     pool: &PgPool,
     email: &str,
     role: Role,
     password_hash: &str,
+    must_change_password: bool,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!(
-        "INSERT INTO users (email, role, password_hash) VALUES ($1, $2, $3)
+        "INSERT INTO users (email, role, password_hash, must_change_password) VALUES ($1, $2, $3, $4)
          ON CONFLICT (email) DO NOTHING RETURNING id",
         email,
         role.as_str(),
-        password_hash
+        password_hash,
+        must_change_password
     )
     .fetch_optional(pool)
     .await
@@ -132,16 +141,16 @@ pub async fn set_role(pool: &PgPool, id: i64, role: Role) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Stores a new password hash; returns the moment it changed (sessions
-/// signed in before it are over).
+/// Stores a new password hash, the account's own; returns the moment it
+/// changed (sessions signed in before it are over).
 pub async fn set_password(
     pool: &PgPool,
     id: i64,
     password_hash: &str,
 ) -> sqlx::Result<OffsetDateTime> {
     sqlx::query_scalar!(
-        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1
-         RETURNING password_changed_at",
+        "UPDATE users SET password_hash = $2, password_changed_at = now(), must_change_password = false
+         WHERE id = $1 RETURNING password_changed_at",
         id,
         password_hash
     )

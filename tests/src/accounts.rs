@@ -10,7 +10,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Creates an account directly in the store; returns its id.
 pub async fn add_user(app: &TestApp, email: &str, role: Role) -> i64 {
-    app::ssr::auth::create_user(&app.db.pool, email, role, PASSWORD)
+    app::ssr::auth::create_user(&app.db.pool, email, role, PASSWORD, false)
         .await
         .expect("create user")
 }

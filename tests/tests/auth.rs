@@ -28,6 +28,7 @@ async fn an_admin_added_on_the_command_line_signs_in_with_the_password_from_stdi
     let add = UserCommand::Add {
         email: "Root@Example.com".into(),
         role: RoleArg::Admin,
+        temporary: false,
     };
     run_with(&app.db.pool, add, || Ok(PASSWORD.to_string()))
         .await
@@ -53,6 +54,7 @@ async fn the_command_line_refuses_a_short_or_common_password() {
         let add = UserCommand::Add {
             email: "ann@example.com".into(),
             role: RoleArg::Analyst,
+            temporary: false,
         };
         let err = run_with(&db.pool, add, || Ok(password.to_string()))
             .await
@@ -759,4 +761,73 @@ async fn an_admin_ends_a_users_sessions_without_disabling_the_account() {
         400,
         "an admin signs themselves out with Sign out"
     );
+}
+
+#[tokio::test]
+async fn an_account_on_a_password_an_admin_issued_may_only_change_it_until_it_does() {
+    // Arrange: an admin adds ann at /admin/users with a first password.
+    let app = spawn_app_with(TestDb::new().await).await;
+    add_user(&app, "root@example.com", Role::Admin).await;
+    let mut admin = Agent::new(&app);
+    assert_eq!(
+        admin.login("root@example.com", PASSWORD).await.status(),
+        200
+    );
+    let issued = "handed over at the desk";
+    let added = admin
+        .post(
+            "/api/admin/users/add",
+            &[
+                ("email", "ann@example.com"),
+                ("role", "analyst"),
+                ("password", issued),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), 200);
+    let mut ann = Agent::new(&app);
+
+    // Act: sign in with it, try to work, change it, work.
+    let signed_in = ann.login("ann@example.com", issued).await;
+    let signed_in: serde_json::Value = signed_in.json().await.unwrap();
+    let before = ann.post("/api/entry/companies", &[]).await;
+    let before_status = before.status();
+    let before_body = before.text().await.unwrap();
+    let sessions_before = ann.post("/api/auth/sessions", &[]).await.status();
+    let ours = "a phrase ann chose herself";
+    let changed = ann
+        .post(
+            "/api/auth/password",
+            &[
+                ("current_password", issued),
+                ("new_password", ours),
+                ("new_password_repeat", ours),
+            ],
+        )
+        .await;
+    let changed_status = changed.status();
+    let after = ann.post("/api/entry/companies", &[]).await.status();
+
+    // Assert: flagged at sign-in; refused with 403 saying why, but may see
+    // its sessions and change the password; then works, and stays unflagged.
+    assert_eq!(signed_in["must_change_password"], true, "{signed_in}");
+    assert_eq!(before_status, 403);
+    assert!(
+        before_body.contains("Choose your own password first"),
+        "{before_body}"
+    );
+    assert_eq!(sessions_before, 200);
+    assert_eq!(changed_status, 200);
+    assert_eq!(after, 200);
+    assert_eq!(who_am_i(&mut ann).await["must_change_password"], false);
+
+    // And: an account whose owner chose the password is never flagged.
+    let mut root = Agent::new(&app);
+    let root_signed_in: serde_json::Value = root
+        .login("root@example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(root_signed_in["must_change_password"], false);
 }

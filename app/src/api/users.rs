@@ -35,7 +35,8 @@ pub async fn add_account(email: String, role: String, password: String) -> Resul
     let admin = crate::ssr::auth::require(Role::Admin, "add_account").await?;
     let role = ssr::role(&role)?;
     let pool = crate::ssr::pool()?;
-    match crate::ssr::auth::create_user(&pool, &email, role, &password).await {
+    // The admin chose this password: the account changes it at its first sign-in.
+    match crate::ssr::auth::create_user(&pool, &email, role, &password, true).await {
         Ok(id) => {
             tracing::info!(
                 user.id = admin.id,

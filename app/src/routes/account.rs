@@ -23,9 +23,12 @@ pub fn Account() -> impl IntoView {
     }
 }
 
-/// Where to go after signing in.
-fn landing(role: Role) -> &'static str {
-    if role.allows(Role::Analyst) {
+/// Where to go after signing in: here again while the password is one an
+/// admin issued (it is to be changed first).
+fn landing(user: &SignedIn) -> &'static str {
+    if user.must_change_password {
+        "/login"
+    } else if user.role.allows(Role::Analyst) {
         "/enter"
     } else {
         "/"
@@ -46,7 +49,7 @@ fn LoginForm() -> impl IntoView {
     Effect::new(move |_| ready.set(true));
     Effect::new(move |_| {
         if let Some(Ok(user)) = login.value().get() {
-            reload_to(landing(user.role));
+            reload_to(landing(&user));
         }
     });
     let error = move || match login.value().get() {
@@ -76,6 +79,17 @@ fn SignedInView(user: SignedIn) -> impl IntoView {
             reload_to("/");
         }
     });
+    let forced = user.must_change_password;
+    let after_change = SignedIn {
+        must_change_password: false,
+        ..user.clone()
+    };
+    Effect::new(move |_| {
+        // Once an issued password is changed, on to where the account works.
+        if forced && matches!(change.value().get(), Some(Ok(()))) {
+            reload_to(landing(&after_change));
+        }
+    });
     let change_result = move || {
         change.value().get().map(|r| match r {
             Ok(()) => view! { <p class="ok" role="status">"Password changed. Your other sessions have ended."</p> }.into_any(),
@@ -85,6 +99,11 @@ fn SignedInView(user: SignedIn) -> impl IntoView {
     let enter = user.role.allows(Role::Analyst);
     view! {
         <h1>"Account"</h1>
+        {forced.then(|| view! {
+            <p class="error" role="alert" id="issued-password">
+                "Your password was issued by an admin. Choose your own below to continue: until then you can only change it."
+            </p>
+        })}
         <p>"Signed in as " <strong id="signed-in-email">{user.email.clone()}</strong> " (" {user.role.as_str()} ")."</p>
         {enter.then(|| view! { <p><a href="/enter">"Enter figures"</a> " · " <a href="/audit">"Audit trail"</a></p> })}
         {(user.role == Role::Admin).then(|| view! { <p><a href="/admin/users">"Manage users"</a></p> })}

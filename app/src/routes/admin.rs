@@ -69,7 +69,7 @@ pub fn AdminUsers() -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
             <h2>"Add an account"</h2>
-            <p class="hint">"Hand the first password over in person; the user changes it at /login."</p>
+            <p class="hint">"Hand the first password over in person; the account must change it at its first sign-in."</p>
             <ActionForm action=add attr:id="add-user-form" attr:data-ready=move || ready.get().to_string()>
                 <label>"Email" <input type="email" name="email" required autocomplete="off"/></label>
                 <label>

@@ -218,16 +218,19 @@ pub enum CreateUserError {
 
 /// Creates an account after checking the email and the password policy.
 /// Returns the new account's id.
+/// `issued`: someone other than the account's owner chose the password (an
+/// admin at `/admin/users`); the owner must change it at the first sign-in.
 pub async fn create_user(
     pool: &PgPool,
     email: &str,
     role: Role,
     password: &str,
+    issued: bool,
 ) -> Result<i64, CreateUserError> {
     let email = normalize_email(email)?;
     check_password_policy(password, &email)?;
     let hash = hash_password_async(password.to_string()).await?;
-    let inserted = store::accounts::insert_user(pool, &email, role, &hash)
+    let inserted = store::accounts::insert_user(pool, &email, role, &hash, issued)
         .await
         .context("saving the account")?;
     let id = inserted.ok_or_else(|| CreateUserError::Exists(email.clone()))?;
@@ -467,6 +470,7 @@ pub async fn user_of_session(
                 id: u.id,
                 role: u.role(),
                 email: u.email,
+                must_change_password: u.must_change_password,
             }))
         }
         _ => {
@@ -485,7 +489,24 @@ pub async fn user_of_session(
 /// The signed-in account if it has at least `needed`; otherwise 401 (not
 /// signed in) or 403 (signed in without the role), logged as refused.
 /// Every server function that changes state starts with this.
+///
+/// An account still on a password an admin issued is refused (403) until it
+/// changes it: everything but [`require_own_account`]'s actions.
 pub async fn require(needed: Role, action: &'static str) -> Result<SignedIn, AppError> {
+    authorize(needed, action, false).await
+}
+
+/// Any signed-in account, acting on itself only (its password, its
+/// sessions): allowed while its password is still one an admin issued.
+pub async fn require_own_account(action: &'static str) -> Result<SignedIn, AppError> {
+    authorize(Role::Viewer, action, true).await
+}
+
+async fn authorize(
+    needed: Role,
+    action: &'static str,
+    on_own_account: bool,
+) -> Result<SignedIn, AppError> {
     no_store();
     let user = current_user().await?;
     let refused = match &user {
@@ -494,6 +515,9 @@ pub async fn require(needed: Role, action: &'static str) -> Result<SignedIn, App
             "Your account ({}) may not do this; it needs the {needed} role.",
             u.role
         )),
+        Some(u) if u.must_change_password && !on_own_account => {
+            AppError::Forbidden(domain::account::CHANGE_ISSUED_PASSWORD.into())
+        }
         Some(u) => return Ok(u.clone()),
     };
     tracing::warn!(
@@ -589,6 +613,7 @@ pub async fn login(email: &str, password: &str) -> Result<SignedIn, AppError> {
         id: user.id,
         role: user.role(),
         email: user.email,
+        must_change_password: user.must_change_password,
     })
 }
 
@@ -620,7 +645,7 @@ fn minute_utc(t: time::OffsetDateTime) -> String {
 
 /// The signed-in account's open sessions, this one marked.
 pub async fn my_sessions() -> Result<Vec<crate::api::auth::SessionView>, AppError> {
-    let user = require(Role::Viewer, "my_sessions").await?;
+    let user = require_own_account("my_sessions").await?;
     let current = session().await?.id().map(|id| id.to_string());
     let pool = crate::ssr::pool()?;
     let sessions = store::accounts::sessions_of(&pool, user.id, current.as_deref()).await?;
@@ -637,7 +662,7 @@ pub async fn my_sessions() -> Result<Vec<crate::api::auth::SessionView>, AppErro
 
 /// Ends one of the signed-in account's own sessions, named by its handle.
 pub async fn end_my_session(handle: &str) -> Result<(), AppError> {
-    let user = require(Role::Viewer, "end_my_session").await?;
+    let user = require_own_account("end_my_session").await?;
     let well_formed = handle.len() == 16 && handle.bytes().all(|b| b.is_ascii_hexdigit());
     if !well_formed {
         let err = AppError::Invalid("That is not a session of this page.".into());
@@ -661,7 +686,7 @@ pub async fn end_my_session(handle: &str) -> Result<(), AppError> {
 
 /// Changes the password of the signed-in account.
 pub async fn change_password(current: &str, new: &str, repeat: &str) -> Result<(), AppError> {
-    let user = require(Role::Viewer, "change_password").await?;
+    let user = require_own_account("change_password").await?;
     let accounts = accounts()?;
     let address = client_address().await;
     let invalid = |msg: String| {

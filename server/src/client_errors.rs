@@ -36,3 +36,44 @@ pub async fn server_fn_client_errors(req: Request, next: Next) -> Response {
     }
     Response::from_parts(parts, Body::from(bytes))
 }
+
+/// The one body encoding every server function reads: an HTML form's
+/// (`ActionForm`, and the client's calls, send it).
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Server functions accept only the content type they use: a POST to one
+/// with any other body type (JSON, multipart, `text/plain`, none) is
+/// refused with 415 before anything reads it. `text/plain` is what a
+/// cross-site form may send without asking; it never reaches a server
+/// function.
+pub async fn server_fn_form_bodies_only(req: Request, next: Next) -> Response {
+    use axum::http::{header, Method};
+    use axum::response::IntoResponse;
+    let is_server_fn = req.method() == Method::POST && server_fn_paths().contains(req.uri().path());
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case(FORM));
+    if is_server_fn && !is_form {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            [(header::ACCEPT, FORM)],
+            format!("This address takes form data ({FORM}); nothing was done.\n"),
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// The paths of the registered server functions, read once.
+fn server_fn_paths() -> &'static std::collections::HashSet<String> {
+    static PATHS: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    PATHS.get_or_init(|| {
+        leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.to_string())
+            .collect()
+    })
+}

@@ -54,6 +54,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             crate::client_errors::server_fn_client_errors,
         ))
+        .layer(axum::middleware::from_fn(
+            crate::client_errors::server_fn_form_bodies_only,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::auth::csrf_guard,

@@ -514,6 +514,7 @@ async fn passwords_never_appear_in_the_logs_at_any_level() {
     let cli = server::users::UserCommand::Add {
         email: "root@example.com".into(),
         role: server::users::RoleArg::Admin,
+        temporary: false,
     };
     server::users::run_with(&app.db.pool, cli, || Ok(PASSWORD.to_string()))
         .await
@@ -555,4 +556,55 @@ async fn passwords_never_appear_in_the_logs_at_any_level() {
         let end = (at + 300).min(text.len());
         panic!("a password hash appears in the logs: {}", &text[start..end]);
     }
+}
+
+#[tokio::test]
+async fn every_server_function_refuses_a_body_that_is_not_form_data_with_415_and_changes_nothing() {
+    // Arrange: a signed-in admin (so no refusal comes from authorization).
+    let app = spawn_app().await;
+    add_user(&app, "root@example.com", Role::Admin).await;
+    let admin = Agent::signed_in(&app, "root@example.com").await;
+    let cookie = admin.cookie.clone().unwrap();
+    let origin = format!("http://{}", app.addr);
+    let (period, version) = latest_msft_capex(&app).await;
+    let before = snapshot(&app).await;
+
+    // Act: each server function, with each body type it does not use.
+    let mut answers = Vec::new();
+    for (path, _, form) in policy(&period, &version) {
+        let as_form: String = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
+            .collect::<Vec<_>>()
+            .join("&");
+        for content_type in [
+            Some("application/json"),
+            Some("text/plain"),
+            Some("multipart/form-data; boundary=x"),
+            None,
+        ] {
+            let mut req = app
+                .client
+                .post(app.url(path))
+                .header("cookie", &cookie)
+                .header("origin", &origin)
+                .body(as_form.clone());
+            if let Some(t) = content_type {
+                req = req.header("content-type", t);
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
+            answers.push((path, content_type, status, text));
+        }
+    }
+
+    // Assert
+    for (path, content_type, status, text) in &answers {
+        assert_eq!(*status, 415, "{path} with {content_type:?}: {text}");
+        assert!(text.contains("form data"), "{path}: {text}");
+    }
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    let form_still_works = Agent::signed_in(&app, "root@example.com").await;
+    assert!(form_still_works.cookie.is_some());
 }

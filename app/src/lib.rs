@@ -9,6 +9,7 @@
 pub mod api;
 pub mod chart;
 pub mod components;
+pub mod csp;
 pub mod error;
 pub mod projection;
 pub mod routes;
@@ -31,6 +32,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .is_none_or(|parts| routes::hydrates(parts.uri.path()));
     #[cfg(not(feature = "ssr"))]
     let hydrates = true;
+    #[cfg(feature = "ssr")]
+    csp::set_for_page();
     view! {
         <!DOCTYPE html>
         <html lang="en">

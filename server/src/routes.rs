@@ -251,11 +251,11 @@ fn with_middleware(app: Router, page_cache: crate::page_cache::PageCache, https:
                 header::X_FRAME_OPTIONS,
                 HeaderValue::from_static("DENY"),
             ))
+            // A rendered page sets its own, with its nonce (`app::csp`).
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
-                ),
+                HeaderValue::from_str(&app::csp::for_other_responses())
+                    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
             )),
     )
 }

@@ -895,3 +895,49 @@ async fn on_a_390_pixel_phone_every_navigation_link_is_on_the_screen_and_the_pag
         no_panic(c).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_the_content_security_policy_pages_hydrate_and_an_injected_inline_script_does_not_run(
+) {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser.open_hydrated(&app.url("/company/MSFT")).await;
+
+    // Act: inject an inline script as an attacker's markup would, and, as a
+    // control, one carrying the page's own nonce.
+    let outcome = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            const violations = [];
+            document.addEventListener('securitypolicyviolation', e => violations.push(e.violatedDirective));
+            const injected = document.createElement('script');
+            injected.textContent = 'window.__injected = true;';
+            document.body.appendChild(injected);
+            const trusted = document.createElement('script');
+            trusted.nonce = document.querySelector('script[nonce]').nonce;
+            trusted.textContent = 'window.__trusted = true;';
+            document.body.appendChild(trusted);
+            setTimeout(() => done({
+                injected: window.__injected === true,
+                trusted: window.__trusted === true,
+                violations,
+            }), 300);"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+
+    // Assert: the page hydrated (above) and works; only the nonce'd script ran.
+    browser.assert_no_panic().await;
+    assert_eq!(outcome["injected"], false, "{outcome}");
+    assert_eq!(outcome["trusted"], true, "{outcome}");
+    let violations = outcome["violations"].as_array().unwrap();
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.as_str().unwrap_or("").starts_with("script-src")),
+        "{outcome}"
+    );
+}

@@ -801,3 +801,53 @@ async fn with_a_public_address_every_host_shares_one_stored_page() {
         "no host of a request leaks into the stored page"
     );
 }
+
+#[tokio::test]
+async fn a_page_allows_only_its_own_scripts_and_the_inline_ones_carrying_its_nonce() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act: a hydrating page twice (the second from the page cache), and a PNG.
+    let first = app.get("/company/MSFT").await;
+    let policy = first.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = first.text().await.unwrap();
+    let again = app.get("/company/MSFT").await;
+    let cached_policy = again.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let cached_html = again.text().await.unwrap();
+    let png = app.get("/chart.png?tickers=MSFT&metrics=capex").await;
+
+    // Assert: default-src 'self' and a script-src naming the page's nonce,
+    // which every inline script of the page carries.
+    assert!(policy.starts_with("default-src 'self'"), "{policy}");
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {policy}"));
+    assert!(nonce.len() >= 16, "{nonce}");
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "the page has its hydration script");
+    for script in &scripts {
+        let tag = script.split('>').next().unwrap_or("");
+        assert!(
+            tag.contains("src=") || tag.contains(&format!("nonce=\"{nonce}\"")),
+            "an inline script without the page's nonce: <script{tag}>"
+        );
+    }
+    assert_eq!(
+        cached_policy, policy,
+        "a cached page keeps the header naming its nonce"
+    );
+    assert!(cached_html.contains(nonce));
+    let png_policy = png.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        png_policy.contains("script-src 'self'") && !png_policy.contains("nonce"),
+        "{png_policy}"
+    );
+}

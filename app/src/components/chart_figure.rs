@@ -94,8 +94,9 @@ pub fn ChartFigure(
                 inner_html=svg
             ></div>
             <div class="chart-overlay" aria-hidden="true">{tooltip}</div>
-            <figcaption>{caption}</figcaption>
-            <DataTable layout series=on_axis keys slot_notes/>
+            // The data table is part of the caption: a figure's caption is its
+            // first or last child, so nothing may follow it.
+            <figcaption>{caption} <DataTable layout series=on_axis keys slot_notes/></figcaption>
         </figure>
     }
 }
@@ -238,8 +239,9 @@ pub fn StaticChartFigure(
                 <div class="chart-canvas static" role="img" aria-label=format!("{}. {}", spec.title, caption) inner_html=svg></div>
                 {bands}
             </div>
-            <figcaption>{caption}</figcaption>
-            <DataTable layout series=on_axis keys slot_notes/>
+            // The data table is part of the caption: a figure's caption is its
+            // first or last child, so nothing may follow it.
+            <figcaption>{caption} <DataTable layout series=on_axis keys slot_notes/></figcaption>
         </figure>
     }
 }

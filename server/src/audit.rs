@@ -66,7 +66,7 @@ pub async fn csv(
         );
         return plain(status, message);
     }
-    let filter = match ssr::Filter::parse(&filter) {
+    let filter = match ssr::parse_filter(&filter) {
         Ok(f) => f,
         Err(message) => return plain(StatusCode::BAD_REQUEST, format!("{message}\n")),
     };

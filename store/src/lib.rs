@@ -7,6 +7,7 @@
 //! records when the value became known (`known_at`) and when it was written
 //! (`recorded_at`), and nothing is ever updated in place.
 //!
+//! - [`audit`]: the audit trail, every version written, filtered;
 //! - [`accounts`]: accounts (`users`) and the sessions each has open;
 //! - [`write`]: the one write funnel ([`apply_facts`]) every loader and the
 //!   analysts' entries go through, one transaction per company;
@@ -19,6 +20,7 @@
 //! - [`migrate`]: the schema, from `migrations/`.
 
 pub mod accounts;
+pub mod audit;
 pub mod changes;
 pub mod entry;
 pub mod facts;

@@ -114,7 +114,7 @@ pub async fn audit_log(
         from,
         to,
     };
-    let parsed = ssr::Filter::parse(&filter).map_err(|e| {
+    let parsed = ssr::parse_filter(&filter).map_err(|e| {
         let err = AppError::Invalid(e);
         crate::ssr::set_status(&err);
         err
@@ -129,74 +129,40 @@ pub async fn audit_log(
 pub mod ssr {
     use super::{AuditFilter, AuditPage, AuditRow, PAGE_ROWS};
     use domain::{FiscalPeriod, Metric, Ticker};
-    use rust_decimal::Decimal;
     use sqlx::PgPool;
-    use time::{Date, OffsetDateTime};
+    use time::Date;
 
-    /// The filters, checked.
-    #[derive(Debug, Clone, Default, PartialEq, Eq)]
-    pub struct Filter {
-        pub company: Option<Ticker>,
-        pub metric: Option<Metric>,
-        /// Lower-cased; matches part of the author.
-        pub user: Option<String>,
-        pub from: Option<Date>,
-        pub to: Option<Date>,
-    }
+    /// The filters, checked: as the store reads them.
+    pub type Filter = store::audit::AuditQuery;
 
     fn given(v: &Option<String>) -> Option<&str> {
         v.as_deref().map(str::trim).filter(|v| !v.is_empty())
     }
 
-    impl Filter {
-        /// Checks the typed filters; the message names the one at fault.
-        pub fn parse(raw: &AuditFilter) -> Result<Self, String> {
-            let date = |v: &str, what: &str| {
-                Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
-                    .map_err(|_| format!("The {what} date {v:?} is not a date YYYY-MM-DD."))
-            };
-            let user = given(&raw.user).map(str::to_lowercase);
-            if user.as_ref().is_some_and(|u| u.chars().count() > 254) {
-                return Err("The user filter is longer than an email address.".into());
-            }
-            Ok(Self {
-                company: given(&raw.company)
-                    .map(Ticker::parse)
-                    .transpose()
-                    .map_err(|e| e.to_string())?,
-                metric: given(&raw.metric)
-                    .map(Metric::parse)
-                    .transpose()
-                    .map_err(|e| e.to_string())?,
-                user,
-                from: given(&raw.from).map(|v| date(v, "from")).transpose()?,
-                to: given(&raw.to).map(|v| date(v, "to")).transpose()?,
-            })
+    /// Checks the typed filters; the message names the one at fault.
+    pub fn parse_filter(raw: &AuditFilter) -> Result<Filter, String> {
+        let date = |v: &str, what: &str| {
+            Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| format!("The {what} date {v:?} is not a date YYYY-MM-DD."))
+        };
+        let user = given(&raw.user).map(str::to_lowercase);
+        if user.as_ref().is_some_and(|u| u.chars().count() > 254) {
+            return Err("The user filter is longer than an email address.".into());
         }
+        Ok(Filter {
+            company: given(&raw.company)
+                .map(Ticker::parse)
+                .transpose()
+                .map_err(|e| e.to_string())?,
+            metric: given(&raw.metric)
+                .map(Metric::parse)
+                .transpose()
+                .map_err(|e| e.to_string())?,
+            user,
+            from: given(&raw.from).map(|v| date(v, "from")).transpose()?,
+            to: given(&raw.to).map(|v| date(v, "to")).transpose()?,
+        })
     }
-
-    type Row = (
-        OffsetDateTime,
-        String,
-        String,
-        i16,
-        i16,
-        i32,
-        Option<Decimal>,
-        Decimal,
-        String,
-        Date,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-
-    const WHERE: &str = "WHERE ($1::text IS NULL OR f.ticker = $1)
-          AND ($2::text IS NULL OR f.metric = $2)
-          AND ($3::text IS NULL OR position($3 IN lower(coalesce(f.entered_by, ''))) > 0)
-          AND ($4::date IS NULL OR f.recorded_at >= ($4::date)::timestamp AT TIME ZONE 'UTC')
-          AND ($5::date IS NULL OR f.recorded_at < ($5::date + 1)::timestamp AT TIME ZONE 'UTC')";
 
     /// The matching changes, newest first, at most `limit` (all when `None`).
     pub async fn rows(
@@ -204,34 +170,15 @@ pub mod ssr {
         filter: &Filter,
         limit: Option<i64>,
     ) -> sqlx::Result<Vec<AuditRow>> {
-        let sql = format!(
-            "SELECT f.recorded_at, f.ticker, f.metric, f.fiscal_year, f.fiscal_quarter, f.version,
-                    (SELECT p.value FROM fact_versions p
-                     WHERE p.ticker = f.ticker AND p.metric = f.metric
-                       AND p.fiscal_year = f.fiscal_year AND p.fiscal_quarter = f.fiscal_quarter
-                       AND p.version < f.version
-                     ORDER BY p.version DESC LIMIT 1),
-                    f.value, f.unit, f.known_at, f.source_kind::text, f.source_url, f.entered_by, f.note
-             FROM fact_versions f
-             {WHERE}
-             ORDER BY f.recorded_at DESC, f.id DESC
-             LIMIT $6"
-        );
-        let rows: Vec<Row> = sqlx::query_as(&sql)
-            .bind(filter.company.as_ref().map(|t| t.as_str().to_string()))
-            .bind(filter.metric.map(|m| m.key()))
-            .bind(filter.user.clone())
-            .bind(filter.from)
-            .bind(filter.to)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-        Ok(rows.into_iter().map(audit_row).collect())
+        Ok(store::audit::changes(pool, filter, limit)
+            .await?
+            .into_iter()
+            .map(audit_row)
+            .collect())
     }
 
-    fn audit_row(r: Row) -> AuditRow {
-        let (recorded, ticker, metric, fy, fq, version, previous, value, unit, known_at) =
-            (r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9);
+    fn audit_row(r: store::audit::AuditRecord) -> AuditRow {
+        let (fy, fq) = (r.fiscal_year, r.fiscal_quarter);
         let period = match fq {
             0 => FiscalPeriod::year(i32::from(fy)),
             q => FiscalPeriod::quarter(i32::from(fy), u8::try_from(q).unwrap_or(0)),
@@ -239,50 +186,35 @@ pub mod ssr {
         .map(|p| p.label())
         .unwrap_or_else(|_| format!("FY{fy} Q{fq}"));
         AuditRow {
-            recorded_at: recorded
+            recorded_at: r
+                .recorded_at
                 .replace_nanosecond(0)
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
-            ticker,
-            metric,
+            ticker: r.ticker,
+            metric: r.metric,
             period,
-            version,
-            previous,
-            value,
-            unit,
-            known_at,
-            source_kind: r.10,
-            source_url: r.11,
-            entered_by: r.12,
-            note: r.13,
+            version: r.version,
+            previous: r.previous,
+            value: r.value,
+            unit: r.unit,
+            known_at: r.known_at,
+            source_kind: r.source_kind,
+            source_url: r.source_url,
+            entered_by: r.entered_by,
+            note: r.note,
         }
     }
 
-    pub async fn count(pool: &PgPool, filter: &Filter) -> sqlx::Result<i64> {
-        sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM fact_versions f {WHERE} AND $6::int8 IS NULL"
-        ))
-        .bind(filter.company.as_ref().map(|t| t.as_str().to_string()))
-        .bind(filter.metric.map(|m| m.key()))
-        .bind(filter.user.clone())
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(None::<i64>)
-        .fetch_one(pool)
-        .await
-    }
-
     pub async fn page(pool: &PgPool, filter: &Filter) -> sqlx::Result<AuditPage> {
-        let users = sqlx::query_scalar(
-            "SELECT DISTINCT entered_by FROM fact_versions WHERE entered_by IS NOT NULL ORDER BY 1",
-        )
-        .fetch_all(pool)
-        .await?;
-        let tickers = sqlx::query_scalar("SELECT ticker FROM companies ORDER BY 1")
-            .fetch_all(pool)
-            .await?;
+        let users = store::audit::authors(pool).await?;
+        let tickers = store::facts::tickers(pool)
+            .await?
+            .into_iter()
+            .map(|t| t.as_str().to_string())
+            .collect();
         Ok(AuditPage {
-            total: count(pool, filter).await?,
+            total: store::audit::count(pool, filter).await?,
             rows: rows(pool, filter, Some(PAGE_ROWS)).await?,
             users,
             tickers,
@@ -328,6 +260,7 @@ pub mod ssr {
     #[cfg(test)]
     mod tests {
         use super::*;
+        use rust_decimal::Decimal;
 
         #[test]
         fn bad_filters_name_the_field() {
@@ -335,14 +268,14 @@ pub mod ssr {
                 from: Some("yesterday".into()),
                 ..Default::default()
             };
-            assert!(Filter::parse(&raw).unwrap_err().contains("from"));
+            assert!(parse_filter(&raw).unwrap_err().contains("from"));
             let raw = AuditFilter {
                 metric: Some("ebitda".into()),
                 ..Default::default()
             };
-            assert!(Filter::parse(&raw).is_err());
+            assert!(parse_filter(&raw).is_err());
             assert_eq!(
-                Filter::parse(&AuditFilter::default()).unwrap(),
+                parse_filter(&AuditFilter::default()).unwrap(),
                 Filter::default()
             );
         }

@@ -101,11 +101,8 @@ pub mod ssr {
 
     /// The 404 of an unknown ticker, naming the tickers that exist.
     pub async fn unknown_ticker(pool: &sqlx::PgPool, ticker: &domain::Ticker) -> AppError {
-        let known: Vec<String> =
-            sqlx::query_scalar::<_, String>("SELECT ticker FROM companies ORDER BY ticker")
-                .fetch_all(pool)
-                .await
-                .unwrap_or_default();
+        let known = store::facts::tickers(pool).await.unwrap_or_default();
+        let known: Vec<&str> = known.iter().map(domain::Ticker::as_str).collect();
         let err = AppError::NotFound(format!(
             "No company with ticker {ticker} is in the store. Known tickers: {}.",
             known.join(", ")

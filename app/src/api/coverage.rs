@@ -54,16 +54,7 @@ pub mod ssr {
             parsed.push(domain::Ticker::parse(t).map_err(|e| invalid(e.to_string()))?);
         }
         if parsed.is_empty() {
-            let all: Vec<String> =
-                sqlx::query_scalar::<_, String>("SELECT ticker FROM companies ORDER BY ticker")
-                    .fetch_all(&ctx.pool)
-                    .await
-                    .map_err(crate::ssr::db_error)?;
-            for t in all {
-                if let Ok(t) = domain::Ticker::parse(&t) {
-                    parsed.push(t);
-                }
-            }
+            parsed = store::facts::tickers(&ctx.pool).await?;
         }
         let mut out = Vec::new();
         for ticker in parsed {

@@ -14,6 +14,7 @@
 //! - [`entry`]: an analyst's entry or upload, with optimistic concurrency;
 //! - [`facts`]: reading a company's current facts (or as of a moment), cached
 //!   until the store changes;
+//! - [`history`]: every version of one number (the history page, reverts);
 //! - [`changes`]: what changed, newest first (filings imported, new versions);
 //! - [`generation`]: the one store generation every cache keys on;
 //! - [`short_links`]: the short links (`/c/{id}`) of charts and cohorts;
@@ -25,6 +26,7 @@ pub mod changes;
 pub mod entry;
 pub mod facts;
 pub mod generation;
+pub mod history;
 pub mod short_links;
 pub mod write;
 

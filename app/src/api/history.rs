@@ -113,29 +113,10 @@ pub mod ssr {
         period: FiscalPeriod,
         show_authors: bool,
     ) -> sqlx::Result<Option<FactHistoryData>> {
-        let Some(company) = sqlx::query!(
-            "SELECT name, cik FROM companies WHERE ticker = $1",
-            ticker.as_str()
-        )
-        .fetch_optional(pool)
-        .await?
-        else {
+        let Some(company) = store::history::company(pool, ticker).await? else {
             return Ok(None);
         };
-        // Oldest knowledge first: the order in which versions became current.
-        let rows = sqlx::query!(
-            r#"SELECT id, version, value, known_at, recorded_at, source_kind::text AS "source_kind!",
-                      form, accession, filed_date, source_url, entered_by, note
-               FROM fact_versions
-               WHERE ticker = $1 AND metric = $2 AND fiscal_year = $3 AND fiscal_quarter = $4
-               ORDER BY known_at, version"#,
-            ticker.as_str(),
-            metric.key(),
-            period.fiscal_year as i16,
-            i16::from(period.quarter)
-        )
-        .fetch_all(pool)
-        .await?;
+        let rows = store::history::versions(pool, ticker, metric, period).await?;
         let unit = StoredUnit::for_metric(metric);
         let last = rows.len().saturating_sub(1);
         let mut previous: Option<String> = None;
@@ -221,26 +202,26 @@ pub mod ssr {
             .filter(|v: &i32| *v >= 0)
             .ok_or_else(|| invalid("The page is out of date. Reload it and try again.".into()))?;
         let pool = crate::ssr::pool()?;
-        let row: Option<VersionRow> = sqlx::query_as(
-            "SELECT f.id, f.value, f.period_start, f.period_end, f.source_kind::text, f.form, f.accession,
-                    f.filed_date, f.source_url, c.cik
-             FROM fact_versions f JOIN companies c ON c.ticker = f.ticker
-             WHERE f.ticker = $1 AND f.metric = $2 AND f.fiscal_year = $3
-               AND f.fiscal_quarter = $4 AND f.version = $5",
-        )
-        .bind(ticker.as_str())
-        .bind(metric.key())
-        .bind(period.fiscal_year as i16)
-        .bind(i16::from(period.quarter))
-        .bind(version)
-        .fetch_optional(&pool)
-        .await
-        .map_err(crate::ssr::db_error)?;
-        let Some((id, value, start, end, kind, form, accession, filed, url, cik)) = row else {
+        let found = store::history::version(&pool, &ticker, metric, period, version).await?;
+        let company = store::history::company(&pool, &ticker).await?;
+        let (Some(found), Some(company)) = (found, company) else {
             let err = AppError::NotFound(format!("There is no version {version} of this number."));
             crate::ssr::set_status(&err);
             return Err(err);
         };
+        let store::history::StoredVersion {
+            id,
+            value,
+            period_start: start,
+            period_end: end,
+            source_kind: kind,
+            form,
+            accession,
+            filed_date: filed,
+            source_url: url,
+            ..
+        } = found;
+        let cik = company.cik;
         let source = SourceColumns {
             kind: kind.parse().ok(),
             form: form.as_deref(),
@@ -277,17 +258,4 @@ pub mod ssr {
         };
         crate::api::entry::ssr::write(user, &pool, entry, describe(value, unit)).await
     }
-
-    type VersionRow = (
-        i64,
-        rust_decimal::Decimal,
-        Option<time::Date>,
-        time::Date,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<time::Date>,
-        Option<String>,
-        Option<i64>,
-    );
 }

@@ -1,7 +1,7 @@
 //! The Content-Security-Policy, in one place: pages get one with the
-//! request's nonce (Leptos makes one per render and puts it on every inline
-//! script it writes: the hydration bootstrap and the page data), every
-//! other response the same policy without inline scripts.
+//! request's nonce (made by the server per request and put by Leptos on
+//! every inline script it writes: the hydration bootstrap and the page
+//! data), every other response the same policy without inline scripts.
 //!
 //! What it allows: scripts from this site and inline scripts carrying the
 //! nonce (so an inline script injected into a page does not run);
@@ -31,18 +31,18 @@ pub fn for_other_responses() -> String {
     format!("{BASE}; script-src 'self'")
 }
 
-/// Sets the page's policy on the response being rendered (server only).
+/// Hands the request's nonce to the render (server only), so the inline
+/// scripts Leptos writes carry the very nonce the response's header names.
+/// The server makes the nonce per request and sets the header itself
+/// (`server::routes::page_policy`): the header never depends on the render
+/// reaching the response options in time.
 #[cfg(feature = "ssr")]
-pub fn set_for_page() {
-    use leptos::prelude::use_context;
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    if let Ok(value) = http::HeaderValue::from_str(&for_page(nonce.as_inner())) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+pub fn provide_request_nonce() {
+    use leptos::prelude::{provide_context, use_context};
+    if let Some(nonce) = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned())
+    {
+        provide_context(nonce);
     }
 }
 

@@ -32,8 +32,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .is_none_or(|parts| routes::hydrates(parts.uri.path()));
     #[cfg(not(feature = "ssr"))]
     let hydrates = true;
-    #[cfg(feature = "ssr")]
-    csp::set_for_page();
     view! {
         <!DOCTYPE html>
         <html lang="en">

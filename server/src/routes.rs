@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let provide = move || {
         provide_context(context.clone());
         provide_context(accounts.clone());
+        app::csp::provide_request_nonce();
     };
     let routes = generate_route_list(App);
     let mut app = Router::new();
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     // removal cookie for a session cookie that names no live session, and
     // `Cache-Control: no-store` for whatever carries or sets a session cookie.
     let app = app
+        .layer(axum::middleware::from_fn(page_policy))
         .layer(axum::middleware::from_fn(
             crate::client_errors::server_fn_client_errors,
         ))
@@ -70,6 +72,31 @@ pub fn router(state: AppState) -> Router {
             crate::auth::no_store_for_sessions,
         ));
     with_middleware(app, state.page_cache.clone(), state.auth.secure_cookie())
+}
+
+/// A nonce per request, handed to the render ([`app::csp`]) and named in
+/// the page's Content-Security-Policy: an HTML response gets the page
+/// policy with it, set here rather than from inside the render. Inside the
+/// page cache, so a stored page keeps the header that names its nonce.
+async fn page_policy(
+    mut req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let nonce = leptos::nonce::Nonce::new();
+    req.extensions_mut().insert(nonce.clone());
+    let mut res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        if let Ok(policy) = HeaderValue::from_str(&app::csp::for_page(&nonce)) {
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+    res
 }
 
 /// A client's `x-request-id` is kept only when it is a short token of safe

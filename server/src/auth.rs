@@ -151,17 +151,15 @@ impl UserSessionStore {
             .data
             .get(app::ssr::auth::SESSION_USER_ID)
             .and_then(serde_json::Value::as_i64);
-        sqlx::query!(
-            "UPDATE sessions SET data = $2, expiry_date = $3, user_id = $4 WHERE id = $1",
-            record.id.to_string(),
-            data,
+        store::accounts::update_session(
+            &self.pool,
+            &record.id.to_string(),
+            &data,
             record.expiry_date,
-            user_id
+            user_id,
         )
-        .execute(&self.pool)
         .await
-        .map_err(|e| session_store::Error::Backend(e.to_string()))?;
-        Ok(())
+        .map_err(|e| session_store::Error::Backend(e.to_string()))
     }
 
     async fn index_user(&self, record: &Record) -> session_store::Result<()> {
@@ -169,15 +167,9 @@ impl UserSessionStore {
             .data
             .get(app::ssr::auth::SESSION_USER_ID)
             .and_then(serde_json::Value::as_i64);
-        sqlx::query!(
-            "UPDATE sessions SET user_id = $2 WHERE id = $1",
-            record.id.to_string(),
-            user_id
-        )
-        .execute(&self.pool)
-        .await
-        .map_err(|e| session_store::Error::Backend(e.to_string()))?;
-        Ok(())
+        store::accounts::index_session(&self.pool, &record.id.to_string(), user_id)
+            .await
+            .map_err(|e| session_store::Error::Backend(e.to_string()))
     }
 }
 
@@ -344,12 +336,7 @@ pub async fn forget_unknown_session(
     }
     let live = match sent.parse::<Id>() {
         Err(_) => Ok(false),
-        Ok(id) => sqlx::query_scalar!(
-            r#"SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND expiry_date > now()) AS "live!""#,
-            id.to_string()
-        )
-        .fetch_one(&pool)
-        .await,
+        Ok(id) => store::accounts::session_is_live(&pool, &id.to_string()).await,
     };
     match live {
         Ok(true) => {}

@@ -241,3 +241,47 @@ pub async fn end_session(pool: &PgPool, user_id: i64, handle: &str) -> sqlx::Res
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Stores a session's data, expiry and account, where its row still exists
+/// (never inserts: a session ended while one of its requests was in flight
+/// stays ended).
+pub async fn update_session(
+    pool: &PgPool,
+    id: &str,
+    data: &[u8],
+    expiry: OffsetDateTime,
+    user_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE sessions SET data = $2, expiry_date = $3, user_id = $4 WHERE id = $1",
+        id,
+        data,
+        expiry,
+        user_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records which account a new session belongs to.
+pub async fn index_session(pool: &PgPool, id: &str, user_id: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE sessions SET user_id = $2 WHERE id = $1",
+        id,
+        user_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether a session with this id exists and has not expired.
+pub async fn session_is_live(pool: &PgPool, id: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND expiry_date > now()) AS "live!""#,
+        id
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -68,7 +68,8 @@ pub async fn versions(
     .await
 }
 
-/// One version of the number; `None` when it has no such version.
+/// One version of the number; `None` when it has no such version. A
+/// number has a handful of versions: read them all, keep the one.
 pub async fn version(
     pool: &PgPool,
     ticker: &Ticker,
@@ -76,20 +77,8 @@ pub async fn version(
     period: FiscalPeriod,
     version: i32,
 ) -> sqlx::Result<Option<StoredVersion>> {
-    sqlx::query_as!(
-        StoredVersion,
-        r#"SELECT id, version, value, period_start, period_end, known_at, recorded_at,
-                  source_kind::text AS "source_kind!", form, accession, filed_date, source_url,
-                  entered_by, note
-           FROM fact_versions
-           WHERE ticker = $1 AND metric = $2 AND fiscal_year = $3 AND fiscal_quarter = $4
-             AND version = $5"#,
-        ticker.as_str(),
-        metric.key(),
-        period.fiscal_year as i16,
-        i16::from(period.quarter),
-        version
-    )
-    .fetch_optional(pool)
-    .await
+    Ok(versions(pool, ticker, metric, period)
+        .await?
+        .into_iter()
+        .find(|v| v.version == version))
 }

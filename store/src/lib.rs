@@ -37,3 +37,11 @@ pub use write::{apply_facts, upsert_company, ApplyReport, CompanyRecord, FactRec
 pub async fn migrate(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("../migrations").run(pool).await
 }
+
+/// Whether the database answers a query (the health check).
+pub async fn ping(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!("SELECT 1 AS \"one!\"")
+        .fetch_one(pool)
+        .await
+        .map(|_| ())
+}

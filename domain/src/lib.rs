@@ -13,6 +13,7 @@ pub mod ids;
 pub mod metric;
 pub mod period;
 pub mod provenance;
+pub mod sync;
 
 pub use ids::{AccessionNumber, Cik, ParseIdError, Ticker};
 pub use metric::{Metric, MetricKind, ParseMetricError};

@@ -97,6 +97,14 @@ pub async fn load(pool: &PgPool, dir: &Path) -> anyhow::Result<Vec<(String, Stri
     for c in &companies {
         store::upsert_company(&mut tx, c).await?;
     }
+    // The bundled companies are kept current from EDGAR (when the sync is
+    // on), unless an admin stopped tracking one.
+    let with_cik: Vec<String> = companies
+        .iter()
+        .filter(|c| c.cik.is_some())
+        .map(|c| c.ticker.to_string())
+        .collect();
+    store::sync::track_unless_decided(&mut tx, &with_cik).await?;
     tx.commit().await?;
 
     let mut reports = Vec::new();

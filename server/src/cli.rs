@@ -30,6 +30,9 @@ pub enum Command {
     /// Export data.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Keep tracked companies current from SEC EDGAR: status, a round now, track or untrack a company.
+    #[command(subcommand)]
+    Sync(crate::edgar::sync::SyncCommand),
     /// Manage accounts (the password is read from a prompt or stdin, never from arguments).
     #[command(subcommand)]
     User(crate::users::UserCommand),
@@ -98,8 +101,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Import(ImportCommand::Edgar(args)) => {
+            let sec = settings.sec.config();
             with_database(&settings, |pool| async move {
-                for report in crate::edgar::run(&pool, &args).await? {
+                for report in crate::edgar::run(&pool, &args, &sec).await? {
                     println!("{report}");
                 }
                 Ok(())
@@ -129,6 +133,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 println!("{report}");
                 Ok(())
+            })
+            .await
+        }
+        Command::Sync(command) => {
+            let sec = settings.sec.config();
+            let interval = settings.sync_interval_minutes;
+            with_database(&settings, |pool| async move {
+                let mut stdout = std::io::stdout().lock();
+                crate::edgar::sync::run_command(&pool, command, &sec, interval, &mut stdout).await
             })
             .await
         }
@@ -165,8 +178,17 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     }
     let app = startup::Application::new(listener, settings, pool.clone());
     crate::auth::spawn_expired_session_cleanup(pool.clone());
+    let sync = crate::edgar::sync::spawn(
+        pool.clone(),
+        &settings.sec.config(),
+        settings.sync_interval_minutes,
+    );
     tracing::info!(http.addr = %app.local_addr(), "serving Capex Lens on http://{}", app.local_addr());
     let served = app.run_until(startup::shutdown_signal()).await;
+    if let Some(sync) = sync {
+        // A round cut here rolls back: nothing half-imported stays.
+        sync.abort();
+    }
     db.close(pool, true).await;
     tracing::info!("stopped");
     Ok(served?)

@@ -103,6 +103,21 @@ pub struct Settings {
     )]
     pub session_max_hours: u64,
 
+    /// How the server reaches SEC EDGAR (the sync, `import edgar`, `sync …`).
+    #[command(flatten)]
+    pub sec: crate::edgar::fetch::SecArgs,
+
+    /// Minutes between two checks of one tracked company at SEC EDGAR while
+    /// serving (default 360: four times a day); 0 turns the sync off. The
+    /// sync also needs CAPEX_SEC_USER_AGENT.
+    #[arg(
+        long,
+        env = "CAPEX_SYNC_INTERVAL_MINUTES",
+        default_value_t = 360,
+        global = true
+    )]
+    pub sync_interval_minutes: u64,
+
     /// Log format: `text` for people, `json` for log pipelines. Levels via RUST_LOG (default info).
     #[arg(long, env = "CAPEX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -18,6 +18,7 @@
 //! - [`changes`]: what changed, newest first (filings imported, new versions);
 //! - [`generation`]: the one store generation every cache keys on;
 //! - [`short_links`]: the short links (`/c/{id}`) of charts and cohorts;
+//! - [`sync`]: the EDGAR sync's bookkeeping (tracked companies, filings imported) and its lock;
 //! - [`migrate`]: the schema, from `migrations/`.
 
 pub mod accounts;
@@ -28,6 +29,7 @@ pub mod facts;
 pub mod generation;
 pub mod history;
 pub mod short_links;
+pub mod sync;
 pub mod write;
 
 pub use write::{apply_facts, upsert_company, ApplyReport, CompanyRecord, FactRecord, Source};

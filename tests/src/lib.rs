@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod assets;
 pub mod bench_fragment;
+pub mod edgar_replay;
 pub mod browser;
 pub mod universe;
 
@@ -122,6 +123,9 @@ pub fn test_settings() -> Settings {
         public_url: None,
         session_idle_minutes: 30,
         session_max_hours: 12,
+        // The sync needs a User-Agent; the EDGAR tests point it at their replay.
+        sec: Default::default(),
+        sync_interval_minutes: 0,
     }
 }
 

@@ -6,249 +6,16 @@
 //! check what the client really sent. Company facts are the bundled real files
 //! (`data/bundled/edgar/`, see SOURCES.md) or small documents written here.
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
-use capex_lens_tests::{workspace_root, TestDb};
+use capex_lens_tests::edgar_replay::{bundled, microsoft, EdgarReplay, Reply, MSFT_CIK, USER_AGENT};
+use capex_lens_tests::TestDb;
 use rust_decimal::Decimal;
+use server::edgar::fetch::SecConfig;
 use server::edgar::{self, EdgarArgs};
 use sqlx::PgPool;
-use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tower_http::compression::CompressionLayer;
 
-const USER_AGENT: &str = "Capex Lens tests capex-tests@example.com";
-
-/// A scripted answer.
-#[derive(Clone)]
-enum Reply {
-    Json(Vec<u8>),
-    Status(u16),
-    /// Never answers.
-    Hang,
-    /// Sends the first half of the body, then breaks the connection.
-    Cut(Vec<u8>),
-    /// 302 to this address.
-    Redirect(String),
-}
-
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-struct Hit {
-    at: Instant,
-    path: String,
-    user_agent: Option<String>,
-    accept_encoding: Option<String>,
-    /// `Content-Encoding` of the answer (after compression), once sent.
-    content_encoding: Option<String>,
-}
-
-#[derive(Default)]
-struct Script {
-    /// Path → answers in order; the last one repeats. No entry: 404.
-    routes: HashMap<String, VecDeque<Reply>>,
-    hits: Vec<Hit>,
-}
-
-/// The stand-in for the SEC.
-struct FakeSec {
-    addr: SocketAddr,
-    script: Arc<Mutex<Script>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl FakeSec {
-    async fn start() -> Self {
-        let script = Arc::new(Mutex::new(Script::default()));
-        let app = Router::new()
-            .fallback(answer)
-            // gzip only: the server binary's client asks for gzip (this test crate also
-            // enables brotli in the shared reqwest, which the server would prefer).
-            .layer(CompressionLayer::new().gzip(true).no_br())
-            .layer(middleware::from_fn_with_state(script.clone(), log))
-            .with_state(script.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-                .ok();
-        });
-        Self {
-            addr,
-            script,
-            shutdown: Some(tx),
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn on(&self, path: &str, replies: Vec<Reply>) {
-        self.script
-            .lock()
-            .unwrap()
-            .routes
-            .insert(path.to_string(), replies.into());
-    }
-
-    fn company_facts(&self, cik: u64, replies: Vec<Reply>) {
-        self.on(
-            &format!("/api/xbrl/companyfacts/CIK{cik:010}.json"),
-            replies,
-        );
-    }
-
-    fn submissions(&self, cik: u64, name: &str, fiscal_year_end: &str) {
-        let body = serde_json::json!({
-            "cik": format!("{cik:010}"), "entityType": "operating", "name": name,
-            "tickers": [], "fiscalYearEnd": fiscal_year_end,
-        });
-        self.on(
-            &format!("/submissions/CIK{cik:010}.json"),
-            vec![Reply::Json(serde_json::to_vec(&body).unwrap())],
-        );
-    }
-
-    /// `files/company_tickers.json` with `(cik, ticker, title)` entries.
-    fn ticker_list(&self, entries: &[(u64, &str, &str)]) {
-        let map: serde_json::Map<String, serde_json::Value> = entries
-            .iter()
-            .enumerate()
-            .map(|(i, (cik, ticker, title))| {
-                (
-                    i.to_string(),
-                    serde_json::json!({"cik_str": cik, "ticker": ticker, "title": title}),
-                )
-            })
-            .collect();
-        self.on(
-            "/files/company_tickers.json",
-            vec![Reply::Json(serde_json::to_vec(&map).unwrap())],
-        );
-    }
-
-    fn hits(&self) -> Vec<Hit> {
-        self.script.lock().unwrap().hits.clone()
-    }
-
-    fn args(&self, tickers: &[&str]) -> EdgarArgs {
-        EdgarArgs {
-            tickers: tickers.iter().map(|t| t.to_string()).collect(),
-            user_agent: Some(USER_AGENT.to_string()),
-            sec_data_url: self.url(),
-            sec_www_url: self.url(),
-            sec_timeout_secs: 5,
-            sec_max_attempts: 3,
-            ..EdgarArgs::default()
-        }
-    }
-}
-
-impl Drop for FakeSec {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-async fn log(State(script): State<Arc<Mutex<Script>>>, req: Request, next: Next) -> Response {
-    let hit = {
-        let header_text = |name: header::HeaderName| {
-            req.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        Hit {
-            at: Instant::now(),
-            path: req.uri().path().to_string(),
-            user_agent: header_text(header::USER_AGENT),
-            accept_encoding: header_text(header::ACCEPT_ENCODING),
-            content_encoding: None,
-        }
-    };
-    let index = {
-        let mut s = script.lock().unwrap();
-        s.hits.push(hit);
-        s.hits.len() - 1
-    };
-    let response = next.run(req).await;
-    let encoding = response
-        .headers()
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    script.lock().unwrap().hits[index].content_encoding = encoding;
-    response
-}
-
-async fn answer(State(script): State<Arc<Mutex<Script>>>, req: Request) -> Response {
-    let reply = {
-        let mut s = script.lock().unwrap();
-        match s.routes.get_mut(req.uri().path()) {
-            Some(q) if q.len() > 1 => q.pop_front(),
-            Some(q) => q.front().cloned(),
-            None => None,
-        }
-    };
-    match reply {
-        Some(Reply::Json(body)) => (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response(),
-        Some(Reply::Status(code)) => StatusCode::from_u16(code)
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-            .into_response(),
-        Some(Reply::Hang) => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            StatusCode::OK.into_response()
-        }
-        Some(Reply::Cut(body)) => {
-            let half = body[..body.len() / 2].to_vec();
-            let parts: Vec<Result<Vec<u8>, std::io::Error>> = vec![
-                Ok(half),
-                Err(std::io::Error::other("connection cut by the test")),
-            ];
-            (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                axum::body::Body::from_stream(futures_util::stream::iter(parts)),
-            )
-                .into_response()
-        }
-        Some(Reply::Redirect(location)) => {
-            (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-fn bundled(file: &str) -> Vec<u8> {
-    std::fs::read(workspace_root().join("data/bundled/edgar").join(file)).unwrap()
-}
-
-const MSFT_CIK: u64 = 789_019;
-
-fn microsoft() -> Vec<u8> {
-    bundled("companyfacts_CIK0000789019_subset.json")
-}
+#[path = "edgar_fetch/sync.rs"]
+mod sync;
 
 /// A small company-facts document: capex for one 10-Q quarter.
 fn small_doc(cik: u64, name: &str, start: &str, end: &str, capex: i64) -> Vec<u8> {
@@ -280,12 +47,20 @@ async fn snapshot(pool: &PgPool) -> (i64, i64, Vec<(String, i16)>) {
     (companies, facts, rows)
 }
 
+fn args(tickers: &[&str]) -> EdgarArgs {
+    EdgarArgs {
+        tickers: tickers.iter().map(|t| t.to_string()).collect(),
+        ..EdgarArgs::default()
+    }
+}
+
 async fn run(
     pool: &PgPool,
     args: &EdgarArgs,
+    sec: &SecConfig,
 ) -> (anyhow::Result<Vec<edgar::CompanyImportReport>>, String) {
     let mut progress = Vec::new();
-    let result = edgar::run_with_progress(pool, args, &mut progress).await;
+    let result = edgar::run_with_progress(pool, args, sec, &mut progress).await;
     (result, String::from_utf8(progress).unwrap())
 }
 
@@ -293,11 +68,11 @@ async fn run(
 async fn a_download_declares_the_user_agent_accepts_gzip_and_imports_the_decoded_facts() {
     // Arrange
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     sec.company_facts(MSFT_CIK, vec![Reply::Json(microsoft())]);
 
     // Act
-    let (result, progress) = run(&db.pool, &sec.args(&["MSFT"])).await;
+    let (result, progress) = run(&db.pool, &args(&["MSFT"]), &sec.config()).await;
 
     // Assert
     let reports = result.unwrap();
@@ -338,7 +113,7 @@ async fn a_download_declares_the_user_agent_accepts_gzip_and_imports_the_decoded
 async fn too_many_requests_and_service_unavailable_are_retried_with_backoff_then_succeed() {
     // Arrange
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     sec.company_facts(
         MSFT_CIK,
         vec![
@@ -349,7 +124,7 @@ async fn too_many_requests_and_service_unavailable_are_retried_with_backoff_then
     );
 
     // Act
-    let (result, _) = run(&db.pool, &sec.args(&["MSFT"])).await;
+    let (result, _) = run(&db.pool, &args(&["MSFT"]), &sec.config()).await;
 
     // Assert: three attempts, waiting 0.5 s then 1 s (exponential backoff).
     let report = result.unwrap().remove(0);
@@ -374,10 +149,10 @@ async fn a_permanent_404_fails_at_once_with_one_clear_line_and_changes_nothing()
         .await
         .unwrap();
     let before = snapshot(&db.pool).await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
 
     // Act
-    let (result, _) = run(&db.pool, &sec.args(&["MSFT"])).await;
+    let (result, _) = run(&db.pool, &args(&["MSFT"]), &sec.config()).await;
 
     // Assert
     let err = format!("{:#}", result.unwrap_err());
@@ -392,17 +167,17 @@ async fn a_permanent_404_fails_at_once_with_one_clear_line_and_changes_nothing()
 async fn a_response_that_never_comes_hits_the_timeout_and_writes_nothing() {
     // Arrange
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     sec.company_facts(MSFT_CIK, vec![Reply::Hang]);
-    let args = EdgarArgs {
-        sec_timeout_secs: 1,
-        sec_max_attempts: 1,
-        ..sec.args(&["MSFT"])
+    let config = SecConfig {
+        timeout: Duration::from_secs(1),
+        max_attempts: 1,
+        ..sec.config()
     };
     let started = Instant::now();
 
     // Act
-    let (result, _) = run(&db.pool, &args).await;
+    let (result, _) = run(&db.pool, &args(&["MSFT"]), &config).await;
 
     // Assert
     let elapsed = started.elapsed();
@@ -417,15 +192,15 @@ async fn a_response_that_never_comes_hits_the_timeout_and_writes_nothing() {
 async fn a_connection_cut_mid_download_is_retried_and_if_it_keeps_failing_nothing_is_written() {
     // Arrange
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     sec.company_facts(MSFT_CIK, vec![Reply::Cut(microsoft())]);
-    let args = EdgarArgs {
-        sec_max_attempts: 2,
-        ..sec.args(&["MSFT"])
+    let config = SecConfig {
+        max_attempts: 2,
+        ..sec.config()
     };
 
     // Act
-    let (result, _) = run(&db.pool, &args).await;
+    let (result, _) = run(&db.pool, &args(&["MSFT"]), &config).await;
 
     // Assert
     let err = format!("{:#}", result.unwrap_err());
@@ -440,13 +215,13 @@ async fn a_ticker_not_in_the_store_is_looked_up_at_the_sec_and_created_with_its_
     // Arrange: Apple's fiscal year ends late September ("0927"); its FY26 Q1
     // is the quarter ended December 27, 2025. The capex figure is made up.
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     let cik = 320_193;
-    sec.ticker_list(&[
+    sec.built_ticker_list(&[
         (MSFT_CIK, "MSFT", "MICROSOFT CORP"),
         (cik, "AAPL", "Apple Inc."),
     ]);
-    sec.submissions(cik, "Apple Inc.", "0927");
+    sec.built_submissions(cik, "Apple Inc.", "0927");
     sec.company_facts(
         cik,
         vec![Reply::Json(small_doc(
@@ -459,7 +234,7 @@ async fn a_ticker_not_in_the_store_is_looked_up_at_the_sec_and_created_with_its_
     );
 
     // Act
-    let (result, progress) = run(&db.pool, &sec.args(&["aapl"])).await;
+    let (result, progress) = run(&db.pool, &args(&["aapl"]), &sec.config()).await;
 
     // Assert
     let reports = result.unwrap();
@@ -494,12 +269,12 @@ async fn a_ticker_not_in_the_store_is_looked_up_at_the_sec_and_created_with_its_
 async fn an_unknown_ticker_is_a_clear_error_before_anything_is_downloaded_or_written() {
     // Arrange
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
-    sec.ticker_list(&[(MSFT_CIK, "MSFT", "MICROSOFT CORP")]);
+    let sec = EdgarReplay::start().await;
+    sec.built_ticker_list(&[(MSFT_CIK, "MSFT", "MICROSOFT CORP")]);
     sec.company_facts(MSFT_CIK, vec![Reply::Json(microsoft())]);
 
     // Act: a known company first, then one the SEC does not list.
-    let (result, _) = run(&db.pool, &sec.args(&["MSFT", "ZZZZ"])).await;
+    let (result, _) = run(&db.pool, &args(&["MSFT", "ZZZZ"]), &sec.config()).await;
 
     // Assert
     let err = format!("{:#}", result.unwrap_err());
@@ -515,7 +290,7 @@ async fn several_tickers_are_spaced_to_at_most_ten_requests_per_second_with_a_pr
     // Arrange: twelve companies the store does not know, each with a small
     // document, so only the rate limit keeps the requests apart.
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     let companies: Vec<(u64, String)> = (0..12)
         .map(|i| (9_000_001 + i, format!("FAKE{}", (b'A' + i as u8) as char)))
         .collect();
@@ -523,9 +298,9 @@ async fn several_tickers_are_spaced_to_at_most_ten_requests_per_second_with_a_pr
         .iter()
         .map(|(cik, t)| (*cik, t.as_str(), "Fake Corp"))
         .collect();
-    sec.ticker_list(&listed);
+    sec.built_ticker_list(&listed);
     for (cik, ticker) in &companies {
-        sec.submissions(*cik, ticker, "1231");
+        sec.built_submissions(*cik, ticker, "1231");
         sec.company_facts(
             *cik,
             vec![Reply::Json(small_doc(
@@ -540,7 +315,7 @@ async fn several_tickers_are_spaced_to_at_most_ten_requests_per_second_with_a_pr
     let tickers: Vec<&str> = companies.iter().map(|(_, t)| t.as_str()).collect();
 
     // Act
-    let (result, progress) = run(&db.pool, &sec.args(&tickers)).await;
+    let (result, progress) = run(&db.pool, &args(&tickers), &sec.config()).await;
 
     // Assert: 1 ticker list + 12 × (submissions + facts) requests.
     assert_eq!(result.unwrap().len(), 12);
@@ -581,10 +356,10 @@ async fn a_cik_not_in_the_store_takes_its_ticker_from_the_sec_list_and_an_unlist
 {
     // Arrange: CoreWeave (CIK 1769628, year ending December); made-up capex.
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     let cik = 1_769_628;
-    sec.ticker_list(&[(cik, "CRWV", "CoreWeave, Inc.")]);
-    sec.submissions(cik, "CoreWeave, Inc.", "1231");
+    sec.built_ticker_list(&[(cik, "CRWV", "CoreWeave, Inc.")]);
+    sec.built_submissions(cik, "CoreWeave, Inc.", "1231");
     sec.company_facts(
         cik,
         vec![Reply::Json(small_doc(
@@ -597,12 +372,12 @@ async fn a_cik_not_in_the_store_takes_its_ticker_from_the_sec_list_and_an_unlist
     );
     let by_cik = |ciks: &[&str]| EdgarArgs {
         ciks: ciks.iter().map(|c| c.to_string()).collect(),
-        ..sec.args(&[])
+        ..args(&[])
     };
 
     // Act
-    let (listed, _) = run(&db.pool, &by_cik(&["1769628"])).await;
-    let (unlisted, _) = run(&db.pool, &by_cik(&["9999999"])).await;
+    let (listed, _) = run(&db.pool, &by_cik(&["1769628"]), &sec.config()).await;
+    let (unlisted, _) = run(&db.pool, &by_cik(&["9999999"]), &sec.config()).await;
 
     // Assert
     let reports = listed.unwrap();
@@ -622,7 +397,7 @@ async fn a_cik_not_in_the_store_takes_its_ticker_from_the_sec_list_and_an_unlist
 async fn a_redirect_to_another_host_is_not_followed_and_nothing_is_written() {
     // Arrange: SEC's address answers with a redirect elsewhere.
     let db = TestDb::new().await;
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     sec.company_facts(
         MSFT_CIK,
         vec![Reply::Redirect(
@@ -632,7 +407,7 @@ async fn a_redirect_to_another_host_is_not_followed_and_nothing_is_written() {
     let before = snapshot(&db.pool).await;
 
     // Act
-    let (result, _) = run(&db.pool, &sec.args(&["MSFT"])).await;
+    let (result, _) = run(&db.pool, &args(&["MSFT"]), &sec.config()).await;
 
     // Assert
     let err = format!("{:#}", result.unwrap_err());
@@ -649,7 +424,7 @@ async fn a_redirect_to_another_host_is_not_followed_and_nothing_is_written() {
 async fn an_answer_larger_than_the_cap_once_decompressed_is_refused() {
     // Arrange: Microsoft's real facts file (gzip on the wire) against a cap
     // smaller than the file.
-    let sec = FakeSec::start().await;
+    let sec = EdgarReplay::start().await;
     let body = microsoft();
     sec.company_facts(MSFT_CIK, vec![Reply::Json(body.clone())]);
     let config = edgar::fetch::SecConfig {

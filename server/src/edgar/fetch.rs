@@ -26,8 +26,9 @@ pub const WWW_URL_ENV: &str = "CAPEX_SEC_WWW_URL";
 pub const DEFAULT_DATA_URL: &str = "https://data.sec.gov";
 /// The SEC's main host (the ticker list).
 pub const DEFAULT_WWW_URL: &str = "https://www.sec.gov";
-/// At most 10 requests per second.
-pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+/// At most 10 requests per second: 110 ms apart, a margin so that jitter on
+/// the way cannot put eleven requests into one second at the SEC's end.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(110);
 /// Per-request timeout (the largest company-facts files are tens of MB).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most bytes one answer may hold once decompressed (the largest
@@ -59,6 +60,55 @@ impl Default for SecConfig {
             user_agent: None,
             timeout: REQUEST_TIMEOUT,
             max_attempts: RetryPolicy::default().max_attempts,
+            max_body_bytes: MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// The SEC settings of every command that talks to EDGAR (`serve`'s sync,
+/// `import edgar`, `sync …`): flags or their environment variables.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SecArgs {
+    /// User-Agent for SEC requests, with a contact ("Name email@example.com"); the SEC
+    /// refuses anonymous clients. Unset: the server does not sync.
+    #[arg(long, env = USER_AGENT_ENV, global = true)]
+    pub user_agent: Option<String>,
+    /// Base address of the SEC's XBRL API and submissions (company facts, filings list).
+    #[arg(long, env = DATA_URL_ENV, default_value = DEFAULT_DATA_URL, global = true)]
+    pub sec_data_url: String,
+    /// Base address of the SEC's ticker list (files/company_tickers.json).
+    #[arg(long, env = WWW_URL_ENV, default_value = DEFAULT_WWW_URL, global = true)]
+    pub sec_www_url: String,
+    /// Timeout of one SEC request, in seconds (headers and body).
+    #[arg(long, env = "CAPEX_SEC_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    pub sec_timeout_secs: u64,
+    /// Attempts per SEC request (429 and 5xx answers and network errors are retried with backoff).
+    #[arg(long, env = "CAPEX_SEC_MAX_ATTEMPTS", default_value_t = 5, global = true)]
+    pub sec_max_attempts: u32,
+}
+
+impl Default for SecArgs {
+    fn default() -> Self {
+        let config = SecConfig::default();
+        Self {
+            user_agent: None,
+            sec_data_url: config.data_url,
+            sec_www_url: config.www_url,
+            sec_timeout_secs: config.timeout.as_secs(),
+            sec_max_attempts: config.max_attempts,
+        }
+    }
+}
+
+impl SecArgs {
+    /// The client settings these arguments describe.
+    pub fn config(&self) -> SecConfig {
+        SecConfig {
+            data_url: self.sec_data_url.clone(),
+            www_url: self.sec_www_url.clone(),
+            user_agent: self.user_agent.clone(),
+            timeout: Duration::from_secs(self.sec_timeout_secs.max(1)),
+            max_attempts: self.sec_max_attempts,
             max_body_bytes: MAX_BODY_BYTES,
         }
     }
@@ -172,11 +222,92 @@ pub struct Submissions {
     /// `MMDD` of the fiscal year end, e.g. `"0630"` (Microsoft) or `"0126"` (Nvidia).
     #[serde(rename = "fiscalYearEnd", default)]
     pub fiscal_year_end: Option<String>,
+    /// The company's filings, newest first (`filings.recent`: about the
+    /// last thousand, or a year's worth, whichever is more).
+    #[serde(default)]
+    pub filings: SubmissionFilings,
+}
+
+/// `filings` of the submissions document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SubmissionFilings {
+    #[serde(default)]
+    pub recent: RecentFilings,
+}
+
+/// `filings.recent`: one array per field, all of the same length, one index
+/// per filing (the SEC's columnar layout).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct RecentFilings {
+    #[serde(rename = "accessionNumber", default)]
+    pub accession_number: Vec<String>,
+    #[serde(rename = "filingDate", default)]
+    pub filing_date: Vec<String>,
+    #[serde(rename = "reportDate", default)]
+    pub report_date: Vec<String>,
+    #[serde(default)]
+    pub form: Vec<String>,
+}
+
+/// A submissions list the sync cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmissionsError {
+    #[error("the submissions list's columns have different lengths ({accessions} accession numbers, {forms} forms, {dates} filing dates)")]
+    Ragged {
+        accessions: usize,
+        forms: usize,
+        dates: usize,
+    },
+    #[error("the submissions list has a malformed entry: {0}")]
+    Entry(String),
 }
 
 impl Submissions {
     pub fn from_slice(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         serde_json::from_slice(bytes)
+    }
+
+    /// The 10-Ks and 10-Qs (and amendments) the list names, newest first.
+    pub fn financial_reports(&self) -> Result<Vec<store::sync::ListedFiling>, SubmissionsError> {
+        let r = &self.filings.recent;
+        let n = r.accession_number.len();
+        if r.form.len() != n || r.filing_date.len() != n {
+            return Err(SubmissionsError::Ragged {
+                accessions: n,
+                forms: r.form.len(),
+                dates: r.filing_date.len(),
+            });
+        }
+        let date = |raw: &str| {
+            time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]"))
+        };
+        let mut out = Vec::new();
+        for i in 0..n {
+            let form = r.form[i].trim();
+            if !domain::sync::is_financial_report(form) {
+                continue;
+            }
+            let accession_number = domain::AccessionNumber::parse(&r.accession_number[i])
+                .map_err(|e| SubmissionsError::Entry(e.to_string()))?;
+            let filing_date = date(r.filing_date[i].trim()).map_err(|_| {
+                SubmissionsError::Entry(format!(
+                    "{accession_number}: filing date {:?}",
+                    r.filing_date[i]
+                ))
+            })?;
+            // An empty or missing report date is "not listed".
+            let report_date = r
+                .report_date
+                .get(i)
+                .and_then(|raw| date(raw.trim()).ok());
+            out.push(store::sync::ListedFiling {
+                accession_number,
+                form: form.to_string(),
+                filing_date,
+                report_date,
+            });
+        }
+        Ok(out)
     }
 
     /// The fiscal year-end month. A 52/53-week year that ends in the first
@@ -598,11 +729,44 @@ mod tests {
     }
 
     #[test]
+    fn the_recorded_microsoft_submissions_list_yields_its_reports_newest_first_and_no_8_ks() {
+        let body = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/edgar-replay/submissions_CIK0000789019.json"
+        ))
+        .unwrap();
+        let subs = Submissions::from_slice(&body).unwrap();
+        assert_eq!(subs.fiscal_year_end_month(), Some(6));
+        let reports = subs.financial_reports().unwrap();
+        assert!(reports.len() >= 5, "{reports:?}");
+        assert!(reports.iter().all(|f| f.form == "10-K" || f.form == "10-Q"));
+        let newest = &reports[0];
+        assert_eq!(newest.accession_number.as_str(), "0001193125-26-323660");
+        assert_eq!(newest.form, "10-K");
+        assert_eq!(newest.filing_date.to_string(), "2026-07-29");
+        assert_eq!(newest.report_date.map(|d| d.to_string()).as_deref(), Some("2026-06-30"));
+        assert!(reports.windows(2).all(|w| w[0].filing_date >= w[1].filing_date));
+    }
+
+    #[test]
+    fn a_submissions_list_with_columns_of_different_lengths_is_refused() {
+        let body = br#"{"fiscalYearEnd":"1231","filings":{"recent":{
+            "accessionNumber":["0000000001-26-000001","0000000001-26-000002"],
+            "filingDate":["2026-01-02"],"reportDate":["",""],"form":["10-Q","10-K"]}}}"#;
+        let subs = Submissions::from_slice(body).unwrap();
+        assert!(matches!(
+            subs.financial_reports(),
+            Err(SubmissionsError::Ragged { accessions: 2, forms: 2, dates: 1 })
+        ));
+    }
+
+    #[test]
     fn the_fiscal_year_end_month_is_read_from_mmdd_with_52_53_week_years_placed_like_periods() {
         let month = |raw: &str| {
             Submissions {
                 name: None,
                 fiscal_year_end: Some(raw.to_string()),
+                filings: SubmissionFilings::default(),
             }
             .fiscal_year_end_month()
         };
@@ -696,8 +860,9 @@ mod tests {
         for _ in 0..11 {
             limiter.acquire().await;
         }
-        // Eleven requests: the first at once, then ten intervals of 100 ms.
-        assert!(start.elapsed() >= Duration::from_millis(1000));
-        assert!(start.elapsed() < Duration::from_millis(1100));
+        // Eleven requests: the first at once, then ten intervals of 110 ms,
+        // so no second holds more than ten.
+        assert!(start.elapsed() >= Duration::from_millis(1100));
+        assert!(start.elapsed() < Duration::from_millis(1200));
     }
 }

@@ -24,6 +24,7 @@ pub mod mapping;
 pub mod model;
 pub mod observations;
 pub mod periods;
+pub mod sync;
 pub mod tags;
 
 use anyhow::Context;
@@ -124,7 +125,7 @@ pub enum EdgarError {
 }
 
 /// `server import edgar` arguments.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct EdgarArgs {
     /// Tickers to fetch (repeatable or comma-separated): --ticker MSFT,NVDA.
     /// A company not yet in the store is looked up in the SEC's ticker list.
@@ -140,56 +141,9 @@ pub struct EdgarArgs {
     /// Compute the report without writing anything.
     #[arg(long)]
     pub dry_run: bool,
-    /// User-Agent for SEC requests, with a contact ("Name email@example.com"); the SEC refuses anonymous clients.
-    #[arg(long, env = fetch::USER_AGENT_ENV)]
-    pub user_agent: Option<String>,
     /// Import fiscal years from this one on (default: all).
     #[arg(long)]
     pub since_fiscal_year: Option<i32>,
-    /// Base address of the SEC's XBRL API and submissions (company facts, fiscal year end).
-    #[arg(long, env = fetch::DATA_URL_ENV, default_value = fetch::DEFAULT_DATA_URL)]
-    pub sec_data_url: String,
-    /// Base address of the SEC's ticker list (files/company_tickers.json).
-    #[arg(long, env = fetch::WWW_URL_ENV, default_value = fetch::DEFAULT_WWW_URL)]
-    pub sec_www_url: String,
-    /// Timeout of one SEC request, in seconds (headers and body).
-    #[arg(long, env = "CAPEX_SEC_TIMEOUT_SECS", default_value_t = 60)]
-    pub sec_timeout_secs: u64,
-    /// Attempts per SEC request (429 and 5xx answers and network errors are retried with backoff).
-    #[arg(long, env = "CAPEX_SEC_MAX_ATTEMPTS", default_value_t = 5)]
-    pub sec_max_attempts: u32,
-}
-
-impl Default for EdgarArgs {
-    fn default() -> Self {
-        let sec = fetch::SecConfig::default();
-        Self {
-            tickers: Vec::new(),
-            ciks: Vec::new(),
-            file: None,
-            dry_run: false,
-            user_agent: None,
-            since_fiscal_year: None,
-            sec_data_url: sec.data_url,
-            sec_www_url: sec.www_url,
-            sec_timeout_secs: sec.timeout.as_secs(),
-            sec_max_attempts: sec.max_attempts,
-        }
-    }
-}
-
-impl EdgarArgs {
-    /// The SEC client settings these arguments describe.
-    pub fn sec_config(&self) -> fetch::SecConfig {
-        fetch::SecConfig {
-            data_url: self.sec_data_url.clone(),
-            www_url: self.sec_www_url.clone(),
-            user_agent: self.user_agent.clone(),
-            timeout: std::time::Duration::from_secs(self.sec_timeout_secs.max(1)),
-            max_attempts: self.sec_max_attempts,
-            max_body_bytes: fetch::MAX_BODY_BYTES,
-        }
-    }
 }
 
 /// Options of one company's import.
@@ -294,27 +248,12 @@ pub async fn import_company_facts_with(
     opts: &ImportOptions,
 ) -> anyhow::Result<CompanyImportReport> {
     let started = Instant::now();
-    let doc = EdgarCompanyFacts::from_slice(json_bytes).map_err(EdgarError::from)?;
-    let cik = Cik::new(doc.cik).map_err(|_| EdgarError::BadCik(doc.cik))?;
-    let tags = tags::TagMap::builtin().map_err(EdgarError::from)?;
-
+    let doc = ParsedFacts::parse(json_bytes)?;
     let mut tx = pool
         .begin()
         .await
         .context("starting the import transaction")?;
-    let company = resolve_company(&mut tx, &doc, cik, opts).await?;
-    let calendar = FiscalCalendar::new(company.fiscal_year_end_month)
-        .ok_or(EdgarError::UnknownFiscalYear(doc.cik))?;
-    let map_opts = MapOptions {
-        ticker: company.ticker.clone(),
-        cik,
-        calendar,
-        since_fiscal_year: opts.since_fiscal_year,
-    };
-    let mapped = mapping::map_company_facts(&doc, &tags, &map_opts).map_err(EdgarError::from)?;
-    let applied = store::apply_facts(&mut tx, &company.ticker, &mapped.records)
-        .await
-        .with_context(|| format!("storing the facts of {}", company.ticker))?;
+    let (company, mapped, applied) = import_into(&mut tx, &doc, opts).await?;
     if opts.dry_run {
         tx.rollback().await.context("rolling back the dry run")?;
     } else {
@@ -322,7 +261,54 @@ pub async fn import_company_facts_with(
             .await
             .with_context(|| format!("committing the import of {}", company.ticker))?;
     }
-    let report = build_report(&company, cik, opts.dry_run, &mapped, &applied, started);
+    let report = build_report(&company, doc.cik, opts.dry_run, &mapped, &applied, started);
+    log_import(&report);
+    Ok(report)
+}
+
+/// A company-facts document, parsed and checked before any transaction opens.
+pub(crate) struct ParsedFacts {
+    doc: EdgarCompanyFacts,
+    cik: Cik,
+    tags: tags::TagMap,
+}
+
+impl ParsedFacts {
+    pub(crate) fn parse(json_bytes: &[u8]) -> Result<Self, EdgarError> {
+        let doc = EdgarCompanyFacts::from_slice(json_bytes)?;
+        let cik = Cik::new(doc.cik).map_err(|_| EdgarError::BadCik(doc.cik))?;
+        let tags = tags::TagMap::builtin()?;
+        Ok(Self { doc, cik, tags })
+    }
+}
+
+/// Maps a parsed document and writes it through the store's funnel inside the
+/// caller's transaction (the sync commits it together with the filings it
+/// records; `--dry-run` rolls it back).
+pub(crate) async fn import_into(
+    conn: &mut PgConnection,
+    parsed: &ParsedFacts,
+    opts: &ImportOptions,
+) -> anyhow::Result<(CompanyRecord, Mapped, store::ApplyReport)> {
+    let doc = &parsed.doc;
+    let company = resolve_company(conn, doc, parsed.cik, opts).await?;
+    let calendar = FiscalCalendar::new(company.fiscal_year_end_month)
+        .ok_or(EdgarError::UnknownFiscalYear(doc.cik))?;
+    let map_opts = MapOptions {
+        ticker: company.ticker.clone(),
+        cik: parsed.cik,
+        calendar,
+        since_fiscal_year: opts.since_fiscal_year,
+    };
+    let mapped =
+        mapping::map_company_facts(doc, &parsed.tags, &map_opts).map_err(EdgarError::from)?;
+    let applied = store::apply_facts(conn, &company.ticker, &mapped.records)
+        .await
+        .with_context(|| format!("storing the facts of {}", company.ticker))?;
+    Ok((company, mapped, applied))
+}
+
+pub(crate) fn log_import(report: &CompanyImportReport) {
     tracing::info!(
         company.ticker = %report.ticker,
         company.cik = report.cik,
@@ -334,7 +320,6 @@ pub async fn import_company_facts_with(
         duration_ms = report.duration_ms,
         "edgar import done"
     );
-    Ok(report)
 }
 
 pub(crate) fn build_report(
@@ -610,9 +595,13 @@ async fn resolve_targets(
 }
 
 /// Runs `server import edgar`, printing progress to stderr.
-pub async fn run(pool: &PgPool, args: &EdgarArgs) -> anyhow::Result<Vec<CompanyImportReport>> {
+pub async fn run(
+    pool: &PgPool,
+    args: &EdgarArgs,
+    sec: &fetch::SecConfig,
+) -> anyhow::Result<Vec<CompanyImportReport>> {
     let mut stderr = std::io::stderr();
-    run_with_progress(pool, args, &mut stderr).await
+    run_with_progress(pool, args, sec, &mut stderr).await
 }
 
 /// Runs `server import edgar`: one report per company, in the order given,
@@ -623,6 +612,7 @@ pub async fn run(pool: &PgPool, args: &EdgarArgs) -> anyhow::Result<Vec<CompanyI
 pub async fn run_with_progress<W: std::io::Write + Send>(
     pool: &PgPool,
     args: &EdgarArgs,
+    sec: &fetch::SecConfig,
     progress: &mut W,
 ) -> anyhow::Result<Vec<CompanyImportReport>> {
     let tickers = args
@@ -654,8 +644,8 @@ pub async fn run_with_progress<W: std::io::Write + Send>(
         return Err(EdgarError::NothingToDo.into());
     }
 
-    let client = fetch::SecClient::new(&args.sec_config())?;
-    let targets = resolve_targets(pool, &client, &args.sec_www_url, tickers, &args.ciks).await?;
+    let client = fetch::SecClient::new(sec)?;
+    let targets = resolve_targets(pool, &client, &sec.www_url, tickers, &args.ciks).await?;
     let mut reports = Vec::with_capacity(targets.len());
     let total = targets.len();
     for (i, target) in targets.into_iter().enumerate() {

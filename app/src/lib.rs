@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("enter"), StaticSegment("bulk")) view={Lazy::<routes::lazy::BulkPage>::new()} ssr=SsrMode::Async/>
                     <Route path=StaticSegment("audit") view={Lazy::<routes::lazy::AuditPage>::new()} ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view={Lazy::<routes::lazy::AdminPage>::new()} ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("sync")) view={Lazy::<routes::lazy::SyncPage>::new()} ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("company"), ParamSegment("ticker"), StaticSegment("history"), ParamSegment("metric"), ParamSegment("period"))
                         view={Lazy::<routes::lazy::HistoryPage>::new()}

@@ -175,7 +175,10 @@ mod tests {
             last_error_at: None,
         };
         let json = serde_json::to_string(&s).unwrap();
-        assert!(json.contains("\"last_checked_at\":\"2023-11-14T22:13:20Z\""), "{json}");
+        assert!(
+            json.contains("\"last_checked_at\":\"2023-11-14T22:13:20Z\""),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<CompanySync>(&json).unwrap(), s);
     }
 }

@@ -12,7 +12,7 @@ use axum::Router;
 use domain::account::Role;
 use tower_sessions::Session;
 
-fn plain(status: StatusCode, message: String) -> Response {
+pub(crate) fn plain(status: StatusCode, message: String) -> Response {
     (
         status,
         [
@@ -34,37 +34,16 @@ pub async fn csv(
     session: Session,
     Query(filter): Query<AuditFilter>,
 ) -> Response {
-    let user =
-        app::ssr::auth::user_of_session(&session, &state.pool, state.auth.absolute_timeout).await;
-    let refused = match &user {
-        Ok(Some(u)) if u.role.allows(Role::Analyst) && !u.must_change_password => None,
-        Ok(Some(u)) if u.role.allows(Role::Analyst) => Some((
-            StatusCode::FORBIDDEN,
-            format!("{}\n", domain::account::CHANGE_ISSUED_PASSWORD),
-        )),
-        Ok(Some(u)) => Some((
-            StatusCode::FORBIDDEN,
-            format!(
-                "Your account ({}) may not export the audit trail; it needs the analyst role.\n",
-                u.role
-            ),
-        )),
-        Ok(None) => Some((
-            StatusCode::UNAUTHORIZED,
-            "Sign in as an analyst to export the audit trail.\n".to_string(),
-        )),
-        Err(e) => Some((StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n"))),
-    };
-    if let Some((status, message)) = refused {
-        let who = user.ok().flatten();
-        tracing::warn!(
-            user.id = who.as_ref().map(|u| u.id),
-            auth.action = "audit_csv",
-            auth.required = "analyst",
-            auth.outcome = "refused",
-            "action refused"
-        );
-        return plain(status, message);
+    if let Err(refused) = crate::auth::require_role(
+        &state,
+        &session,
+        Role::Analyst,
+        "audit_csv",
+        "export the audit trail",
+    )
+    .await
+    {
+        return refused;
     }
     let filter = match ssr::parse_filter(&filter) {
         Ok(f) => f,

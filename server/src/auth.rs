@@ -371,6 +371,58 @@ pub async fn no_store_for_sessions(req: Request, next: Next) -> Response<Body> {
     res
 }
 
+/// The signed-in user of a plain (non-server-function) route if their role
+/// allows `required`, else the answer to send: 401 signed out, 403 with the
+/// reason, 503 when the database cannot tell. Logged as server functions
+/// log their refusals.
+pub async fn require_role(
+    state: &crate::state::AppState,
+    session: &tower_sessions::Session,
+    required: domain::account::Role,
+    action: &'static str,
+    what: &str,
+) -> Result<domain::account::SignedIn, Response> {
+    let user =
+        app::ssr::auth::user_of_session(session, &state.pool, state.auth.absolute_timeout).await;
+    let refused = match &user {
+        Ok(Some(u)) if u.role.allows(required) && !u.must_change_password => None,
+        Ok(Some(u)) if u.role.allows(required) => Some((
+            StatusCode::FORBIDDEN,
+            format!("{}\n", domain::account::CHANGE_ISSUED_PASSWORD),
+        )),
+        Ok(Some(u)) => Some((
+            StatusCode::FORBIDDEN,
+            format!(
+                "Your account ({}) may not {what}; it needs the {required} role.\n",
+                u.role
+            ),
+        )),
+        Ok(None) => Some((
+            StatusCode::UNAUTHORIZED,
+            format!("Sign in as an {required} to {what}.\n"),
+        )),
+        Err(e) => Some((StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n"))),
+    };
+    match (refused, user) {
+        (None, Ok(Some(u))) => Ok(u),
+        (refused, user) => {
+            let who = user.ok().flatten();
+            tracing::warn!(
+                user.id = who.as_ref().map(|u| u.id),
+                auth.action = action,
+                auth.required = %required,
+                auth.outcome = "refused",
+                "action refused"
+            );
+            let (status, message) = refused.unwrap_or((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The session could not be read.\n".to_string(),
+            ));
+            Err(crate::audit::plain(status, message))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

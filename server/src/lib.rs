@@ -21,5 +21,6 @@ pub mod page_cache;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod sync_status;
 pub mod telemetry;
 pub mod users;

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(crate::chart_routes::routes())
         .merge(crate::audit::routes())
+        .merge(crate::sync_status::routes())
         .merge(crate::feed::routes())
         .leptos_routes_with_context(&state, routes, provide.clone(), {
             let options = state.leptos_options.clone();

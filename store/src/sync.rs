@@ -108,7 +108,10 @@ pub async fn tracked(pool: &PgPool, due_only: bool) -> anyhow::Result<Vec<Tracke
 }
 
 /// The accession numbers of the company's filings already imported.
-pub async fn imported(conn: &mut PgConnection, ticker: &Ticker) -> Result<Vec<String>, sqlx::Error> {
+pub async fn imported(
+    conn: &mut PgConnection,
+    ticker: &Ticker,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT accession_number FROM edgar_filings WHERE ticker = $1",
         ticker.as_str()

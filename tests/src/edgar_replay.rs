@@ -209,7 +209,12 @@ impl Drop for EdgarReplay {
 
 /// A recorded body of `tests/fixtures/edgar-replay/`.
 pub fn recorded(file: &str) -> Vec<u8> {
-    std::fs::read(workspace_root().join("tests/fixtures/edgar-replay").join(file)).unwrap()
+    std::fs::read(
+        workspace_root()
+            .join("tests/fixtures/edgar-replay")
+            .join(file),
+    )
+    .unwrap()
 }
 
 /// A bundled real company-facts file (`data/bundled/edgar/`).
@@ -344,11 +349,12 @@ async fn answer(State(script): State<Arc<Mutex<Script>>>, req: Request) -> Respo
         }
         Some(Reply::Trickle(body, gap)) => {
             let pieces: Vec<Vec<u8>> = body.chunks(4096).map(<[u8]>::to_vec).collect();
-            let stream = futures_util::stream::unfold(pieces.into_iter(), move |mut rest| async move {
-                let piece = rest.next()?;
-                tokio::time::sleep(gap).await;
-                Some((Ok::<_, std::io::Error>(piece), rest))
-            });
+            let stream =
+                futures_util::stream::unfold(pieces.into_iter(), move |mut rest| async move {
+                    let piece = rest.next()?;
+                    tokio::time::sleep(gap).await;
+                    Some((Ok::<_, std::io::Error>(piece), rest))
+                });
             (json_headers(), axum::body::Body::from_stream(stream)).into_response()
         }
         Some(Reply::Truncated(body)) => {

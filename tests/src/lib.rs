@@ -10,8 +10,8 @@
 pub mod accounts;
 pub mod assets;
 pub mod bench_fragment;
-pub mod edgar_replay;
 pub mod browser;
+pub mod edgar_replay;
 pub mod universe;
 
 use server::configuration::{LogFormat, Settings};

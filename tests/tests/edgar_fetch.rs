@@ -6,7 +6,9 @@
 //! check what the client really sent. Company facts are the bundled real files
 //! (`data/bundled/edgar/`, see SOURCES.md) or small documents written here.
 
-use capex_lens_tests::edgar_replay::{bundled, microsoft, EdgarReplay, Reply, MSFT_CIK, USER_AGENT};
+use capex_lens_tests::edgar_replay::{
+    bundled, microsoft, EdgarReplay, Reply, MSFT_CIK, USER_AGENT,
+};
 use capex_lens_tests::TestDb;
 use rust_decimal::Decimal;
 use server::edgar::fetch::SecConfig;

@@ -249,7 +249,9 @@ async fn the_file_option_imports_through_the_same_path() {
     };
 
     // Act
-    let reports = edgar::run(&db.pool, &args, &Default::default()).await.unwrap();
+    let reports = edgar::run(&db.pool, &args, &Default::default())
+        .await
+        .unwrap();
 
     // Assert
     assert_eq!(reports.len(), 1);

@@ -118,6 +118,9 @@ fn policy(period: &str, version: &str) -> Vec<Declared> {
             Access::Admin,
             vec![("email", s("ann@example.com")), ("disabled", s("true"))],
         ),
+        (app::api::sync::SyncStatus::PATH, Access::Admin, vec![]),
+        (app::api::sync::TrackCompany::PATH, Access::Admin, vec![("ticker", s("AVGO"))]),
+        (app::api::sync::UntrackCompany::PATH, Access::Admin, vec![("ticker", s("MSFT"))]),
         // Last: it ends the caller's session.
         (auth::Logout::PATH, Access::PublicWrite("signing out ends the caller's own session only"), vec![]),
     ]

@@ -14,6 +14,7 @@ pub mod history;
 pub mod methodology;
 pub mod overview;
 pub mod short_link;
+pub mod sync;
 pub mod users;
 
 use rust_decimal::Decimal;

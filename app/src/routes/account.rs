@@ -106,7 +106,7 @@ fn SignedInView(user: SignedIn) -> impl IntoView {
         })}
         <p>"Signed in as " <strong id="signed-in-email">{user.email.clone()}</strong> " (" {user.role.as_str()} ")."</p>
         {enter.then(|| view! { <p><a href="/enter">"Enter figures"</a> " · " <a href="/audit">"Audit trail"</a></p> })}
-        {(user.role == Role::Admin).then(|| view! { <p><a href="/admin/users">"Manage users"</a></p> })}
+        {(user.role == Role::Admin).then(|| view! { <p><a href="/admin/users">"Manage users"</a> " · " <a href="/admin/sync">"EDGAR sync"</a></p> })}
         <ActionForm action=logout attr:id="logout-form">
             <button type="submit">"Sign out"</button>
         </ActionForm>

@@ -13,6 +13,7 @@ pub mod history;
 pub mod methodology;
 pub mod not_found;
 pub mod overview;
+pub mod sync;
 
 /// Whether the page at `path` hydrates. The cohort page does not: it is
 /// plain HTML that needs no code in the browser (see [`cohort`]), so opened
@@ -63,5 +64,6 @@ pub mod lazy {
     lazy_page!(BulkPage, super::bulk::BulkEntry);
     lazy_page!(AuditPage, super::audit::Audit);
     lazy_page!(AdminPage, super::admin::AdminUsers);
+    lazy_page!(SyncPage, super::sync::AdminSync);
     lazy_page!(HistoryPage, super::history::FactHistory);
 }

@@ -80,10 +80,20 @@ pub struct SecArgs {
     #[arg(long, env = WWW_URL_ENV, default_value = DEFAULT_WWW_URL, global = true)]
     pub sec_www_url: String,
     /// Timeout of one SEC request, in seconds (headers and body).
-    #[arg(long, env = "CAPEX_SEC_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "CAPEX_SEC_TIMEOUT_SECS",
+        default_value_t = 60,
+        global = true
+    )]
     pub sec_timeout_secs: u64,
     /// Attempts per SEC request (429 and 5xx answers and network errors are retried with backoff).
-    #[arg(long, env = "CAPEX_SEC_MAX_ATTEMPTS", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "CAPEX_SEC_MAX_ATTEMPTS",
+        default_value_t = 5,
+        global = true
+    )]
     pub sec_max_attempts: u32,
 }
 
@@ -279,7 +289,10 @@ impl Submissions {
             });
         }
         let date = |raw: &str| {
-            time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]"))
+            time::Date::parse(
+                raw,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
         };
         let mut out = Vec::new();
         for i in 0..n {
@@ -296,10 +309,7 @@ impl Submissions {
                 ))
             })?;
             // An empty or missing report date is "not listed".
-            let report_date = r
-                .report_date
-                .get(i)
-                .and_then(|raw| date(raw.trim()).ok());
+            let report_date = r.report_date.get(i).and_then(|raw| date(raw.trim()).ok());
             out.push(store::sync::ListedFiling {
                 accession_number,
                 form: form.to_string(),
@@ -744,8 +754,13 @@ mod tests {
         assert_eq!(newest.accession_number.as_str(), "0001193125-26-323660");
         assert_eq!(newest.form, "10-K");
         assert_eq!(newest.filing_date.to_string(), "2026-07-29");
-        assert_eq!(newest.report_date.map(|d| d.to_string()).as_deref(), Some("2026-06-30"));
-        assert!(reports.windows(2).all(|w| w[0].filing_date >= w[1].filing_date));
+        assert_eq!(
+            newest.report_date.map(|d| d.to_string()).as_deref(),
+            Some("2026-06-30")
+        );
+        assert!(reports
+            .windows(2)
+            .all(|w| w[0].filing_date >= w[1].filing_date));
     }
 
     #[test]
@@ -756,7 +771,11 @@ mod tests {
         let subs = Submissions::from_slice(body).unwrap();
         assert!(matches!(
             subs.financial_reports(),
-            Err(SubmissionsError::Ragged { accessions: 2, forms: 2, dates: 1 })
+            Err(SubmissionsError::Ragged {
+                accessions: 2,
+                forms: 2,
+                dates: 1
+            })
         ));
     }
 

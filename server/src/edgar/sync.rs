@@ -17,7 +17,9 @@
 //! to at most ten a second, backoff on 429 and 5xx honouring `Retry-After`.
 
 use super::fetch::{SecClient, SecConfig, TickerDirectory};
-use super::{build_report, import_into, log_import, CompanyImportReport, ImportOptions, ParsedFacts};
+use super::{
+    build_report, import_into, log_import, CompanyImportReport, ImportOptions, ParsedFacts,
+};
 use anyhow::Context;
 use domain::{Cik, Ticker};
 use serde::Serialize;
@@ -293,12 +295,20 @@ impl Schedule {
 
 /// Starts the sync in the background when a User-Agent is configured and
 /// the interval is not zero; says in the log why it does not otherwise.
-pub fn spawn(pool: PgPool, sec: &SecConfig, interval_minutes: u64) -> Option<tokio::task::JoinHandle<()>> {
+pub fn spawn(
+    pool: PgPool,
+    sec: &SecConfig,
+    interval_minutes: u64,
+) -> Option<tokio::task::JoinHandle<()>> {
     if interval_minutes == 0 {
         tracing::info!("edgar sync off (CAPEX_SYNC_INTERVAL_MINUTES=0)");
         return None;
     }
-    if sec.user_agent.as_deref().is_none_or(|ua| ua.trim().is_empty()) {
+    if sec
+        .user_agent
+        .as_deref()
+        .is_none_or(|ua| ua.trim().is_empty())
+    {
         tracing::info!("edgar sync off: set CAPEX_SEC_USER_AGENT (a name and contact e-mail) to keep tracked companies current");
         return None;
     }
@@ -400,12 +410,18 @@ pub async fn run_command<W: std::io::Write>(
             }
             store::sync::track(pool, &ticker).await?;
             writeln!(out, "{ticker}: tracked")?;
-            report_round(round(pool, &client, Scope::Only(&ticker), interval).await?, out)
+            report_round(
+                round(pool, &client, Scope::Only(&ticker), interval).await?,
+                out,
+            )
         }
         SyncCommand::Untrack { ticker } => {
             let ticker = Ticker::parse(&ticker)?;
             if store::sync::untrack(pool, &ticker).await? {
-                writeln!(out, "{ticker}: no longer tracked (its imported figures stay)")?;
+                writeln!(
+                    out,
+                    "{ticker}: no longer tracked (its imported figures stay)"
+                )?;
                 Ok(())
             } else {
                 anyhow::bail!("{ticker} is not tracked; `server sync status` lists those that are")

@@ -6,8 +6,8 @@
 
 use super::small_doc;
 use capex_lens_tests::edgar_replay::{
-    company_facts_before, microsoft, recorded_submissions, submissions_before, EdgarReplay,
-    Reply, MSFT_CIK, USER_AGENT,
+    company_facts_before, microsoft, recorded_submissions, submissions_before, EdgarReplay, Reply,
+    MSFT_CIK, USER_AGENT,
 };
 use capex_lens_tests::TestDb;
 use domain::Ticker;
@@ -76,7 +76,10 @@ async fn a_first_sync_imports_a_tracked_company_and_the_next_round_downloads_not
     // Assert: imported once, with the filings of the list recorded.
     assert_eq!(first.len(), 1);
     let (filings, report) = imported(&first[0]);
-    assert!(filings.iter().any(|f| f == &format!("10-K {MSFT_10K}")), "{filings:?}");
+    assert!(
+        filings.iter().any(|f| f == &format!("10-K {MSFT_10K}")),
+        "{filings:?}"
+    );
     assert!(report.new > 0, "{report:?}");
     assert_eq!(report.fiscal_year_end_month, 6);
     let (facts, companies, recorded) = after_first;
@@ -88,7 +91,11 @@ async fn a_first_sync_imports_a_tracked_company_and_the_next_round_downloads_not
         "{:?}",
         second[0]
     );
-    assert_eq!(counts(&db.pool).await, after_first, "nothing new, nothing written");
+    assert_eq!(
+        counts(&db.pool).await,
+        after_first,
+        "nothing new, nothing written"
+    );
     assert_eq!(
         sec.hits_to("companyfacts").len(),
         1,
@@ -109,7 +116,10 @@ async fn a_first_sync_imports_a_tracked_company_and_the_next_round_downloads_not
     assert_eq!(msft.cik, Some(MSFT_CIK));
     assert_eq!(msft.state(), "current");
     let last = msft.last_filing.as_ref().unwrap();
-    assert_eq!((last.form.as_str(), last.accession_number.as_str()), ("10-K", MSFT_10K));
+    assert_eq!(
+        (last.form.as_str(), last.accession_number.as_str()),
+        ("10-K", MSFT_10K)
+    );
     assert_eq!(last.filing_date, MSFT_10K_FILED);
     assert_eq!(last.new_versions as usize, report.new);
     let checked = msft.last_checked_at.unwrap();
@@ -130,11 +140,17 @@ async fn a_new_filing_in_the_list_is_imported_on_the_next_round_as_new_and_resta
     );
     sec.company_facts(
         MSFT_CIK,
-        vec![Reply::Json(company_facts_before(&microsoft(), MSFT_10K_FILED))],
+        vec![Reply::Json(company_facts_before(
+            &microsoft(),
+            MSFT_10K_FILED,
+        ))],
     );
     track(&db.pool, "MSFT").await;
     let before_10k = round(&db.pool, &sec.config(), Scope::All).await;
-    assert!(!imported(&before_10k[0]).0.iter().any(|f| f.contains(MSFT_10K)));
+    assert!(!imported(&before_10k[0])
+        .0
+        .iter()
+        .any(|f| f.contains(MSFT_10K)));
 
     // Act 1: the 10-K appears (the real list and facts).
     sec.submissions(MSFT_CIK, vec![Reply::Json(list.clone())]);
@@ -162,7 +178,10 @@ async fn a_new_filing_in_the_list_is_imported_on_the_next_round_as_new_and_resta
         };
         value.as_array_mut().unwrap().insert(0, v);
     }
-    sec.submissions(MSFT_CIK, vec![Reply::Json(serde_json::to_vec(&doc).unwrap())]);
+    sec.submissions(
+        MSFT_CIK,
+        vec![Reply::Json(serde_json::to_vec(&doc).unwrap())],
+    );
     let mut facts: serde_json::Value = serde_json::from_slice(&microsoft()).unwrap();
     let capex = facts["facts"]["us-gaap"]["PaymentsToAcquirePropertyPlantAndEquipment"]["units"]
         ["USD"]
@@ -178,7 +197,10 @@ async fn a_new_filing_in_the_list_is_imported_on_the_next_round_as_new_and_resta
     restated["form"] = "10-K/A".into();
     restated["filed"] = "2026-09-15".into();
     capex.push(restated);
-    sec.company_facts(MSFT_CIK, vec![Reply::Json(serde_json::to_vec(&facts).unwrap())]);
+    sec.company_facts(
+        MSFT_CIK,
+        vec![Reply::Json(serde_json::to_vec(&facts).unwrap())],
+    );
     let amended = round(&db.pool, &sec.config(), Scope::Only(&msft())).await;
 
     // Assert 2: the amendment's value is a new current version; the 10-K's stays as history.
@@ -218,15 +240,27 @@ async fn each_fault_ends_in_a_clear_error_and_an_unchanged_store_and_the_next_ro
         ..sec.config()
     };
     let faults: Vec<(&str, Reply, &str)> = vec![
-        ("429 with Retry-After", Reply::RetryAfter(429, 1), "HTTP 429 after 2 attempt(s)"),
+        (
+            "429 with Retry-After",
+            Reply::RetryAfter(429, 1),
+            "HTTP 429 after 2 attempt(s)",
+        ),
         ("503", Reply::Status(503), "HTTP 503 after 2 attempt(s)"),
-        ("connection reset mid-body", Reply::Cut(body.clone()), "after 2 attempt(s)"),
+        (
+            "connection reset mid-body",
+            Reply::Cut(body.clone()),
+            "after 2 attempt(s)",
+        ),
         (
             "slow body past the timeout",
             Reply::Trickle(body.clone(), Duration::from_millis(200)),
             "timed out after 1 s",
         ),
-        ("truncated JSON", Reply::Truncated(body.clone()), "reading the company facts"),
+        (
+            "truncated JSON",
+            Reply::Truncated(body.clone()),
+            "reading the company facts",
+        ),
         ("huge body", Reply::Huge(10 * cap), "decompressed; refused"),
     ];
 
@@ -243,7 +277,11 @@ async fn each_fault_ends_in_a_clear_error_and_an_unchanged_store_and_the_next_ro
         assert!(!error.contains('\n'), "{name}: one line: {error}");
         assert_eq!(counts(&db.pool).await, (0, 0, 0), "{name}: nothing written");
         let status = store::sync::status(&db.pool).await.unwrap();
-        assert_eq!(status[0].last_error.as_deref(), Some(error.as_str()), "{name}");
+        assert_eq!(
+            status[0].last_error.as_deref(),
+            Some(error.as_str()),
+            "{name}"
+        );
         assert_eq!(status[0].state(), "failing");
     }
 
@@ -253,7 +291,10 @@ async fn each_fault_ends_in_a_clear_error_and_an_unchanged_store_and_the_next_ro
     let Outcome::Failed { error } = &checked[0].outcome else {
         panic!("{checked:?}");
     };
-    assert!(error.starts_with("reading the list of filings: "), "{error}");
+    assert!(
+        error.starts_with("reading the list of filings: "),
+        "{error}"
+    );
 
     // Act: SEC answers again.
     sec.submissions(MSFT_CIK, vec![Reply::Json(recorded_submissions(MSFT_CIK))]);
@@ -287,7 +328,13 @@ async fn a_round_of_six_companies_stays_at_ten_requests_a_second_at_the_replay()
         // Small built facts: the rate is what is measured here.
         sec.company_facts(
             cik,
-            vec![Reply::Json(small_doc(cik, name, "2025-10-01", "2025-12-31", 1_000))],
+            vec![Reply::Json(small_doc(
+                cik,
+                name,
+                "2025-10-01",
+                "2025-12-31",
+                1_000,
+            ))],
         );
         track(&db.pool, ticker).await;
     }
@@ -299,7 +346,9 @@ async fn a_round_of_six_companies_stays_at_ten_requests_a_second_at_the_replay()
     // no two closer than the client's spacing.
     assert_eq!(checked.len(), 6);
     assert!(
-        checked.iter().all(|c| !matches!(c.outcome, Outcome::Failed { .. })),
+        checked
+            .iter()
+            .all(|c| !matches!(c.outcome, Outcome::Failed { .. })),
         "{checked:?}"
     );
     let hits = sec.hits();
@@ -309,7 +358,10 @@ async fn a_round_of_six_companies_stays_at_ten_requests_a_second_at_the_replay()
             .iter()
             .take_while(|h| h.at - hit.at < Duration::from_secs(1))
             .count();
-        assert!(within_a_second <= 10, "{within_a_second} requests within a second");
+        assert!(
+            within_a_second <= 10,
+            "{within_a_second} requests within a second"
+        );
     }
     for pair in hits.windows(2) {
         let gap = pair[1].at - pair[0].at;
@@ -350,8 +402,14 @@ async fn two_servers_on_one_database_never_import_the_same_filing_twice() {
     let (Round::Done(second), Round::Done(first)) = (second, first) else {
         panic!("the lock was released after each round");
     };
-    assert!(matches!(second[0].outcome, Outcome::Imported { .. }), "{second:?}");
-    assert!(matches!(first[0].outcome, Outcome::Current { .. }), "{first:?}");
+    assert!(
+        matches!(second[0].outcome, Outcome::Imported { .. }),
+        "{second:?}"
+    );
+    assert!(
+        matches!(first[0].outcome, Outcome::Current { .. }),
+        "{first:?}"
+    );
     assert_eq!(sec.hits_to("companyfacts").len(), 1, "downloaded once");
     let duplicates: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM (SELECT ticker, metric, fiscal_year, fiscal_quarter, value, accession
@@ -393,7 +451,8 @@ async fn an_instance_that_dies_holding_the_sync_lock_does_not_keep_it() {
 }
 
 #[tokio::test]
-async fn a_company_that_is_not_tracked_cannot_be_synced_by_hand_and_the_command_says_how_to_track_it() {
+async fn a_company_that_is_not_tracked_cannot_be_synced_by_hand_and_the_command_says_how_to_track_it(
+) {
     // Arrange
     let db = TestDb::new().await;
     let sec = EdgarReplay::start().await;
@@ -443,15 +502,27 @@ async fn sync_track_resolves_the_ticker_imports_it_and_status_prints_one_line_pe
 
     // Assert
     tracked.unwrap();
-    assert!(track_out.starts_with("MSFT: tracked\nMSFT: imported "), "{track_out}");
+    assert!(
+        track_out.starts_with("MSFT: tracked\nMSFT: imported "),
+        "{track_out}"
+    );
     let err = format!("{:#}", unknown.unwrap_err());
-    assert!(err.contains("the SEC's ticker list has no ticker ZZZZ"), "{err}");
-    assert!(unknown_out.is_empty(), "nothing written for a refused ticker");
+    assert!(
+        err.contains("the SEC's ticker list has no ticker ZZZZ"),
+        "{err}"
+    );
+    assert!(
+        unknown_out.is_empty(),
+        "nothing written for a refused ticker"
+    );
     status.unwrap();
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 2, "{table}");
     assert!(lines[0].starts_with("TICKER"));
-    assert!(lines[1].starts_with("MSFT") && lines[1].contains(MSFT_10K), "{table}");
+    assert!(
+        lines[1].starts_with("MSFT") && lines[1].contains(MSFT_10K),
+        "{table}"
+    );
     json.unwrap();
     let parsed: Vec<domain::sync::CompanySync> = serde_json::from_str(&json_out).unwrap();
     assert_eq!(parsed.len(), 1);

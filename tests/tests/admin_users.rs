@@ -147,3 +147,65 @@ async fn an_admin_cannot_demote_or_disable_themselves() {
     let (_, me) = call(&mut root, "/api/auth/me", &[]).await;
     assert_eq!(me["role"], "admin");
 }
+
+#[tokio::test]
+async fn the_sync_status_is_for_admins_as_json_and_as_a_page_listing_every_tracked_company() {
+    // Arrange: the bundled companies are tracked from the start (the sync
+    // itself is off in tests: no User-Agent).
+    let app = spawn_app_with(TestDb::with_bundled_data().await).await;
+    add_user(&app, "root@example.com", Role::Admin).await;
+    add_user(&app, "ann@example.com", Role::Analyst).await;
+    let mut anonymous = Agent::new(&app);
+    let mut analyst = Agent::signed_in(&app, "ann@example.com").await;
+    let mut root = Agent::signed_in(&app, "root@example.com").await;
+
+    // Act
+    let anon = anonymous.get("/api/sync/status").await.status().as_u16();
+    let as_analyst = analyst.get("/api/sync/status").await;
+    let json = root.get("/api/sync/status").await;
+    let (json_status, cache) = (
+        json.status().as_u16(),
+        json.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .to_string(),
+    );
+    let rows: Vec<domain::sync::CompanySync> = json.json().await.unwrap();
+    let (tracked, _) = call(&mut root, "/api/admin/sync/track", &[("ticker", "avgo")]).await;
+    let (bad, message) = call(
+        &mut root,
+        "/api/admin/sync/track",
+        &[("ticker", "not a ticker")],
+    )
+    .await;
+    let page = root.get("/admin/sync").await.text().await.unwrap();
+
+    // Assert
+    assert_eq!(anon, 401);
+    assert_eq!(as_analyst.status().as_u16(), 403);
+    assert!(as_analyst
+        .text()
+        .await
+        .unwrap()
+        .contains("needs the admin role"));
+    assert_eq!(json_status, 200);
+    assert_eq!(cache, "no-store");
+    let tickers: Vec<&str> = rows.iter().map(|r| r.ticker.as_str()).collect();
+    assert_eq!(
+        tickers,
+        ["AMZN", "CRWV", "GOOGL", "META", "MSFT", "NVDA", "ORCL"]
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r.tracked && r.state() == "never checked"));
+    assert_eq!(tracked, 200);
+    assert_eq!(bad, 400);
+    assert!(message.to_string().contains("is not a ticker"), "{message}");
+    assert!(page.contains(r#"id="sync-table""#), "{page}");
+    for ticker in ["MSFT", "AVGO"] {
+        assert!(
+            page.contains(&format!(r#"data-ticker="{ticker}""#)),
+            "{ticker}"
+        );
+    }
+}

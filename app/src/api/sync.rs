@@ -6,14 +6,13 @@
 //! failing check in plain words.
 
 use crate::error::AppError;
-use domain::account::Role;
 use domain::sync::CompanySync;
 use leptos::prelude::*;
 
 /// Every tracked (or once tracked) company's sync state (admins only).
 #[server(endpoint = "admin/sync", output = crate::api::codec::PageJson)]
 pub async fn sync_status() -> Result<Vec<CompanySync>, AppError> {
-    crate::ssr::auth::require(Role::Admin, "sync_status").await?;
+    crate::ssr::auth::require(domain::account::Role::Admin, "sync_status").await?;
     let pool = crate::ssr::pool()?;
     Ok(store::sync::status(&pool).await?)
 }
@@ -21,7 +20,7 @@ pub async fn sync_status() -> Result<Vec<CompanySync>, AppError> {
 /// Starts tracking a company by its ticker (or resumes it), due at once.
 #[server(endpoint = "admin/sync/track")]
 pub async fn track_company(ticker: String) -> Result<String, AppError> {
-    let admin = crate::ssr::auth::require(Role::Admin, "track_company").await?;
+    let admin = crate::ssr::auth::require(domain::account::Role::Admin, "track_company").await?;
     let ticker = parse_ticker(&ticker)?;
     let pool = crate::ssr::pool()?;
     let newly = store::sync::track(&pool, &ticker).await?;
@@ -32,7 +31,7 @@ pub async fn track_company(ticker: String) -> Result<String, AppError> {
 /// Stops checking a company; its imported figures stay.
 #[server(endpoint = "admin/sync/untrack")]
 pub async fn untrack_company(ticker: String) -> Result<String, AppError> {
-    let admin = crate::ssr::auth::require(Role::Admin, "untrack_company").await?;
+    let admin = crate::ssr::auth::require(domain::account::Role::Admin, "untrack_company").await?;
     let ticker = parse_ticker(&ticker)?;
     let pool = crate::ssr::pool()?;
     if !store::sync::untrack(&pool, &ticker).await? {

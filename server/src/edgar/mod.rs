@@ -282,6 +282,26 @@ impl ParsedFacts {
     }
 }
 
+impl ParsedFacts {
+    /// The accession numbers of the filings the document's mapped facts come from.
+    pub(crate) fn accessions(&self) -> std::collections::HashSet<&str> {
+        self.raw_facts().map(|f| f.accn.as_str()).collect()
+    }
+
+    /// The latest filing date (`YYYY-MM-DD`) among the mapped facts.
+    pub(crate) fn latest_filed(&self) -> Option<String> {
+        self.raw_facts().map(|f| f.filed.clone()).max()
+    }
+
+    fn raw_facts(&self) -> impl Iterator<Item = &model::RawFact> {
+        self.doc
+            .facts
+            .us_gaap
+            .values()
+            .flat_map(|c| c.units.values().flatten())
+    }
+}
+
 /// Maps a parsed document and writes it through the store's funnel inside the
 /// caller's transaction (the sync commits it together with the filings it
 /// records; `--dry-run` rolls it back).

@@ -30,6 +30,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::sync::{ImportCounts, ListedFiling, SyncLock, TrackedCompany};
 
+/// When a listed filing is not in the SEC's company facts yet, the next
+/// look at the company.
+pub const WAITING_RECHECK: Duration = Duration::from_secs(15 * 60);
+
 /// Which tracked companies a round checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {
@@ -47,11 +51,16 @@ pub enum Scope<'a> {
 pub enum Outcome {
     /// Every listed report was already imported.
     Current { reports_listed: usize },
-    /// New filings were imported.
+    /// New filings were imported (and others listed that the SEC's company
+    /// facts do not carry yet are waited for).
     Imported {
         filings: Vec<String>,
+        waiting: Vec<String>,
         report: CompanyImportReport,
     },
+    /// New filings are listed, but the SEC's company facts do not carry them
+    /// yet (they follow the filing by minutes to hours); checked again soon.
+    Waiting { filings: Vec<String> },
     /// The check failed; nothing of it was written.
     Failed { error: String },
 }
@@ -72,16 +81,36 @@ impl fmt::Display for Checked {
                 "{}: current ({reports_listed} reports listed, all imported)",
                 self.ticker
             ),
-            Outcome::Imported { filings, report } => write!(
+            Outcome::Imported {
+                filings,
+                waiting,
+                report,
+            } => {
+                write!(
+                    f,
+                    "{}: imported {} filing(s) ({}): {} new, {} restated, {} history, {} unchanged",
+                    self.ticker,
+                    filings.len(),
+                    filings.join(", "),
+                    report.new,
+                    report.changed,
+                    report.history,
+                    report.unchanged
+                )?;
+                if !waiting.is_empty() {
+                    write!(
+                        f,
+                        "; waiting for the company facts of {}",
+                        waiting.join(", ")
+                    )?;
+                }
+                Ok(())
+            }
+            Outcome::Waiting { filings } => write!(
                 f,
-                "{}: imported {} filing(s) ({}): {} new, {} restated, {} history, {} unchanged",
+                "{}: waiting: the SEC's company facts do not carry {} yet",
                 self.ticker,
-                filings.len(),
-                filings.join(", "),
-                report.new,
-                report.changed,
-                report.history,
-                report.unchanged
+                filings.join(", ")
             ),
             Outcome::Failed { error } => write!(f, "{}: failed: {error}", self.ticker),
         }
@@ -146,7 +175,16 @@ async fn round_locked(
     for company in companies {
         let outcome = match check(pool, client, &company, &mut directory).await {
             Ok(outcome) => {
-                store::sync::record_check(pool, &company.ticker, interval, None).await?;
+                // A filing whose figures the SEC has not published yet is
+                // looked for again soon, not at the next regular check.
+                let waits = matches!(&outcome, Outcome::Waiting { .. })
+                    || matches!(&outcome, Outcome::Imported { waiting, .. } if !waiting.is_empty());
+                let next = if waits {
+                    interval.min(WAITING_RECHECK)
+                } else {
+                    interval
+                };
+                store::sync::record_check(pool, &company.ticker, next, None).await?;
                 outcome
             }
             Err(e) => {
@@ -214,6 +252,28 @@ async fn check(
         cik.value(),
         company.ticker
     );
+    // A filing is imported when the facts carry it: some value under its
+    // accession, or facts filed after it (then they will never carry more
+    // of it, e.g. a report without XBRL). A newer one is waited for.
+    let carried = parsed.accessions();
+    let latest = parsed.latest_filed();
+    let (take, wait): (Vec<ListedFiling>, Vec<ListedFiling>) = new.into_iter().partition(|f| {
+        carried.contains(f.accession_number.as_str())
+            || latest
+                .as_deref()
+                .is_some_and(|l| f.filing_date.to_string().as_str() < l)
+    });
+    let named = |filings: &[ListedFiling]| -> Vec<String> {
+        filings
+            .iter()
+            .map(|f| format!("{} {}", f.form, f.accession_number))
+            .collect()
+    };
+    if take.is_empty() {
+        return Ok(Outcome::Waiting {
+            filings: named(&wait),
+        });
+    }
     let opts = ImportOptions {
         dry_run: false,
         ticker: Some(company.ticker.clone()),
@@ -234,17 +294,15 @@ async fn check(
         changed: applied.changed,
         history: applied.history,
     };
-    store::sync::record_imported(&mut tx, &company.ticker, &new, counts).await?;
+    store::sync::record_imported(&mut tx, &company.ticker, &take, counts).await?;
     tx.commit()
         .await
         .with_context(|| format!("committing the import of {}", company.ticker))?;
     let report = build_report(&record, cik, false, &mapped, &applied, started);
     log_import(&report);
     Ok(Outcome::Imported {
-        filings: new
-            .iter()
-            .map(|f| format!("{} {}", f.form, f.accession_number))
-            .collect(),
+        filings: named(&take),
+        waiting: named(&wait),
         report,
     })
 }

@@ -52,7 +52,9 @@ async fn counts(pool: &PgPool) -> (i64, i64, i64) {
 
 fn imported(checked: &sync::Checked) -> (&[String], &server::edgar::CompanyImportReport) {
     match &checked.outcome {
-        Outcome::Imported { filings, report } => (filings, report),
+        Outcome::Imported {
+            filings, report, ..
+        } => (filings, report),
         other => panic!("{}: expected an import, got {other:?}", checked.ticker),
     }
 }
@@ -219,6 +221,47 @@ async fn a_new_filing_in_the_list_is_imported_on_the_next_round_as_new_and_resta
     let last = status[0].last_filing.as_ref().unwrap();
     assert_eq!(last.accession_number, amendment);
     assert!(last.changed_versions >= 1);
+}
+
+#[tokio::test]
+async fn a_filing_listed_before_the_company_facts_carry_it_is_waited_for_then_imported() {
+    // Arrange: the list names the 10-K, but the company facts are still those
+    // of the day before (SEC publishes the facts some time after the filing).
+    let db = TestDb::new().await;
+    let sec = EdgarReplay::start().await;
+    sec.recorded_ticker_list();
+    sec.submissions(MSFT_CIK, vec![Reply::Json(recorded_submissions(MSFT_CIK))]);
+    sec.company_facts(
+        MSFT_CIK,
+        vec![Reply::Json(company_facts_before(
+            &microsoft(),
+            MSFT_10K_FILED,
+        ))],
+    );
+    track(&db.pool, "MSFT").await;
+
+    // Act
+    let early = round(&db.pool, &sec.config(), Scope::All).await;
+    let status = store::sync::status(&db.pool).await.unwrap();
+    sec.company_facts(MSFT_CIK, vec![Reply::Json(microsoft())]);
+    let later = round(&db.pool, &sec.config(), Scope::All).await;
+
+    // Assert: the older reports were imported, the 10-K waited for (and
+    // looked for again within 15 minutes, not 6 hours), then imported.
+    let Outcome::Imported {
+        filings, waiting, ..
+    } = &early[0].outcome
+    else {
+        panic!("{early:?}");
+    };
+    assert!(!filings.iter().any(|f| f.contains(MSFT_10K)), "{filings:?}");
+    assert_eq!(waiting, &[format!("10-K {MSFT_10K}")]);
+    assert!(early[0]
+        .to_string()
+        .ends_with(&format!("waiting for the company facts of 10-K {MSFT_10K}")));
+    let msft = &status[0];
+    assert!(msft.next_check_at - msft.last_checked_at.unwrap() <= time::Duration::minutes(15));
+    assert_eq!(imported(&later[0]).0, &[format!("10-K {MSFT_10K}")]);
 }
 
 #[tokio::test]

@@ -94,6 +94,9 @@ pub struct ImportedFiling {
 impl ImportedFiling {
     /// "3 new, 2 restated, 0 history", what the import did in words.
     pub fn changes(&self) -> String {
+        if self.new_versions == 0 && self.changed_versions == 0 && self.history_versions == 0 {
+            return "no figure changed".to_string();
+        }
         format!(
             "{} new, {} restated, {} history",
             self.new_versions, self.changed_versions, self.history_versions
@@ -142,6 +145,21 @@ mod tests {
     }
 
     #[test]
+    fn an_import_that_changed_nothing_says_so_in_words() {
+        let filing = ImportedFiling {
+            accession_number: "0000950170-24-118967".into(),
+            form: "10-Q".into(),
+            filing_date: "2024-10-30".into(),
+            report_date: None,
+            imported_at: OffsetDateTime::UNIX_EPOCH,
+            new_versions: 0,
+            changed_versions: 0,
+            history_versions: 0,
+        };
+        assert_eq!(filing.changes(), "no figure changed");
+    }
+
+    #[test]
     fn moments_read_in_utc_to_the_minute() {
         let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
         assert_eq!(utc_minute(at), "2023-11-14 22:13 UTC");
@@ -174,6 +192,10 @@ mod tests {
             last_error: None,
             last_error_at: None,
         };
+        assert_eq!(
+            s.last_filing.as_ref().unwrap().changes(),
+            "3 new, 1 restated, 0 history"
+        );
         let json = serde_json::to_string(&s).unwrap();
         assert!(
             json.contains("\"last_checked_at\":\"2023-11-14T22:13:20Z\""),

@@ -104,10 +104,10 @@ fn SyncTable(
                             <tr data-ticker=s.ticker.clone() data-state=state>
                                 <th scope="row">
                                     {s.ticker.clone()}
-                                    {s.name.clone().map(|n| view! { <br/><span class="hint">{n}</span> })}
+                                    {s.name.clone().map(|n| view! { <span class="name">{n}</span> })}
                                 </th>
-                                <td>{state}</td>
-                                <td>{s.last_checked_at.map(utc_minute).unwrap_or_else(|| "never".into())}</td>
+                                <td class=format!("state-{}", state.replace(' ', "-"))>{state}</td>
+                                <td class="when">{s.last_checked_at.map(utc_minute).unwrap_or_else(|| "never".into())}</td>
                                 <td>
                                     {match (&filing, s.cik) {
                                         (Some(f), Some(cik)) => {
@@ -117,7 +117,7 @@ fn SyncTable(
                                                 .map(|(a, c)| a.archive_url(c));
                                             view! {
                                                 <a href=href rel="noopener" target="_blank">{format!("{} {}", f.form, f.accession_number)}</a>
-                                                " filed " {f.filing_date.clone()}
+                                                " filed " <span class="when">{f.filing_date.clone()}</span>
                                                 {format!(" ({} filings in all)", s.filings_imported)}
                                             }.into_any()
                                         }
@@ -125,7 +125,7 @@ fn SyncTable(
                                     }}
                                 </td>
                                 <td>{filing.as_ref().map(|f| f.changes()).unwrap_or_default()}</td>
-                                <td>{if s.tracked { utc_minute(s.next_check_at) } else { "not tracked".into() }}</td>
+                                <td class="when">{if s.tracked { utc_minute(s.next_check_at) } else { "not tracked".into() }}</td>
                                 <td class="sync-error">{s.last_error.clone().unwrap_or_default()}</td>
                                 <td>
                                     {if s.tracked {

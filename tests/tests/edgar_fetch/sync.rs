@@ -352,6 +352,39 @@ async fn each_fault_ends_in_a_clear_error_and_an_unchanged_store_and_the_next_ro
 }
 
 #[tokio::test]
+async fn a_body_far_larger_than_any_real_one_is_refused_at_the_real_cap_and_writes_nothing() {
+    // Arrange: 160 MB of company facts (the largest real files are tens of
+    // MB) against the client's real cap of 128 MB, gzip on the wire.
+    let db = TestDb::new().await;
+    let sec = EdgarReplay::start().await;
+    sec.recorded_ticker_list();
+    sec.submissions(MSFT_CIK, vec![Reply::Json(recorded_submissions(MSFT_CIK))]);
+    sec.company_facts(MSFT_CIK, vec![Reply::Huge(160 * 1024 * 1024)]);
+    track(&db.pool, "MSFT").await;
+    let config = SecConfig {
+        max_attempts: 1,
+        ..sec.config()
+    };
+    assert_eq!(config.max_body_bytes, server::edgar::fetch::MAX_BODY_BYTES);
+
+    // Act
+    let checked = round(&db.pool, &config, Scope::All).await;
+
+    // Assert
+    let Outcome::Failed { error } = &checked[0].outcome else {
+        panic!("{checked:?}");
+    };
+    assert!(
+        error.contains(&format!(
+            "over {} bytes decompressed; refused",
+            server::edgar::fetch::MAX_BODY_BYTES
+        )),
+        "{error}"
+    );
+    assert_eq!(counts(&db.pool).await, (0, 0, 0));
+}
+
+#[tokio::test]
 async fn a_round_of_six_companies_stays_at_ten_requests_a_second_at_the_replay() {
     // Arrange: six companies tracked, none in the store: the round reads the
     // ticker list, each submissions list and each company's facts (13 requests).

@@ -54,7 +54,7 @@ use domain::SourceKind;
 use domain::{AccessionNumber, Cik, FiscalPeriod, Metric, Ticker};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
@@ -194,23 +194,15 @@ fn fmt_date(d: Option<Date>) -> String {
 
 /// Writes every fact version, in the documented layout and order.
 pub async fn export_csv(pool: &PgPool, out: impl std::io::Write) -> anyhow::Result<usize> {
-    let rows = sqlx::query(
-        "SELECT f.ticker, c.name, c.cik, c.fiscal_year_end_month, c.nets_capex_proceeds, f.metric,
-                f.fiscal_year, f.fiscal_quarter, f.period_start, f.period_end, f.value, f.unit, f.version,
-                f.known_at, f.source_kind::text AS source_kind, f.form, f.accession, f.filed_date,
-                f.source_url, f.source_text, f.derivation::text AS derivation, f.entered_by, f.note
-         FROM fact_versions f JOIN companies c ON c.ticker = f.ticker
-         ORDER BY f.ticker, f.metric, f.fiscal_year, f.fiscal_quarter, f.version",
-    )
-    .fetch_all(pool)
-    .await
-    .context("reading fact versions for export")?;
+    let rows = store::restore::all_versions(pool)
+        .await
+        .context("reading fact versions for export")?;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out);
     writer.write_record(COLUMNS)?;
     for row in &rows {
-        let mut fields = export_fields(row)?;
+        let mut fields = export_fields(row);
         for (i, field) in fields.iter_mut().enumerate() {
             if TEXT_COLUMNS.contains(&COLUMNS[i]) {
                 *field = domain::format::spreadsheet_safe(field).into_owned();
@@ -234,35 +226,33 @@ const TEXT_COLUMNS: [&str; 7] = [
     "note",
 ];
 
-fn export_fields(row: &sqlx::postgres::PgRow) -> anyhow::Result<[String; 23]> {
-    let opt = |s: Option<String>| s.unwrap_or_default();
-    Ok([
-        row.try_get("ticker")?,
-        row.try_get("name")?,
-        row.try_get::<Option<i64>, _>("cik")?
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-        row.try_get::<i16, _>("fiscal_year_end_month")?.to_string(),
-        row.try_get::<bool, _>("nets_capex_proceeds")?.to_string(),
-        row.try_get("metric")?,
-        row.try_get::<i16, _>("fiscal_year")?.to_string(),
-        row.try_get::<i16, _>("fiscal_quarter")?.to_string(),
-        fmt_date(row.try_get("period_start")?),
-        fmt_date(Some(row.try_get("period_end")?)),
-        row.try_get::<Decimal, _>("value")?.to_string(),
-        row.try_get("unit")?,
-        row.try_get::<i32, _>("version")?.to_string(),
-        fmt_date(Some(row.try_get("known_at")?)),
-        row.try_get("source_kind")?,
-        opt(row.try_get("form")?),
-        opt(row.try_get("accession")?),
-        fmt_date(row.try_get("filed_date")?),
-        opt(row.try_get("source_url")?),
-        row.try_get("source_text")?,
-        opt(row.try_get("derivation")?),
-        opt(row.try_get("entered_by")?),
-        opt(row.try_get("note")?),
-    ])
+fn export_fields(row: &store::restore::ExportedVersion) -> [String; 23] {
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    [
+        row.ticker.clone(),
+        row.name.clone(),
+        row.cik.map(|c| c.to_string()).unwrap_or_default(),
+        row.fiscal_year_end_month.to_string(),
+        row.nets_capex_proceeds.to_string(),
+        row.metric.clone(),
+        row.fiscal_year.to_string(),
+        row.fiscal_quarter.to_string(),
+        fmt_date(row.period_start),
+        fmt_date(Some(row.period_end)),
+        row.value.to_string(),
+        row.unit.clone(),
+        row.version.to_string(),
+        fmt_date(Some(row.known_at)),
+        row.source_kind.clone(),
+        opt(&row.form),
+        opt(&row.accession),
+        fmt_date(row.filed_date),
+        opt(&row.source_url),
+        row.source_text.clone(),
+        opt(&row.derivation),
+        opt(&row.entered_by),
+        opt(&row.note),
+    ]
 }
 
 /// Imports a CSV in the documented layout, in one transaction.
@@ -587,13 +577,7 @@ async fn ensure_companies(conn: &mut PgConnection, lines: &[Line]) -> anyhow::Re
         if !done.insert(c.ticker.as_str()) {
             continue;
         }
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT ticker FROM companies WHERE ticker = $1")
-                .bind(c.ticker.as_str())
-                .fetch_optional(&mut *conn)
-                .await
-                .context("looking up a company")?;
-        if exists.is_none() {
+        if store::company_by_ticker(conn, &c.ticker).await?.is_none() {
             store::upsert_company(conn, c)
                 .await
                 .with_context(|| format!("line {}: creating {}", line.line, c.ticker))?;
@@ -608,66 +592,31 @@ async fn ensure_companies(conn: &mut PgConnection, lines: &[Line]) -> anyhow::Re
 async fn restore_versions(conn: &mut PgConnection, lines: &[&Line]) -> anyhow::Result<usize> {
     let mut inserted = 0;
     for chunk in lines.chunks(2000) {
-        let a = Arrays::from_lines(chunk);
-        let conflict: Option<i64> = bind_arrays(
-            sqlx::query_scalar(
-                "SELECT i.line FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::int2[], $5::int2[], $6::date[],
-                     $7::date[], $8::numeric[], $9::text[], $10::int4[], $11::date[], $12::text[], $13::text[],
-                     $14::text[], $15::date[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
-                   AS i(line, ticker, metric, fy, fq, ps, pe, value, unit, version, known, kind, form, acc,
-                        filed, url, txt, deriv, by, note)
-                 JOIN fact_versions f ON f.ticker = i.ticker AND f.metric = i.metric AND f.fiscal_year = i.fy
-                      AND f.fiscal_quarter = i.fq AND f.version = i.version
-                 WHERE (f.period_start, f.period_end, f.value, f.unit, f.known_at, f.source_kind::text, f.form,
-                        f.accession, f.filed_date, f.source_url, f.source_text, f.derivation, f.entered_by, f.note)
-                   IS DISTINCT FROM (i.ps, i.pe, i.value, i.unit, i.known, i.kind, i.form, i.acc, i.filed, i.url,
-                        i.txt, i.deriv::jsonb, i.by, i.note)
-                 ORDER BY i.line LIMIT 1",
-            ),
-            &a,
-        )
-        .fetch_optional(&mut *conn)
-        .await
-        .context("comparing with stored versions")?;
-        if let Some(line) = conflict {
-            let l = chunk.iter().find(|l| l.line as i64 == line);
-            let key = l
-                .map(|l| {
-                    format!(
-                        "{} {} {}",
-                        l.record.ticker, l.record.metric, l.record.period
-                    )
-                })
-                .unwrap_or_default();
-            let version = l.and_then(|l| l.version).unwrap_or(0);
-            return Err(CsvImportError::VersionConflict {
-                line: line as u64,
-                key,
-                version,
+        let columns = columns_of(chunk);
+        match store::restore::restore_versions(conn, &columns)
+            .await
+            .context("restoring versions")?
+        {
+            store::restore::Restored::Inserted(n) => inserted += n as usize,
+            store::restore::Restored::Conflict { line } => {
+                let l = chunk.iter().find(|l| l.line as i64 == line);
+                let key = l
+                    .map(|l| {
+                        format!(
+                            "{} {} {}",
+                            l.record.ticker, l.record.metric, l.record.period
+                        )
+                    })
+                    .unwrap_or_default();
+                let version = l.and_then(|l| l.version).unwrap_or(0);
+                return Err(CsvImportError::VersionConflict {
+                    line: line as u64,
+                    key,
+                    version,
+                }
+                .into());
             }
-            .into());
         }
-        let result = bind_arrays(
-            sqlx::query(
-                "INSERT INTO fact_versions (ticker, metric, fiscal_year, fiscal_quarter, period_start,
-                     period_end, value, unit, version, known_at, source_kind, form, accession,
-                     filed_date, source_url, source_text, derivation, entered_by, note)
-                 SELECT ticker, metric, fy, fq, ps, pe, value, unit, version, known, kind::source_kind, form, acc,
-                        filed, url, txt, deriv::jsonb, by, note
-                 FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::int2[], $5::int2[], $6::date[],
-                     $7::date[], $8::numeric[], $9::text[], $10::int4[], $11::date[], $12::text[], $13::text[],
-                     $14::text[], $15::date[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
-                   AS i(line, ticker, metric, fy, fq, ps, pe, value, unit, version, known, kind, form, acc,
-                        filed, url, txt, deriv, by, note)
-                 ORDER BY line
-                 ON CONFLICT (ticker, metric, fiscal_year, fiscal_quarter, version) DO NOTHING",
-            ),
-            &a,
-        )
-        .execute(&mut *conn)
-        .await
-        .context("inserting versions")?;
-        inserted += result.rows_affected() as usize;
     }
     Ok(inserted)
 }
@@ -695,121 +644,45 @@ async fn apply_unversioned(
     Ok(total)
 }
 
-/// Column arrays for the UNNEST queries.
-struct Arrays {
-    line: Vec<i64>,
-    ticker: Vec<String>,
-    metric: Vec<String>,
-    fy: Vec<i16>,
-    fq: Vec<i16>,
-    start: Vec<Option<Date>>,
-    end: Vec<Date>,
-    value: Vec<Decimal>,
-    unit: Vec<String>,
-    version: Vec<i32>,
-    known: Vec<Date>,
-    kind: Vec<String>,
-    form: Vec<Option<String>>,
-    accession: Vec<Option<String>>,
-    filed: Vec<Option<Date>>,
-    url: Vec<Option<String>>,
-    text: Vec<String>,
-    derivation: Vec<Option<String>>,
-    entered_by: Vec<Option<String>>,
-    note: Vec<Option<String>>,
-}
-
-impl Arrays {
-    fn from_lines(lines: &[&Line]) -> Self {
-        let r = |l: &&Line| l.record.clone();
-        let records: Vec<FactRecord> = lines.iter().map(r).collect();
-        Self {
-            line: lines.iter().map(|l| l.line as i64).collect(),
-            ticker: records.iter().map(|r| r.ticker.to_string()).collect(),
-            metric: records.iter().map(|r| r.metric.key().to_string()).collect(),
-            fy: records
-                .iter()
-                .map(|r| r.period.fiscal_year as i16)
-                .collect(),
-            fq: records
-                .iter()
-                .map(|r| i16::from(r.period.quarter))
-                .collect(),
-            start: records.iter().map(|r| r.period_start).collect(),
-            end: records.iter().map(|r| r.period_end).collect(),
-            value: records.iter().map(|r| r.value).collect(),
-            unit: records.iter().map(|r| r.unit.to_string()).collect(),
-            version: lines.iter().map(|l| l.version.unwrap_or(1)).collect(),
-            known: records.iter().map(|r| r.known_at).collect(),
-            kind: records
-                .iter()
-                .map(|r| r.source.kind.as_str().to_string())
-                .collect(),
-            form: records.iter().map(|r| r.source.form.clone()).collect(),
-            accession: records
-                .iter()
-                .map(|r| r.source.accession.as_ref().map(|a| a.to_string()))
-                .collect(),
-            filed: records.iter().map(|r| r.source.filed_date).collect(),
-            url: records.iter().map(|r| r.source.url.clone()).collect(),
-            text: records.iter().map(|r| r.source.text.clone()).collect(),
-            derivation: lines.iter().map(|l| l.derivation_text.clone()).collect(),
-            entered_by: records
-                .iter()
-                .map(|r| r.source.entered_by.clone())
-                .collect(),
-            note: records.iter().map(|r| r.note.clone()).collect(),
-        }
-    }
-}
-
-type PgArgs = sqlx::postgres::PgArguments;
-
-fn bind_arrays<'q, Q: Bindable<'q>>(q: Q, a: &Arrays) -> Q {
-    q.b(a.line.clone())
-        .b(a.ticker.clone())
-        .b(a.metric.clone())
-        .b(a.fy.clone())
-        .b(a.fq.clone())
-        .b(a.start.clone())
-        .b(a.end.clone())
-        .b(a.value.clone())
-        .b(a.unit.clone())
-        .b(a.version.clone())
-        .b(a.known.clone())
-        .b(a.kind.clone())
-        .b(a.form.clone())
-        .b(a.accession.clone())
-        .b(a.filed.clone())
-        .b(a.url.clone())
-        .b(a.text.clone())
-        .b(a.derivation.clone())
-        .b(a.entered_by.clone())
-        .b(a.note.clone())
-}
-
-/// `bind` on both query kinds.
-trait Bindable<'q>: Sized {
-    fn b<T>(self, v: T) -> Self
-    where
-        T: 'q + sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send;
-}
-
-impl<'q> Bindable<'q> for sqlx::query::Query<'q, sqlx::Postgres, PgArgs> {
-    fn b<T>(self, v: T) -> Self
-    where
-        T: 'q + sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
-    {
-        self.bind(v)
-    }
-}
-
-impl<'q, O> Bindable<'q> for sqlx::query::QueryScalar<'q, sqlx::Postgres, O, PgArgs> {
-    fn b<T>(self, v: T) -> Self
-    where
-        T: 'q + sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
-    {
-        self.bind(v)
+/// The lines' versions as the store restores them, one array per column.
+fn columns_of(lines: &[&Line]) -> store::restore::VersionColumns {
+    let records: Vec<&FactRecord> = lines.iter().map(|l| &l.record).collect();
+    store::restore::VersionColumns {
+        line: lines.iter().map(|l| l.line as i64).collect(),
+        ticker: records.iter().map(|r| r.ticker.to_string()).collect(),
+        metric: records.iter().map(|r| r.metric.key().to_string()).collect(),
+        fiscal_year: records
+            .iter()
+            .map(|r| r.period.fiscal_year as i16)
+            .collect(),
+        fiscal_quarter: records
+            .iter()
+            .map(|r| i16::from(r.period.quarter))
+            .collect(),
+        period_start: records.iter().map(|r| r.period_start).collect(),
+        period_end: records.iter().map(|r| r.period_end).collect(),
+        value: records.iter().map(|r| r.value).collect(),
+        unit: records.iter().map(|r| r.unit.to_string()).collect(),
+        version: lines.iter().map(|l| l.version.unwrap_or(1)).collect(),
+        known_at: records.iter().map(|r| r.known_at).collect(),
+        source_kind: records
+            .iter()
+            .map(|r| r.source.kind.as_str().to_string())
+            .collect(),
+        form: records.iter().map(|r| r.source.form.clone()).collect(),
+        accession: records
+            .iter()
+            .map(|r| r.source.accession.as_ref().map(|a| a.to_string()))
+            .collect(),
+        filed_date: records.iter().map(|r| r.source.filed_date).collect(),
+        source_url: records.iter().map(|r| r.source.url.clone()).collect(),
+        source_text: records.iter().map(|r| r.source.text.clone()).collect(),
+        derivation: lines.iter().map(|l| l.derivation_text.clone()).collect(),
+        entered_by: records
+            .iter()
+            .map(|r| r.source.entered_by.clone())
+            .collect(),
+        note: records.iter().map(|r| r.note.clone()).collect(),
     }
 }
 

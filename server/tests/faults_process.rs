@@ -398,8 +398,17 @@ async fn sigterm_under_load_finishes_in_flight_requests_refuses_new_ones_and_exi
     // requests; wait for all of them and for the exit.
     let pid = nix::unistd::Pid::from_raw(server.child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let new_connection = tokio::net::TcpStream::connect(addr).await;
+    // The listener closes once the server has handled the signal, which on
+    // a loaded machine takes a moment: try until a connection is refused
+    // (the half-sent requests are still in flight meanwhile).
+    let tried_until = Instant::now() + Duration::from_secs(20);
+    let new_connection = loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(accepted) if Instant::now() < tried_until => drop(accepted),
+            other => break other,
+        }
+    };
     let refused_at = Instant::now();
     in_flight.extend(slow.into_iter().map(finish));
     let mut results = Vec::new();

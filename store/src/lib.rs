@@ -17,6 +17,7 @@
 //! - [`history`]: every version of one number (the history page, reverts);
 //! - [`changes`]: what changed, newest first (filings imported, new versions);
 //! - [`generation`]: the one store generation every cache keys on;
+//! - [`restore`]: every version read out for the CSV export, and written back with its number;
 //! - [`short_links`]: the short links (`/c/{id}`) of charts and cohorts;
 //! - [`sync`]: the EDGAR sync's bookkeeping (tracked companies, filings imported) and its lock;
 //! - [`migrate`]: the schema, from `migrations/`.
@@ -28,11 +29,15 @@ pub mod entry;
 pub mod facts;
 pub mod generation;
 pub mod history;
+pub mod restore;
 pub mod short_links;
 pub mod sync;
 pub mod write;
 
-pub use write::{apply_facts, upsert_company, ApplyReport, CompanyRecord, FactRecord, Source};
+pub use write::{
+    apply_facts, company_by_cik, company_by_ticker, upsert_company, ApplyReport, CompanyRecord,
+    FactRecord, Source,
+};
 
 /// Brings the database's schema up to date (`migrations/`). Safe to run from
 /// several processes at once: sqlx takes an advisory lock.

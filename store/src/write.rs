@@ -118,6 +118,77 @@ pub async fn upsert_company(conn: &mut PgConnection, c: &CompanyRecord) -> anyho
     Ok(())
 }
 
+/// The stored company with this CIK, if any.
+pub async fn company_by_cik(
+    conn: &mut PgConnection,
+    cik: Cik,
+) -> anyhow::Result<Option<CompanyRecord>> {
+    let row = sqlx::query!(
+        "SELECT ticker, name, cik, fiscal_year_end_month, nets_capex_proceeds FROM companies WHERE cik = $1",
+        cik.value() as i64
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking up the company by CIK")?;
+    row.map(|r| {
+        company_record(
+            &r.ticker,
+            r.name,
+            r.cik,
+            r.fiscal_year_end_month,
+            r.nets_capex_proceeds,
+        )
+    })
+    .transpose()
+}
+
+/// The stored company with this ticker, if any.
+pub async fn company_by_ticker(
+    conn: &mut PgConnection,
+    ticker: &Ticker,
+) -> anyhow::Result<Option<CompanyRecord>> {
+    let row = sqlx::query!(
+        "SELECT ticker, name, cik, fiscal_year_end_month, nets_capex_proceeds FROM companies WHERE ticker = $1",
+        ticker.as_str()
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("looking up the company by ticker")?;
+    row.map(|r| {
+        company_record(
+            &r.ticker,
+            r.name,
+            r.cik,
+            r.fiscal_year_end_month,
+            r.nets_capex_proceeds,
+        )
+    })
+    .transpose()
+}
+
+fn company_record(
+    ticker: &str,
+    name: String,
+    cik: Option<i64>,
+    fiscal_year_end_month: i16,
+    nets_capex_proceeds: bool,
+) -> anyhow::Result<CompanyRecord> {
+    let cik = cik
+        .map(|n| {
+            Cik::new(u64::try_from(n).context("negative CIK in the store")?)
+                .map_err(anyhow::Error::from)
+        })
+        .transpose()?;
+    Ok(CompanyRecord {
+        ticker: Ticker::parse(ticker)?,
+        name,
+        cik,
+        fiscal_year_end_month: u8::try_from(fiscal_year_end_month)
+            .context("fiscal_year_end_month out of range")?,
+        nets_capex_proceeds,
+    })
+}
+
 type Key = (String, i32, i16);
 
 #[derive(Debug)]

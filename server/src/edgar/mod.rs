@@ -33,7 +33,7 @@ use mapping::{MapOptions, Mapped};
 use model::EdgarCompanyFacts;
 use periods::FiscalCalendar;
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -378,7 +378,7 @@ async fn resolve_company(
     cik: Cik,
     opts: &ImportOptions,
 ) -> anyhow::Result<CompanyRecord> {
-    if let Some(existing) = company_by_cik(conn, cik).await? {
+    if let Some(existing) = store::company_by_cik(conn, cik).await? {
         return Ok(existing);
     }
     let known = known_by_cik(cik.value());
@@ -393,7 +393,7 @@ async fn resolve_company(
             .into())
         }
     };
-    if let Some(mut existing) = company_by_ticker(conn, &ticker).await? {
+    if let Some(mut existing) = store::company_by_ticker(conn, &ticker).await? {
         // Stored without a CIK (e.g. from a CSV): keep its fields, record the CIK.
         existing.cik = Some(cik);
         store::upsert_company(conn, &existing).await?;
@@ -438,75 +438,18 @@ fn infer_year_end(doc: &EdgarCompanyFacts) -> Option<u8> {
     periods::infer_year_end_month(annual)
 }
 
-pub(crate) async fn company_by_cik(
-    conn: &mut PgConnection,
-    cik: Cik,
-) -> anyhow::Result<Option<CompanyRecord>> {
-    let row = sqlx::query(
-        "SELECT ticker, name, cik, fiscal_year_end_month, nets_capex_proceeds FROM companies WHERE cik = $1",
-    )
-    .bind(cik.value() as i64)
-    .fetch_optional(&mut *conn)
-    .await
-    .context("looking up the company by CIK")?;
-    row.map(|r| company_from_row(&r)).transpose()
-}
-
-async fn company_by_ticker(
-    conn: &mut PgConnection,
-    ticker: &Ticker,
-) -> anyhow::Result<Option<CompanyRecord>> {
-    let row = sqlx::query(
-        "SELECT ticker, name, cik, fiscal_year_end_month, nets_capex_proceeds FROM companies WHERE ticker = $1",
-    )
-    .bind(ticker.as_str())
-    .fetch_optional(&mut *conn)
-    .await
-    .context("looking up the company by ticker")?;
-    row.map(|r| company_from_row(&r)).transpose()
-}
-
-fn company_from_row(row: &sqlx::postgres::PgRow) -> anyhow::Result<CompanyRecord> {
-    let ticker: String = row.try_get("ticker")?;
-    let month: i16 = row.try_get("fiscal_year_end_month")?;
-    let cik: Option<i64> = row.try_get("cik")?;
-    let cik = cik
-        .map(|n| Cik::new(u64::try_from(n).unwrap_or(0)))
-        .transpose()?;
-    Ok(CompanyRecord {
-        ticker: Ticker::parse(&ticker)?,
-        name: row.try_get("name")?,
-        cik,
-        fiscal_year_end_month: u8::try_from(month).context("fiscal_year_end_month out of range")?,
-        nets_capex_proceeds: row.try_get("nets_capex_proceeds")?,
-    })
-}
-
 async fn stored_cik(pool: &PgPool, ticker: &Ticker) -> anyhow::Result<Option<Cik>> {
-    let cik: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT cik FROM companies WHERE ticker = $1")
-            .bind(ticker.as_str())
-            .fetch_optional(pool)
-            .await
-            .context("looking up the company's CIK")?;
-    match cik.flatten() {
-        Some(n) => Ok(Some(Cik::new(
-            u64::try_from(n).context("negative CIK in the store")?,
-        )?)),
-        None => Ok(None),
-    }
+    let mut conn = pool.acquire().await?;
+    Ok(store::company_by_ticker(&mut conn, ticker)
+        .await?
+        .and_then(|c| c.cik))
 }
 
 async fn stored_ticker(pool: &PgPool, cik: Cik) -> anyhow::Result<Option<Ticker>> {
-    let ticker: Option<String> = sqlx::query_scalar("SELECT ticker FROM companies WHERE cik = $1")
-        .bind(cik.value() as i64)
-        .fetch_optional(pool)
-        .await
-        .context("looking up the company by CIK")?;
-    ticker
-        .map(|t| Ticker::parse(&t))
-        .transpose()
-        .map_err(Into::into)
+    let mut conn = pool.acquire().await?;
+    Ok(store::company_by_cik(&mut conn, cik)
+        .await?
+        .map(|c| c.ticker))
 }
 
 /// One company to download.

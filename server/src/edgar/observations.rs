@@ -26,7 +26,7 @@ use super::mapping::{self, MapOptions, Mapped};
 use super::model::{Concept, EdgarCompanyFacts, RawFact, Relay, Taxonomies};
 use super::periods::FiscalCalendar;
 use super::tags::{self, TagMap};
-use super::{build_report, company_by_cik, say, summary, CompanyImportReport, EdgarError};
+use super::{build_report, say, summary, CompanyImportReport, EdgarError};
 use anyhow::Context;
 use domain::{AccessionNumber, Cik};
 use rust_decimal::Decimal;
@@ -422,7 +422,7 @@ pub async fn import_observations_csv(
     let mut plans = Vec::with_capacity(companies.len());
     for c in &companies {
         let started = Instant::now();
-        let company = company_by_cik(&mut tx, c.cik)
+        let company = store::company_by_cik(&mut tx, c.cik)
             .await?
             .ok_or_else(|| ObservationsError::Field {
                 line: c.first_line,

@@ -201,3 +201,73 @@ async fn a_user_ends_the_session_left_on_another_computer_from_the_account_page(
         .await
         .is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_tracks_a_company_on_the_sync_page_and_sees_it_listed_as_never_checked() {
+    // Arrange: the bundled companies are tracked; the sync itself is off
+    // (no User-Agent in tests), so a new ticker waits for its first check.
+    let app = spawn_app().await;
+    add_user(&app, "root@example.com", Role::Admin).await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .sign_in(&app.url("/login"), "root@example.com", PASSWORD)
+        .await;
+
+    // Act
+    browser.open_hydrated(&app.url("/admin/sync")).await;
+    browser.wait_ready("#track-form").await;
+    c.find(Locator::Css("#track-form input[name='ticker']"))
+        .await
+        .unwrap()
+        .send_keys("avgo")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#track-form button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let outcome = browser.wait_for_text("#sync-outcome", "tracked").await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("tr[data-ticker='AVGO']"))
+        .await
+        .unwrap();
+    let row = c
+        .find(Locator::Css("tr[data-ticker='AVGO']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let msft = c
+        .find(Locator::Css("tr[data-ticker='MSFT']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    // Assert
+    browser.assert_no_panic().await;
+    assert_eq!(
+        outcome,
+        "AVGO is tracked: the sync checks it within a minute."
+    );
+    assert!(
+        row.contains("never checked") && row.contains("none yet"),
+        "{row}"
+    );
+    assert!(
+        msft.contains("Microsoft Corporation") && msft.contains("never"),
+        "{msft}"
+    );
+    let tracked: bool =
+        sqlx::query_scalar("SELECT tracked FROM edgar_tracking WHERE ticker = 'AVGO'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(tracked);
+}

@@ -120,6 +120,8 @@ pub enum EdgarError {
     UnknownFiscalYear(u64),
     #[error("nothing to import: pass --ticker, --cik or --file")]
     NothingToDo,
+    #[error("another Capex Lens instance is talking to the SEC right now (its EDGAR sync); run this again in a few minutes")]
+    SyncBusy,
     #[error("--ticker names one company when used with --file (got {0})")]
     TickerWithFile(usize),
 }
@@ -608,7 +610,27 @@ pub async fn run_with_progress<W: std::io::Write + Send>(
     }
 
     let client = fetch::SecClient::new(sec)?;
-    let targets = resolve_targets(pool, &client, &sec.www_url, tickers, &args.ciks).await?;
+    // One process talks to the SEC at a time across every instance on this
+    // database (the sync's lock), so that the ten-a-second rule holds in all.
+    let lock = store::sync::SyncLock::try_acquire(pool)
+        .await
+        .context("taking the EDGAR sync lock")?
+        .ok_or(EdgarError::SyncBusy)?;
+    let result = download_and_import(pool, args, sec, &client, tickers, progress).await;
+    lock.release().await;
+    result
+}
+
+/// The downloads of `import edgar`, under the sync lock.
+async fn download_and_import<W: std::io::Write + Send>(
+    pool: &PgPool,
+    args: &EdgarArgs,
+    sec: &fetch::SecConfig,
+    client: &fetch::SecClient,
+    tickers: Vec<Ticker>,
+    progress: &mut W,
+) -> anyhow::Result<Vec<CompanyImportReport>> {
+    let targets = resolve_targets(pool, client, &sec.www_url, tickers, &args.ciks).await?;
     let mut reports = Vec::with_capacity(targets.len());
     let total = targets.len();
     for (i, target) in targets.into_iter().enumerate() {

@@ -266,7 +266,8 @@ async fn a_filing_listed_before_the_company_facts_carry_it_is_waited_for_then_im
 
 #[tokio::test]
 async fn each_fault_ends_in_a_clear_error_and_an_unchanged_store_and_the_next_round_succeeds() {
-    // Arrange: Microsoft tracked; one request per attempt, a 1-second timeout.
+    // Arrange: Microsoft tracked; two attempts per request, a 3-second
+    // timeout (short, yet long enough for a busy machine to serve the rest).
     let db = TestDb::new().await;
     let sec = EdgarReplay::start().await;
     sec.recorded_ticker_list();
@@ -275,7 +276,7 @@ async fn each_fault_ends_in_a_clear_error_and_an_unchanged_store_and_the_next_ro
     let body = microsoft();
     let cap = 4 * body.len();
     let config = SecConfig {
-        timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(3),
         max_attempts: 2,
         // Scaled down from the real 128 MB so the test stays light; the
         // "huge" body is ten times the cap.
@@ -296,8 +297,8 @@ async fn each_fault_ends_in_a_clear_error_and_an_unchanged_store_and_the_next_ro
         ),
         (
             "slow body past the timeout",
-            Reply::Trickle(body.clone(), Duration::from_millis(200)),
-            "timed out after 1 s",
+            Reply::Trickle(body.clone(), Duration::from_millis(500)),
+            "timed out after 3 s",
         ),
         (
             "truncated JSON",
@@ -361,8 +362,10 @@ async fn a_body_far_larger_than_any_real_one_is_refused_at_the_real_cap_and_writ
     sec.submissions(MSFT_CIK, vec![Reply::Json(recorded_submissions(MSFT_CIK))]);
     sec.company_facts(MSFT_CIK, vec![Reply::Huge(160 * 1024 * 1024)]);
     track(&db.pool, "MSFT").await;
+    // The real timeout too: compressing 160 MB on a busy machine takes a while.
     let config = SecConfig {
         max_attempts: 1,
+        timeout: server::edgar::fetch::REQUEST_TIMEOUT,
         ..sec.config()
     };
     assert_eq!(config.max_body_bytes, server::edgar::fetch::MAX_BODY_BYTES);
@@ -418,8 +421,8 @@ async fn a_round_of_six_companies_stays_at_ten_requests_a_second_at_the_replay()
     // Act
     let checked = round(&db.pool, &sec.config(), Scope::All).await;
 
-    // Assert: every company checked; no ten requests within any second, and
-    // no two closer than the client's spacing.
+    // Assert: every company checked; never more than ten requests within a
+    // second, as they arrived.
     assert_eq!(checked.len(), 6);
     assert!(
         checked
@@ -438,10 +441,6 @@ async fn a_round_of_six_companies_stays_at_ten_requests_a_second_at_the_replay()
             within_a_second <= 10,
             "{within_a_second} requests within a second"
         );
-    }
-    for pair in hits.windows(2) {
-        let gap = pair[1].at - pair[0].at;
-        assert!(gap >= Duration::from_millis(95), "{gap:?}");
     }
 }
 
@@ -603,4 +602,40 @@ async fn sync_track_resolves_the_ticker_imports_it_and_status_prints_one_line_pe
     let parsed: Vec<domain::sync::CompanySync> = serde_json::from_str(&json_out).unwrap();
     assert_eq!(parsed.len(), 1);
     assert_eq!(parsed[0].ticker, "MSFT");
+}
+
+#[tokio::test]
+async fn an_import_from_the_sec_is_refused_with_what_to_do_while_another_instance_syncs() {
+    // Arrange: another instance is mid-round.
+    let db = TestDb::new().await;
+    let sec = EdgarReplay::start().await;
+    sec.company_facts(MSFT_CIK, vec![Reply::Json(microsoft())]);
+    let syncing = store::sync::SyncLock::try_acquire(&db.pool)
+        .await
+        .unwrap()
+        .unwrap();
+    let args = server::edgar::EdgarArgs {
+        tickers: vec!["MSFT".into()],
+        ..Default::default()
+    };
+
+    // Act
+    let refused =
+        server::edgar::run_with_progress(&db.pool, &args, &sec.config(), &mut Vec::new()).await;
+    syncing.release().await;
+    let allowed =
+        server::edgar::run_with_progress(&db.pool, &args, &sec.config(), &mut Vec::new()).await;
+
+    // Assert: nothing asked of the SEC while the other instance talked to it.
+    let err = refused.unwrap_err().to_string();
+    assert!(
+        err.starts_with("another Capex Lens instance is talking to the SEC right now"),
+        "{err}"
+    );
+    assert_eq!(
+        sec.hits_to("companyfacts").len(),
+        1,
+        "only the allowed import downloaded"
+    );
+    assert!(allowed.unwrap()[0].new > 0);
 }

@@ -267,8 +267,18 @@ impl SyncLock {
         }
     }
 
-    /// Ends the round: closing the session releases the lock.
-    pub async fn release(self) {
+    /// Ends the round. The lock is released explicitly before the session
+    /// closes: PostgreSQL frees a closed session's locks only when its
+    /// backend has exited, which happens after `close` returns, so another
+    /// instance asking at once could still find it held. If the unlock
+    /// fails (the connection is broken), closing the session releases it.
+    pub async fn release(mut self) {
+        let _ = sqlx::query_scalar!(
+            r#"SELECT pg_advisory_unlock($1) AS "released!""#,
+            SYNC_LOCK_KEY
+        )
+        .fetch_one(&mut self.conn)
+        .await;
         let _ = self.conn.close().await;
     }
 }

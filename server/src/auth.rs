@@ -137,10 +137,7 @@ impl UserSessionStore {
 
     /// Whether new transactions are read-only (`default_transaction_read_only`, a hot standby).
     async fn database_is_read_only(&self) -> bool {
-        sqlx::query_scalar::<_, String>("SELECT current_setting('transaction_read_only')")
-            .fetch_one(&self.pool)
-            .await
-            .is_ok_and(|v| v == "on")
+        store::is_read_only(&self.pool).await.unwrap_or(false)
     }
 
     /// The session's data, expiry and account, where its row still exists.

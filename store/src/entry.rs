@@ -1,5 +1,6 @@
-//! Analysts' entries written to the store: one entry from the form or a
-//! revert, or an upload of many in one transaction.
+//! Analysts' entries: what the rules need to judge them ([`context`], one
+//! batched read for a form or a whole upload), and writing them, one entry
+//! from the form or a revert, or an upload of many in one transaction.
 //!
 //! One transaction: lock the company row (once: the write funnel is then
 //! applied under that lock), compare the current version with the one the
@@ -8,7 +9,208 @@
 
 use crate::write::{self, FactRecord};
 use anyhow::Context;
+use domain::entry::{
+    describe, CompanyChoice, CurrentFact, EntryContext, EntryKey, StoredUnit, StoredValue,
+};
+use domain::{FiscalPeriod, Metric, Ticker};
 use sqlx::PgPool;
+use std::collections::{BTreeSet, HashMap};
+
+/// Every company, by ticker, for the entry form's picker.
+pub async fn companies(pool: &PgPool) -> sqlx::Result<Vec<CompanyChoice>> {
+    let rows =
+        sqlx::query!("SELECT ticker, name, fiscal_year_end_month FROM companies ORDER BY ticker")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CompanyChoice {
+            ticker: r.ticker,
+            name: r.name,
+            fiscal_year_end_month: u8::try_from(r.fiscal_year_end_month).unwrap_or(12),
+        })
+        .collect())
+}
+
+/// The version in force for a key, with where it came from.
+pub async fn current(pool: &PgPool, key: &EntryKey) -> sqlx::Result<Option<CurrentFact>> {
+    let row = sqlx::query!(
+        r#"SELECT version AS "version!", value AS "value!", known_at AS "known_at!",
+                  source_kind::text AS "source_kind!", source_url, entered_by
+           FROM current_facts
+           WHERE ticker = $1 AND metric = $2 AND fiscal_year = $3 AND fiscal_quarter = $4"#,
+        key.ticker.as_str(),
+        key.metric.key(),
+        key.period.fiscal_year as i16,
+        i16::from(key.period.quarter)
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| CurrentFact {
+        version: r.version,
+        display: describe(r.value, StoredUnit::for_metric(key.metric)),
+        value: r.value,
+        known_at: r.known_at,
+        source_kind: r.source_kind,
+        source_url: r.source_url,
+        entered_by: r.entered_by,
+    }))
+}
+
+/// Everything [`domain::entry::check`] needs for these tickers (whether the
+/// store has them) and keys (their periods' dates, the largest value of
+/// their metric, the version in force): four queries, however many keys.
+pub async fn context(
+    pool: &PgPool,
+    tickers: &[Ticker],
+    keys: &[EntryKey],
+) -> sqlx::Result<EntryContext> {
+    let mut ctx = EntryContext::default();
+    let mut all_tickers: BTreeSet<&str> = tickers.iter().map(Ticker::as_str).collect();
+    all_tickers.extend(keys.iter().map(|k| k.ticker.as_str()));
+    let all_tickers: Vec<String> = all_tickers.into_iter().map(str::to_string).collect();
+    if all_tickers.is_empty() {
+        return Ok(ctx);
+    }
+    let known: HashMap<&str, &Ticker> = tickers
+        .iter()
+        .chain(keys.iter().map(|k| &k.ticker))
+        .map(|t| (t.as_str(), t))
+        .collect();
+    for row in sqlx::query!(
+        "SELECT ticker, fiscal_year_end_month FROM companies WHERE ticker = ANY($1)",
+        &all_tickers
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        if let Some(t) = known.get(row.ticker.as_str()) {
+            let month = u8::try_from(row.fiscal_year_end_month).unwrap_or(12);
+            ctx.companies.insert((*t).clone(), month);
+        }
+    }
+    if keys.is_empty() {
+        return Ok(ctx);
+    }
+
+    // Rows come back as columns; each is matched to the key it answers.
+    type Columns = (String, &'static str, i16, i16);
+    let columns = |k: &EntryKey| -> Columns {
+        (
+            k.ticker.as_str().to_string(),
+            k.metric.key(),
+            k.period.fiscal_year as i16,
+            i16::from(k.period.quarter),
+        )
+    };
+    let keys: BTreeSet<&EntryKey> = keys.iter().collect();
+    let by_columns: HashMap<Columns, &EntryKey> = keys.iter().map(|k| (columns(k), *k)).collect();
+    let by_period: HashMap<(String, i16, i16), (&Ticker, FiscalPeriod)> = keys
+        .iter()
+        .map(|k| {
+            let (ticker, _, year, quarter) = columns(k);
+            ((ticker, year, quarter), (&k.ticker, k.period))
+        })
+        .collect();
+    let (ticker_col, metric_col, year_col, quarter_col) = keys.iter().map(|k| columns(k)).fold(
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+        |mut acc, (t, m, y, q)| {
+            acc.0.push(t);
+            acc.1.push(m.to_string());
+            acc.2.push(y);
+            acc.3.push(q);
+            acc
+        },
+    );
+
+    // The period's latest recorded dates (52/53-week years).
+    for row in sqlx::query!(
+        r#"SELECT DISTINCT ON (f.ticker, f.fiscal_year, f.fiscal_quarter)
+                  f.ticker, f.fiscal_year, f.fiscal_quarter,
+                  f.period_start AS "period_start!", f.period_end
+           FROM fact_versions f
+           JOIN unnest($1::text[], $2::int2[], $3::int2[]) AS k(ticker, fiscal_year, fiscal_quarter)
+             ON (f.ticker, f.fiscal_year, f.fiscal_quarter) = (k.ticker, k.fiscal_year, k.fiscal_quarter)
+           WHERE f.period_start IS NOT NULL
+           ORDER BY f.ticker, f.fiscal_year, f.fiscal_quarter, f.recorded_at DESC"#,
+        &ticker_col,
+        &year_col,
+        &quarter_col
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        if let Some(&(ticker, period)) =
+            by_period.get(&(row.ticker, row.fiscal_year, row.fiscal_quarter))
+        {
+            ctx.period_dates
+                .insert((ticker.clone(), period), (row.period_start, row.period_end));
+        }
+    }
+
+    // The largest value in force of each company's metric (plausibility).
+    for row in sqlx::query!(
+        r#"SELECT ticker AS "ticker!", metric AS "metric!", max(abs(value)) AS "largest!"
+           FROM current_facts
+           WHERE ticker = ANY($1) AND metric = ANY($2)
+           GROUP BY ticker, metric"#,
+        &all_tickers,
+        &metric_col
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        let (Some(ticker), Ok(metric)) =
+            (known.get(row.ticker.as_str()), Metric::parse(&row.metric))
+        else {
+            continue;
+        };
+        ctx.largest.insert(((*ticker).clone(), metric), row.largest);
+    }
+
+    // The version in force for each key.
+    for row in sqlx::query!(
+        r#"SELECT c.ticker AS "ticker!", c.metric AS "metric!", c.fiscal_year AS "fiscal_year!",
+                  c.fiscal_quarter AS "fiscal_quarter!", c.version AS "version!", c.value AS "value!"
+           FROM current_facts c
+           JOIN unnest($2::text[], $3::text[], $4::int2[], $5::int2[])
+                AS k(ticker, metric, fiscal_year, fiscal_quarter)
+             ON (c.ticker, c.metric, c.fiscal_year, c.fiscal_quarter)
+              = (k.ticker, k.metric, k.fiscal_year, k.fiscal_quarter)
+           WHERE c.ticker = ANY($1)"#,
+        &all_tickers,
+        &ticker_col,
+        &metric_col,
+        &year_col,
+        &quarter_col
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        let Some(&key) = by_columns.get(&(
+            row.ticker,
+            metric_key(&row.metric),
+            row.fiscal_year,
+            row.fiscal_quarter,
+        )) else {
+            continue;
+        };
+        ctx.current.insert(
+            key.clone(),
+            StoredValue {
+                version: row.version,
+                value: row.value,
+            },
+        );
+    }
+    Ok(ctx)
+}
+
+/// The metric's own `&'static` key, for matching rows to keys ("" when the
+/// store holds a metric the code does not know; it then matches none).
+fn metric_key(raw: &str) -> &'static str {
+    Metric::parse(raw).map_or("", Metric::key)
+}
 
 /// A validated entry: the record to write, and the version that was current
 /// when the form was filled in (0: there was none).

@@ -52,3 +52,12 @@ pub async fn ping(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
         .await
         .map(|_| ())
 }
+
+/// Whether new transactions are read-only (`default_transaction_read_only`,
+/// a hot standby): writes would be refused, so sessions are not touched.
+pub async fn is_read_only(pool: &sqlx::PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT current_setting('transaction_read_only') AS "setting!""#)
+        .fetch_one(pool)
+        .await
+        .map(|setting| setting == "on")
+}

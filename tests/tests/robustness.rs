@@ -3,11 +3,10 @@
 //! function and the CSV import, with zero panics and zero partial writes;
 //! and many analysts editing one number at the same time, none lost.
 
-use app::api::entry::ssr::check_url;
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
 use capex_lens_tests::{spawn_app, TestApp};
 use domain::account::Role;
-use domain::entry::{parse_amount, StoredUnit};
+use domain::entry::{check_url, parse_amount, StoredUnit};
 use domain::{FiscalPeriod, Metric, Ticker};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;

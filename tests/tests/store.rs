@@ -340,3 +340,85 @@ async fn every_connection_of_the_pool_bounds_a_statement_to_thirty_seconds() {
     // Assert
     assert_eq!(setting, "30s");
 }
+
+#[tokio::test]
+async fn the_entry_context_for_many_keys_is_what_each_key_reads_alone() {
+    use domain::entry::EntryKey;
+    // Arrange: the bundled data; keys across companies, stored and not, and
+    // a ticker the store does not have.
+    let db = TestDb::with_bundled_data().await;
+    let tickers: Vec<Ticker> = store::facts::tickers(&db.pool).await.unwrap();
+    let mut keys = Vec::new();
+    for ticker in &tickers {
+        for metric in [Metric::Capex, Metric::Revenue, Metric::UnitInferenceCost] {
+            for year in 2023..=2026 {
+                for quarter in 0..=4 {
+                    keys.push(EntryKey {
+                        ticker: ticker.clone(),
+                        metric,
+                        period: FiscalPeriod {
+                            fiscal_year: year,
+                            quarter,
+                        },
+                    });
+                }
+            }
+        }
+    }
+    let unknown = Ticker::parse("ZZZZ").unwrap();
+
+    // Act
+    let ctx = store::entry::context(&db.pool, std::slice::from_ref(&unknown), &keys)
+        .await
+        .unwrap();
+
+    // Assert: every company known but the unknown one; each key's version in
+    // force, largest value and dates as read one at a time.
+    assert_eq!(ctx.companies.len(), tickers.len());
+    assert!(!ctx.companies.contains_key(&unknown));
+    let mut stored = 0;
+    for key in &keys {
+        let alone = store::entry::current(&db.pool, key).await.unwrap();
+        assert_eq!(
+            ctx.current.get(key).map(|c| (c.version, c.value)),
+            alone.as_ref().map(|c| (c.version, c.value)),
+            "{key:?}"
+        );
+        stored += usize::from(alone.is_some());
+        let (largest, dates): (Option<Decimal>, Option<(time::Date, time::Date)>) = (
+            sqlx::query_scalar(
+                "SELECT max(abs(value)) FROM current_facts WHERE ticker = $1 AND metric = $2",
+            )
+            .bind(key.ticker.as_str())
+            .bind(key.metric.key())
+            .fetch_one(&db.pool)
+            .await
+            .unwrap(),
+            sqlx::query_as(
+                "SELECT period_start, period_end FROM fact_versions
+                 WHERE ticker = $1 AND fiscal_year = $2 AND fiscal_quarter = $3
+                   AND period_start IS NOT NULL
+                 ORDER BY recorded_at DESC LIMIT 1",
+            )
+            .bind(key.ticker.as_str())
+            .bind(key.period.fiscal_year as i16)
+            .bind(i16::from(key.period.quarter))
+            .fetch_optional(&db.pool)
+            .await
+            .unwrap(),
+        );
+        assert_eq!(
+            ctx.largest.get(&(key.ticker.clone(), key.metric)).copied(),
+            largest,
+            "{key:?}"
+        );
+        assert_eq!(
+            ctx.period_dates
+                .get(&(key.ticker.clone(), key.period))
+                .copied(),
+            dates,
+            "{key:?}"
+        );
+    }
+    assert!(stored > 100, "the keys include stored numbers ({stored})");
+}

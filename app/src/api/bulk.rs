@@ -88,10 +88,11 @@ pub async fn bulk_commit(csv: String, digest: String) -> Result<BulkOutcome, App
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{BulkDiff, BulkLine, BulkOutcome, BulkStatus, MAX_BYTES, MAX_LINES};
-    use crate::api::entry::ssr::{current, parse_key, validate, Form};
-    use crate::api::entry::SaveOutcome;
+    use crate::api::entry::ssr::entry;
     use crate::error::AppError;
     use domain::account::SignedIn;
+    use domain::entry::{check, describe, parse_key, EntryForm, EntryKey, Refusal, StoredUnit};
+    use domain::Ticker;
     use sqlx::PgPool;
     use std::collections::HashMap;
     use std::hash::{Hash, Hasher};
@@ -107,7 +108,7 @@ pub mod ssr {
 
     /// A line of the file: its number, its fields as a form, and whether it
     /// has the header's number of fields.
-    pub type ReadLine = (u64, Form, Result<(), String>);
+    pub type ReadLine = (u64, EntryForm, Result<(), String>);
 
     /// The file's lines as forms, with their line numbers; a file-level
     /// problem (size, header, unreadable CSV) is one message.
@@ -167,7 +168,7 @@ pub mod ssr {
                 continue;
             }
             let field = |i: usize| record.get(i).unwrap_or("").to_string();
-            let form = Form {
+            let form = EntryForm {
                 ticker: field(0),
                 period: field(1),
                 metric: field(2),
@@ -195,16 +196,31 @@ pub mod ssr {
         Ok(out)
     }
 
-    /// The dry run, and the entries a commit would write (new and changed lines).
+    /// The dry run, and the entries a commit would write (new and changed
+    /// lines). The store is read once for the whole file
+    /// ([`store::entry::context`]); each line is then judged by the same pure
+    /// rules as the form ([`domain::entry::check`]).
     pub async fn diff(
         pool: &PgPool,
         user: &SignedIn,
         csv_text: &str,
     ) -> Result<(BulkDiff, Vec<Entry>), AppError> {
         let forms = read(csv_text).map_err(invalid)?;
+        let tickers: Vec<Ticker> = forms
+            .iter()
+            .filter_map(|(_, form, _)| Ticker::parse(&form.ticker).ok())
+            .collect();
+        let keys: Vec<EntryKey> = forms
+            .iter()
+            .filter_map(|(_, form, _)| parse_key(&form.ticker, &form.metric, &form.period).ok())
+            .collect();
+        let ctx = store::entry::context(pool, &tickers, &keys)
+            .await
+            .map_err(crate::ssr::db_error)?;
+        let today = time::OffsetDateTime::now_utc().date();
         let mut lines = Vec::with_capacity(forms.len());
         let mut entries = Vec::new();
-        let mut seen: HashMap<(String, &'static str, i32, u8), u64> = HashMap::new();
+        let mut seen: HashMap<EntryKey, u64> = HashMap::new();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for (line_no, mut form, checked) in forms {
             let mut line = BulkLine {
@@ -225,8 +241,8 @@ pub mod ssr {
             // The version in force now is the base: a change since the dry
             // run is caught at commit.
             let stored = match parse_key(&form.ticker, &form.metric, &form.period) {
-                Ok((t, m, p)) => {
-                    let key = (t.as_str().to_string(), m.key(), p.fiscal_year, p.quarter);
+                Ok(key) => {
+                    let stored = ctx.current.get(&key).copied();
                     if let Some(first) = seen.insert(key, line_no) {
                         line.reasons.push(format!(
                             "The same number is on line {first}; each number may appear once."
@@ -234,40 +250,36 @@ pub mod ssr {
                         lines.push(line);
                         continue;
                     }
-                    current(pool, &t, m, p)
-                        .await
-                        .map_err(crate::ssr::db_error)?
+                    stored
                 }
                 Err(_) => None,
             };
-            form.base_version = stored.as_ref().map_or(0, |c| c.version).to_string();
-            match validate(pool, user, &form).await? {
-                Err(SaveOutcome::Invalid { errors, understood }) => {
+            form.base_version = stored.map_or(0, |c| c.version).to_string();
+            match check(&form, &ctx, today) {
+                Err(Refusal::Invalid { errors, understood }) => {
                     line.value = understood;
                     line.reasons = errors
                         .into_iter()
-                        .map(|e| match e.field.as_str() {
-                            "confirm" => format!(
-                                "unusual value: {} Enter it through the form to confirm it.",
-                                e.message
-                                    .split(" Check the value")
-                                    .next()
-                                    .unwrap_or(&e.message)
-                            ),
-                            field => format!("{field}: {}", e.message),
-                        })
+                        .map(|e| format!("{}: {}", e.field.as_str(), e.message))
                         .collect();
                 }
-                Err(_) => line.reasons.push("The line could not be checked.".into()),
-                Ok((entry, understood)) => {
+                Err(Refusal::Unusual { reason, understood }) => {
                     line.value = Some(understood);
-                    line.previous = stored.as_ref().map(|c| c.display.clone());
-                    line.status = match &stored {
+                    line.reasons.push(format!(
+                        "unusual value: {reason} Enter it through the form to confirm it."
+                    ));
+                }
+                Ok(valid) => {
+                    let unit = StoredUnit::for_metric(valid.key.metric);
+                    line.value = Some(valid.understood.clone());
+                    line.previous = stored.map(|c| describe(c.value, unit));
+                    line.status = match stored {
                         None => BulkStatus::New,
-                        Some(c) if c.value == entry.record.value => BulkStatus::Unchanged,
+                        Some(c) if c.value == valid.value => BulkStatus::Unchanged,
                         Some(_) => BulkStatus::Changed,
                     };
                     if line.status != BulkStatus::Unchanged {
+                        let entry = entry(user, valid, today);
                         let r = &entry.record;
                         (
                             r.ticker.as_str(),

@@ -4,38 +4,9 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// A company in the entry form's picker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CompanyChoice {
-    pub ticker: String,
-    pub name: String,
-    pub fiscal_year_end_month: u8,
-}
-
-/// The version currently in force for a key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CurrentFact {
-    pub version: i32,
-    pub value: Decimal,
-    /// `$37B (37,000,000,000 USD)`.
-    pub display: String,
-    pub known_at: time::Date,
-    /// `filing`, `derived`, `secondary` or `analyst`.
-    pub source_kind: String,
-    pub source_url: Option<String>,
-    pub entered_by: Option<String>,
-}
-
-/// A validation message for one field of the form (`ticker`, `period`,
-/// `metric`, `value`, `source_url`, `note`, `confirm`, `base_version`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use domain::entry::{CompanyChoice, CurrentFact, EntryField, FieldError};
 
 /// What saving an entry did. Only `Saved` wrote anything.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +32,9 @@ pub enum SaveOutcome {
 pub async fn entry_companies() -> Result<Vec<CompanyChoice>, AppError> {
     crate::ssr::auth::require(domain::account::Role::Analyst, "entry_companies").await?;
     let pool = crate::ssr::pool()?;
-    ssr::companies(&pool).await.map_err(crate::ssr::db_error)
+    store::entry::companies(&pool)
+        .await
+        .map_err(crate::ssr::db_error)
 }
 
 /// The value current for a key, if any (the form carries its version).
@@ -72,11 +45,11 @@ pub async fn current_value(
     period: String,
 ) -> Result<Option<CurrentFact>, AppError> {
     crate::ssr::auth::require(domain::account::Role::Analyst, "current_value").await?;
-    let Ok((ticker, metric, period)) = ssr::parse_key(&ticker, &metric, &period) else {
+    let Ok(key) = domain::entry::parse_key(&ticker, &metric, &period) else {
         return Ok(None);
     };
     let pool = crate::ssr::pool()?;
-    ssr::current(&pool, &ticker, metric, period)
+    store::entry::current(&pool, &key)
         .await
         .map_err(crate::ssr::db_error)
 }
@@ -99,7 +72,7 @@ pub async fn save_entry(
     let user = crate::ssr::auth::require(domain::account::Role::Analyst, "save_entry").await?;
     ssr::save(
         &user,
-        ssr::Form {
+        domain::entry::EntryForm {
             ticker,
             period,
             metric,
@@ -165,350 +138,86 @@ pub async fn preview_entry(
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{
-        CompanyChoice, CurrentFact, FieldError, GuidancePreview, PreviewAnswer, SaveOutcome,
-        ScorecardPreview,
-    };
+    use super::{FieldError, GuidancePreview, PreviewAnswer, SaveOutcome, ScorecardPreview};
     use crate::error::AppError;
     use domain::account::SignedIn;
     use domain::analytics::scorecard;
-    use domain::entry::{describe, implausibility, nominal_dates, parse_amount, StoredUnit};
-    use domain::{FiscalPeriod, Metric, MetricKind, Ticker};
+    use domain::entry::{
+        check, nominal_dates, parse_amount, parse_key, EntryField, EntryForm, Refusal, StoredUnit,
+        ValidEntry,
+    };
+    use domain::{Metric, MetricKind, Ticker};
     use sqlx::PgPool;
     use store::entry::{Entry, WriteOutcome};
     use store::{FactRecord, Source};
-    use time::{Date, Duration, OffsetDateTime};
+    use time::{Date, OffsetDateTime};
 
-    /// Longest source URL accepted.
-    pub const MAX_URL_LEN: usize = 2000;
-    /// Longest note accepted.
-    pub const MAX_NOTE_LEN: usize = 2000;
-    /// How far ahead a disclosure (guidance) may look.
-    const GUIDANCE_HORIZON_DAYS: i64 = 3 * 366;
-
-    /// The form as submitted, all text.
-    #[derive(Debug, Clone, Default)]
-    pub struct Form {
-        pub ticker: String,
-        pub period: String,
-        pub metric: String,
-        pub value: String,
-        pub source_url: String,
-        pub note: String,
-        pub base_version: String,
-        pub confirmed: bool,
-    }
-
-    pub async fn companies(pool: &PgPool) -> sqlx::Result<Vec<CompanyChoice>> {
-        let rows = sqlx::query!(
-            "SELECT ticker, name, fiscal_year_end_month FROM companies ORDER BY ticker"
-        )
-        .fetch_all(pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| CompanyChoice {
-                ticker: r.ticker,
-                name: r.name,
-                fiscal_year_end_month: u8::try_from(r.fiscal_year_end_month).unwrap_or(12),
-            })
-            .collect())
-    }
-
-    /// Ticker, metric and period, parsed (messages per field otherwise).
-    pub fn parse_key(
-        ticker: &str,
-        metric: &str,
-        period: &str,
-    ) -> Result<(Ticker, Metric, FiscalPeriod), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let ticker = Ticker::parse(ticker)
-            .map_err(|e| errors.push(field("ticker", e.to_string())))
-            .ok();
-        let metric = Metric::parse(metric)
-            .map_err(|e| errors.push(field("metric", e.to_string())))
-            .ok();
-        let period = FiscalPeriod::parse(period)
-            .map_err(|e| errors.push(field("period", e.to_string())))
-            .ok();
-        match (ticker, metric, period) {
-            (Some(t), Some(m), Some(p)) if errors.is_empty() => Ok((t, m, p)),
-            _ => Err(errors),
-        }
-    }
-
-    fn field(name: &str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: name.to_string(),
-            message: message.into(),
-        }
-    }
-
-    /// The version current for a key.
-    pub async fn current(
-        pool: &PgPool,
-        ticker: &Ticker,
-        metric: Metric,
-        period: FiscalPeriod,
-    ) -> sqlx::Result<Option<CurrentFact>> {
-        let row = sqlx::query!(
-            r#"SELECT version AS "version!", value AS "value!", known_at AS "known_at!",
-                      source_kind::text AS "source_kind!", source_url, entered_by
-               FROM current_facts
-               WHERE ticker = $1 AND metric = $2 AND fiscal_year = $3 AND fiscal_quarter = $4"#,
-            ticker.as_str(),
-            metric.key(),
-            period.fiscal_year as i16,
-            i16::from(period.quarter)
-        )
-        .fetch_optional(pool)
-        .await?;
-        Ok(row.map(|r| CurrentFact {
-            version: r.version,
-            display: describe(r.value, StoredUnit::for_metric(metric)),
-            value: r.value,
-            known_at: r.known_at,
-            source_kind: r.source_kind,
-            source_url: r.source_url,
-            entered_by: r.entered_by,
-        }))
-    }
-
-    /// A URL with an http or https scheme and a host, no spaces or control characters.
-    pub fn check_url(raw: &str) -> Result<String, String> {
-        let url = raw.trim();
-        if url.is_empty() {
-            return Err("A source URL is required.".into());
-        }
-        if url.chars().count() > MAX_URL_LEN {
-            return Err(format!("The URL is longer than {MAX_URL_LEN} characters."));
-        }
-        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err("The URL must not contain spaces or control characters.".into());
-        }
-        let lower = url.to_ascii_lowercase();
-        let rest = lower
-            .strip_prefix("https://")
-            .or_else(|| lower.strip_prefix("http://"))
-            .ok_or("The source URL must start with https:// or http://.")?;
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = host.rsplit('@').next().unwrap_or("");
-        if host.is_empty() || !host.contains('.') && !host.starts_with("localhost") {
-            return Err("The source URL has no host name.".into());
-        }
-        Ok(url.to_string())
-    }
-
-    /// The period's real dates when the store knows them (52/53-week years),
-    /// else the nominal dates of the company's fiscal calendar.
-    async fn period_dates(
-        pool: &PgPool,
-        ticker: &Ticker,
-        period: FiscalPeriod,
-        fiscal_year_end_month: u8,
-    ) -> sqlx::Result<Option<(Date, Date)>> {
-        let known = sqlx::query!(
-            r#"SELECT period_start AS "period_start!", period_end
-               FROM fact_versions
-               WHERE ticker = $1 AND fiscal_year = $2 AND fiscal_quarter = $3
-                 AND period_start IS NOT NULL
-               ORDER BY recorded_at DESC LIMIT 1"#,
-            ticker.as_str(),
-            period.fiscal_year as i16,
-            i16::from(period.quarter)
-        )
-        .fetch_optional(pool)
-        .await?;
-        Ok(known
-            .map(|r| (r.period_start, r.period_end))
-            .or_else(|| nominal_dates(period, fiscal_year_end_month)))
-    }
-
-    /// Validates and saves an entry. Everything the analyst typed is checked
-    /// before anything is written; the write itself is one transaction.
-    pub async fn save(user: &SignedIn, form: Form) -> Result<SaveOutcome, AppError> {
+    /// Checks and saves an entry from the form: the store is read once for
+    /// what the rules need ([`store::entry::context`]), the rules are
+    /// [`domain::entry::check`], and the write is one transaction.
+    pub async fn save(user: &SignedIn, form: EntryForm) -> Result<SaveOutcome, AppError> {
         let pool = crate::ssr::pool()?;
-        match validate(&pool, user, &form).await? {
-            Ok((entry, understood)) => write(user, &pool, entry, understood).await,
-            Err(invalid) => Ok(invalid),
-        }
-    }
-
-    /// Checks everything the analyst typed: the entry ready to write and
-    /// what the value was understood as, or the refusal (`Invalid`) with a
-    /// message per field. Writes nothing.
-    pub async fn validate(
-        pool: &PgPool,
-        user: &SignedIn,
-        form: &Form,
-    ) -> Result<Result<(Entry, String), SaveOutcome>, AppError> {
         let today = OffsetDateTime::now_utc().date();
-        let mut errors = Vec::new();
-
-        let key = parse_key(&form.ticker, &form.metric, &form.period);
-        let (ticker, metric, period) = match key {
-            Ok(k) => (Some(k.0), Some(k.1), Some(k.2)),
-            Err(mut e) => {
-                let t = Ticker::parse(&form.ticker).ok();
-                let m = Metric::parse(&form.metric).ok();
-                errors.append(&mut e);
-                (t, m, None)
-            }
-        };
-        let company = match &ticker {
-            Some(t) => sqlx::query!(
-                "SELECT fiscal_year_end_month FROM companies WHERE ticker = $1",
-                t.as_str()
-            )
-            .fetch_optional(pool)
-            .await
-            .map_err(crate::ssr::db_error)?,
-            None => None,
-        };
-        if ticker.is_some() && company.is_none() {
-            errors.push(field(
-                "ticker",
-                "No company with this ticker is in the store.",
-            ));
-        }
-        let unit = metric
-            .map(StoredUnit::for_metric)
-            .unwrap_or(StoredUnit::Usd);
-        let value = match parse_amount(&form.value, unit) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                errors.push(field("value", capitalize(&e.to_string())));
-                None
-            }
-        };
-        let understood = value.map(|v| describe(v, unit));
-        let source_url = check_url(&form.source_url)
-            .map_err(|e| errors.push(field("source_url", e)))
-            .ok();
-        let note = form.note.trim();
-        if note.chars().count() > MAX_NOTE_LEN {
-            errors.push(field(
-                "note",
-                format!("The note is longer than {MAX_NOTE_LEN} characters."),
-            ));
-        } else if note
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        {
-            errors.push(field(
-                "note",
-                "The note must not contain control characters.",
-            ));
-        }
-        let base_version = match form.base_version.trim() {
-            "" => Some(0),
-            v => v.parse::<i32>().ok().filter(|v| *v >= 0),
-        };
-        if base_version.is_none() {
-            errors.push(field(
-                "base_version",
-                "The form is out of date. Reload the page and enter the value again.",
-            ));
-        }
-
-        // The period must exist in the company's fiscal calendar: actuals for
-        // a period that has ended, guidance up to three years ahead.
-        let mut dates = None;
-        if let (Some(t), Some(m), Some(p), Some(c)) = (&ticker, metric, period, &company) {
-            let fye = u8::try_from(c.fiscal_year_end_month).unwrap_or(12);
-            match period_dates(pool, t, p, fye)
-                .await
-                .map_err(crate::ssr::db_error)?
-            {
-                None => errors.push(field("period", "This period is outside the calendar.")),
-                Some((start, end)) => {
-                    let horizon = if m.kind() == MetricKind::Disclosure {
-                        today + Duration::days(GUIDANCE_HORIZON_DAYS)
-                    } else {
-                        today
-                    };
-                    if end > horizon {
-                        errors.push(field(
-                            "period",
-                            if m.kind() == MetricKind::Disclosure {
-                                format!("{} ends {end}, more than three years ahead.", p.label())
-                            } else {
-                                format!(
-                                    "{} of {t} ends {end}: actual figures can be entered once the period has ended.",
-                                    p.label()
-                                )
-                            },
-                        ));
-                    }
-                    dates = Some((start, end));
-                }
-            }
-        }
-
-        let (
-            Some(ticker),
-            Some(metric),
-            Some(period),
-            Some(value),
-            Some(source_url),
-            Some(base_version),
-            Some((start, end)),
-            true,
-        ) = (
-            ticker,
-            metric,
-            period,
-            value,
-            source_url,
-            base_version,
-            dates,
-            errors.is_empty(),
-        )
-        else {
-            if let Some(err) = errors.first() {
-                tracing::info!(user.id = user.id, entry.field = %err.field, entry.outcome = "invalid", "entry refused by validation");
-            }
-            return Ok(Err(SaveOutcome::Invalid { errors, understood }));
-        };
-        let understood = describe(value, unit);
-
-        // An unusual value is saved only when the analyst confirmed it.
-        if !form.confirmed {
-            let largest = sqlx::query_scalar!(
-                "SELECT max(abs(value)) FROM current_facts WHERE ticker = $1 AND metric = $2",
-                ticker.as_str(),
-                metric.key()
-            )
-            .fetch_one(pool)
+        let ticker: Vec<Ticker> = Ticker::parse(&form.ticker).into_iter().collect();
+        let key = parse_key(&form.ticker, &form.metric, &form.period).ok();
+        let ctx = store::entry::context(&pool, &ticker, key.as_slice())
             .await
             .map_err(crate::ssr::db_error)?;
-            if let Some(reason) = implausibility(metric, value, largest) {
-                return Ok(Err(SaveOutcome::Invalid {
-                    errors: vec![field(
-                        "confirm",
-                        format!("{reason} Check the value, or tick the box to save it anyway."),
-                    )],
-                    understood: Some(understood),
-                }));
+        match check(&form, &ctx, today) {
+            Ok(valid) => {
+                let understood = valid.understood.clone();
+                write(user, &pool, entry(user, valid, today), understood).await
+            }
+            Err(refusal) => {
+                let outcome = refused(refusal);
+                if let SaveOutcome::Invalid { errors, .. } = &outcome {
+                    if let Some(err) = errors.first() {
+                        tracing::info!(
+                            user.id = user.id,
+                            entry.field = err.field.as_str(),
+                            entry.outcome = "invalid",
+                            "entry refused by validation"
+                        );
+                    }
+                }
+                Ok(outcome)
             }
         }
+    }
 
-        let entry = Entry {
-            record: FactRecord {
-                ticker: ticker.clone(),
-                metric,
-                period,
-                period_start: (metric.kind() == MetricKind::Flow).then_some(start),
-                period_end: end,
-                value,
-                unit: unit.as_db_str(),
-                known_at: today,
-                source: Source::analyst(source_url, user.email.clone()),
-                note: (!note.is_empty()).then(|| note.to_string()),
+    /// What the form shows for a refused entry: the fields to fix, or the
+    /// confirmation an unusual value needs.
+    pub fn refused(refusal: Refusal) -> SaveOutcome {
+        match refusal {
+            Refusal::Invalid { errors, understood } => SaveOutcome::Invalid { errors, understood },
+            Refusal::Unusual { reason, understood } => SaveOutcome::Invalid {
+                errors: vec![FieldError::new(
+                    EntryField::Confirm,
+                    format!("{reason} Check the value, or tick the box to save it anyway."),
+                )],
+                understood: Some(understood),
             },
-            base_version,
-        };
-        Ok(Ok((entry, understood)))
+        }
+    }
+
+    /// The record a valid entry writes: an analyst's value, known today,
+    /// cited with its source.
+    pub fn entry(user: &SignedIn, valid: ValidEntry, today: Date) -> Entry {
+        Entry {
+            record: FactRecord {
+                ticker: valid.key.ticker,
+                metric: valid.key.metric,
+                period: valid.key.period,
+                period_start: valid.period_start,
+                period_end: valid.period_end,
+                value: valid.value,
+                unit: valid.unit.as_db_str(),
+                known_at: today,
+                source: Source::analyst(valid.source_url, user.email.clone()),
+                note: valid.note,
+            },
+            base_version: valid.base_version,
+        }
     }
 
     /// Writes a validated entry through the store and
@@ -547,8 +256,8 @@ pub mod ssr {
                 })
             }
             WriteOutcome::Duplicate { version } => Ok(SaveOutcome::Invalid {
-                errors: vec![field(
-                    "value",
+                errors: vec![FieldError::new(
+                    EntryField::Value,
                     format!(
                         "This is already the current value (version {version}); nothing to save."
                     ),
@@ -566,7 +275,12 @@ pub mod ssr {
                     entry.outcome = "conflict",
                     "analyst entry based on a stale version"
                 );
-                let current = current(pool, &ticker, metric, period)
+                let key = domain::entry::EntryKey {
+                    ticker,
+                    metric,
+                    period,
+                };
+                let current = store::entry::current(pool, &key)
                     .await
                     .map_err(crate::ssr::db_error)?;
                 Ok(SaveOutcome::Conflict {
@@ -584,7 +298,12 @@ pub mod ssr {
         period: &str,
         value: &str,
     ) -> Result<Option<ScorecardPreview>, AppError> {
-        let Ok((ticker, metric, period)) = parse_key(ticker, metric, period) else {
+        let Ok(domain::entry::EntryKey {
+            ticker,
+            metric,
+            period,
+        }) = parse_key(ticker, metric, period)
+        else {
             return Ok(None);
         };
         let Ok(value) = parse_amount(value, StoredUnit::for_metric(metric)) else {
@@ -646,41 +365,5 @@ pub mod ssr {
             answers,
             guidance,
         }))
-    }
-
-    fn capitalize(s: &str) -> String {
-        let mut chars = s.chars();
-        match chars.next() {
-            Some(c) => c.to_uppercase().chain(chars).collect(),
-            None => String::new(),
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn source_urls_must_be_http_with_a_host() {
-            assert!(check_url("https://www.sec.gov/x").is_ok());
-            assert!(check_url("http://example.com").is_ok());
-            for bad in [
-                "",
-                "ftp://x.com",
-                "javascript:alert(1)",
-                "https://",
-                "https://a b.com",
-                "https://nohost",
-            ] {
-                assert!(check_url(bad).is_err(), "{bad}");
-            }
-        }
-
-        #[test]
-        fn key_errors_name_their_field() {
-            let errors = parse_key("MSFT", "ebitda", "FY26 Q9").unwrap_err();
-            let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-            assert_eq!(fields, ["metric", "period"]);
-        }
     }
 }

@@ -181,16 +181,19 @@ pub mod ssr {
             crate::ssr::set_status(&err);
             err
         };
-        let (ticker, metric, period) = crate::api::entry::ssr::parse_key(ticker, metric, period)
-            .map_err(|errors| {
-                invalid(
-                    errors
-                        .into_iter()
-                        .map(|e| e.message)
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                )
-            })?;
+        let domain::entry::EntryKey {
+            ticker,
+            metric,
+            period,
+        } = domain::entry::parse_key(ticker, metric, period).map_err(|errors| {
+            invalid(
+                errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })?;
         let version: i32 = version
             .trim()
             .parse()

@@ -1,5 +1,6 @@
 use crate::api::entry::{
-    current_value, entry_companies, preview_entry, CompanyChoice, SaveEntry, SaveOutcome,
+    current_value, entry_companies, preview_entry, CompanyChoice, EntryField, SaveEntry,
+    SaveOutcome,
 };
 use crate::api::history::history_href;
 use domain::entry::{describe, parse_amount, StoredUnit};
@@ -164,18 +165,18 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
         })
     };
 
-    let error_for = move |field: &'static str| {
+    let error_for = move |field: EntryField| {
         move || {
             match save.value().get() {
             Some(Ok(SaveOutcome::Invalid { errors, .. })) => errors
                 .into_iter()
                 .find(|e| e.field == field)
-                .map(|e| view! { <p class="field-error" role="alert" data-field=field>{e.message}</p> }),
+                .map(|e| view! { <p class="field-error" role="alert" data-field=field.as_str()>{e.message}</p> }),
             _ => None,
         }
         }
     };
-    let needs_confirm = move || matches!(save.value().get(), Some(Ok(SaveOutcome::Invalid { errors, .. })) if errors.iter().any(|e| e.field == "confirm"));
+    let needs_confirm = move || matches!(save.value().get(), Some(Ok(SaveOutcome::Invalid { errors, .. })) if errors.iter().any(|e| e.field == EntryField::Confirm));
 
     let outcome = move || {
         save.value().get().map(|r| match r {
@@ -237,14 +238,14 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            {error_for("ticker")}
+            {error_for(EntryField::Ticker)}
             <label>
                 "Period (fiscal)"
                 <input type="text" name="period" placeholder="FY26 Q3, or FY26 for a full year" required
                     value=period.get_untracked()
                     on:input=move |ev| period.set(event_target_value(&ev))/>
             </label>
-            {error_for("period")}
+            {error_for(EntryField::Period)}
             <label>
                 "Metric"
                 <select name="metric" on:change=move |ev| metric.set(event_target_value(&ev))>
@@ -257,24 +258,24 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            {error_for("metric")}
+            {error_for(EntryField::Metric)}
             <label>
                 "Value"
                 <input type="text" name="value" placeholder="37B, 37,000M or 37000000000" required autocomplete="off"
                     on:input=move |ev| value.set(event_target_value(&ev))/>
             </label>
             <p class="hint" id="entry-understood" aria-live="polite">{understood}</p>
-            {error_for("value")}
+            {error_for(EntryField::Value)}
             <label>
                 "Source URL"
                 <input type="url" name="source_url" placeholder="https://…" required/>
             </label>
-            {error_for("source_url")}
+            {error_for(EntryField::SourceUrl)}
             <label>
                 "Note"
                 <textarea name="note" maxlength="2000" rows="3"></textarea>
             </label>
-            {error_for("note")}
+            {error_for(EntryField::Note)}
             // The resources read here and in the preview refetch as the
             // analyst types. Read under the page's <Suspense>, each refetch
             // would swap the form out for the fallback and back, taking the
@@ -300,13 +301,13 @@ fn EntryForm(companies: Vec<CompanyChoice>) -> impl IntoView {
             <input type="hidden" name="base_version" prop:value=base_version/>
             </Transition>
             <Show when=needs_confirm>
-                {error_for("confirm")}
+                {error_for(EntryField::Confirm)}
                 <label class="confirm">
                     <input type="checkbox" name="confirm" value="true"/>
                     " I checked this unusual value; save it anyway."
                 </label>
             </Show>
-            {error_for("base_version")}
+            {error_for(EntryField::BaseVersion)}
             <button type="submit" disabled=move || save.pending().get()>"Save"</button>
         </ActionForm>
         {outcome}

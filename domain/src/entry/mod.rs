@@ -1,7 +1,15 @@
 //! Analyst entry: reading a typed amount (`37B`, `37,000M`, `37000000000`),
 //! the unit each metric is stored in, a fiscal period's nominal dates, and the
 //! plausibility checks that ask for confirmation before an unusual value is
-//! saved. Pure, so the browser shows what it understood as the analyst types.
+//! saved, and the rules an entry must pass ([`check`]). Pure, so the browser
+//! shows what it understood as the analyst types.
+
+mod check;
+
+pub use check::{
+    check, check_url, parse_key, EntryContext, EntryField, EntryForm, EntryKey, FieldError,
+    Refusal, StoredValue, ValidEntry, GUIDANCE_HORIZON_DAYS, MAX_NOTE_LEN, MAX_URL_LEN,
+};
 
 use crate::analytics::{CompanyFacts, FactPoint};
 use crate::metric::Metric;
@@ -10,6 +18,29 @@ use crate::{Provenance, SourceKind};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
+
+/// A company in the entry form's picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyChoice {
+    pub ticker: String,
+    pub name: String,
+    pub fiscal_year_end_month: u8,
+}
+
+/// The version in force for a key, with where it came from: shown beside
+/// the form, and when a save meets a newer version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentFact {
+    pub version: i32,
+    pub value: Decimal,
+    /// `$37B (37,000,000,000 USD)`.
+    pub display: String,
+    pub known_at: Date,
+    /// `filing`, `derived`, `secondary` or `analyst`.
+    pub source_kind: String,
+    pub source_url: Option<String>,
+    pub entered_by: Option<String>,
+}
 
 /// Longest amount accepted, in characters.
 pub const MAX_AMOUNT_LEN: usize = 64;

@@ -496,6 +496,64 @@ async fn two_servers_on_one_database_never_import_the_same_filing_twice() {
     assert_eq!(duplicates, 0, "no figure was written twice");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_syncing_at_the_same_moment_import_each_filing_once() {
+    // Arrange: two instances (two pools, two clients) on one database, both
+    // about to run a round; nothing is imported yet.
+    let db = TestDb::new().await;
+    let other = server::db::connect(db.options.clone(), 4).await.unwrap();
+    let sec = EdgarReplay::start().await;
+    sec.recorded_ticker_list();
+    sec.submissions(MSFT_CIK, vec![Reply::Json(recorded_submissions(MSFT_CIK))]);
+    sec.company_facts(MSFT_CIK, vec![Reply::Json(microsoft())]);
+    track(&db.pool, "MSFT").await;
+    let instance = |pool: PgPool, config: SecConfig| async move {
+        let client = SecClient::new(&config).unwrap();
+        sync::round(&pool, &client, Scope::All, HOUR).await.unwrap()
+    };
+
+    // Act: both rounds at once, on two threads; whichever interleaving the
+    // machine gives, then one more round of each.
+    let first = tokio::spawn(instance(db.pool.clone(), sec.config()));
+    let second = tokio::spawn(instance(other.clone(), sec.config()));
+    let (first, second) = (first.await.unwrap(), second.await.unwrap());
+    let again = [
+        instance(db.pool.clone(), sec.config()).await,
+        instance(other.clone(), sec.config()).await,
+    ];
+
+    // Assert: across all four rounds the company was imported exactly once,
+    // its facts downloaded once, and no figure written twice.
+    let outcomes: Vec<&Outcome> = [&first, &second]
+        .into_iter()
+        .chain(&again)
+        .filter_map(|round| match round {
+            Round::Done(checked) => Some(checked),
+            Round::Busy => None,
+        })
+        .flatten()
+        .map(|checked| &checked.outcome)
+        .collect();
+    let imports = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Imported { .. }))
+        .count();
+    assert_eq!(imports, 1, "{outcomes:?}");
+    assert!(
+        again.iter().all(|r| matches!(r, Round::Done(_))),
+        "the lock is free once both rounds ended: {again:?}"
+    );
+    assert_eq!(sec.hits_to("companyfacts").len(), 1, "downloaded once");
+    let duplicates: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT ticker, metric, fiscal_year, fiscal_quarter, value, accession
+           FROM fact_versions GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1) d",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(duplicates, 0, "no figure was written twice");
+}
+
 #[tokio::test]
 async fn an_instance_that_dies_holding_the_sync_lock_does_not_keep_it() {
     // Arrange: an instance takes the lock and dies (its connection drops

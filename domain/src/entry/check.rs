@@ -166,13 +166,28 @@ pub enum Refusal {
 pub fn parse_key(ticker: &str, metric: &str, period: &str) -> Result<EntryKey, Vec<FieldError>> {
     let mut errors = Vec::new();
     let ticker = Ticker::parse(ticker)
-        .map_err(|e| errors.push(FieldError::new(EntryField::Ticker, e.to_string())))
+        .map_err(|e| {
+            errors.push(FieldError::new(
+                EntryField::Ticker,
+                capitalize(&e.to_string()),
+            ))
+        })
         .ok();
     let metric = Metric::parse(metric)
-        .map_err(|e| errors.push(FieldError::new(EntryField::Metric, e.to_string())))
+        .map_err(|e| {
+            errors.push(FieldError::new(
+                EntryField::Metric,
+                capitalize(&e.to_string()),
+            ))
+        })
         .ok();
     let period = FiscalPeriod::parse(period)
-        .map_err(|e| errors.push(FieldError::new(EntryField::Period, e.to_string())))
+        .map_err(|e| {
+            errors.push(FieldError::new(
+                EntryField::Period,
+                capitalize(&e.to_string()),
+            ))
+        })
         .ok();
     match (ticker, metric, period) {
         (Some(ticker), Some(metric), Some(period)) => Ok(EntryKey {

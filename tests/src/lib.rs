@@ -63,6 +63,17 @@ fn cluster() -> &'static Result<PgConnectOptions, String> {
     })
 }
 
+/// The application's logs on standard error when `TEST_LOG` is set (any
+/// value), at `RUST_LOG`'s levels (default `info`); silent otherwise, so a
+/// passing run stays readable. Every test that makes a database calls this.
+///
+/// `TEST_LOG=1 cargo test -p capex-lens-tests --test entry -- --nocapture`
+pub fn init_test_log() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        server::telemetry::init(LogFormat::Text, server::telemetry::LogStream::Stderr);
+    }
+}
+
 /// A fresh, migrated database of its own for one test.
 pub struct TestDb {
     pub pool: PgPool,
@@ -72,6 +83,7 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> Self {
+        init_test_log();
         let admin = cluster().as_ref().expect("test PostgreSQL cluster").clone();
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let mut conn = admin.connect().await.expect("connect to test cluster");

@@ -493,11 +493,15 @@ fn captured_logs() -> &'static Captured {
     static LOGS: OnceLock<Captured> = OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Captured::default();
-        let _ = tracing_subscriber::fmt()
+        let installed = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
             .with_writer(logs.clone())
             .try_init();
+        assert!(
+            installed.is_ok() || std::env::var_os("TEST_LOG").is_none(),
+            "TEST_LOG sends the logs to standard error, so this test cannot capture them: run it without TEST_LOG"
+        );
         logs
     })
 }

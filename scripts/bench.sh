@@ -102,11 +102,11 @@ stop_server() {
   pids=("${kept[@]}")
 }
 
-step "first-load budgets of the company and cohort pages (the release site; tests/tests/company_page.rs)"
+step "first-load budgets of the company and cohort pages (the release site; tests/tests/http/company_page.rs)"
 # The tests serve this release site from the test server and count what a
 # browser downloads; each fails when its page is over 400 KB.
 budget_log=target/bench/first-load-budget.log
-if LEPTOS_SITE_ROOT="$PWD/target/site" cargo test -p capex-lens-tests --test company_page -- \
+if LEPTOS_SITE_ROOT="$PWD/target/site" cargo test -p capex-lens-tests --test http -- \
   --include-ignored --nocapture --test-threads=1 first_load_transfer_is_under_400_kb_compressed >"$budget_log" 2>&1; then
   verdict="met"
 else
@@ -117,7 +117,7 @@ measured=$(grep '^first-load transfer' "$budget_log" | sed 's/^/    /' || true)
 {
   echo "## First-load budget check"
   echo
-  echo "\`cargo test -p capex-lens-tests --test company_page -- --include-ignored first_load_transfer_is_under_400_kb_compressed\`"
+  echo "\`cargo test -p capex-lens-tests --test http -- --include-ignored first_load_transfer_is_under_400_kb_compressed\`"
   echo "against the release site just built: budget (the company page and the cohort page each under 400 KB, in demand) $verdict."
   echo
   echo "$measured"

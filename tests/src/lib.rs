@@ -67,7 +67,7 @@ fn cluster() -> &'static Result<PgConnectOptions, String> {
 /// value), at `RUST_LOG`'s levels (default `info`); silent otherwise, so a
 /// passing run stays readable. Every test that makes a database calls this.
 ///
-/// `TEST_LOG=1 cargo test -p capex-lens-tests --test entry -- --nocapture`
+/// `TEST_LOG=1 cargo test -p capex-lens-tests --test http entry:: -- --nocapture`
 pub fn init_test_log() {
     if std::env::var_os("TEST_LOG").is_some() {
         server::telemetry::init(LogFormat::Text, server::telemetry::LogStream::Stderr);

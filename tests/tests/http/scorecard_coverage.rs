@@ -1,7 +1,7 @@
 //! How much of the scorecard the bundled data answers: per company, the four
 //! questions at the latest answerable quarter, and every remaining
 //! "Insufficient data" with the inputs it lacks. The README's table is this
-//! test's output (`cargo test -p capex-lens-tests --test scorecard_coverage -- --nocapture`).
+//! test's output (`cargo test -p capex-lens-tests --test http scorecard_coverage -- --nocapture`).
 
 use capex_lens_tests::TestDb;
 use domain::analytics::{scorecard, Signal, Thresholds};

@@ -16,7 +16,6 @@ use server::edgar::{self, EdgarArgs};
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 
-#[path = "edgar_fetch/sync.rs"]
 mod sync;
 
 /// A small company-facts document: capex for one 10-Q quarter.

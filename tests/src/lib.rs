@@ -12,6 +12,7 @@ pub mod assets;
 pub mod bench_fragment;
 pub mod browser;
 pub mod edgar_replay;
+pub mod fixtures;
 pub mod universe;
 
 use server::configuration::{LogFormat, Settings};

@@ -6,6 +6,7 @@
 
 use app::error::AppError;
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
+use capex_lens_tests::fixtures::{latest_msft_capex, StoredNumber};
 use capex_lens_tests::{spawn_app, TestApp};
 use domain::account::Role;
 use rust_decimal::Decimal;
@@ -42,19 +43,6 @@ async fn set_read_only(app: &TestApp, read_only: bool) {
     admin.close().await.ok();
 }
 
-/// Microsoft's latest stored quarterly capex: (period label, version, value).
-async fn latest_msft_capex(app: &TestApp) -> (String, i32, Decimal) {
-    let (fy, fq, version, value): (i16, i16, i32, Decimal) = sqlx::query_as(
-        "SELECT fiscal_year, fiscal_quarter, version, value FROM current_facts
-         WHERE ticker = 'MSFT' AND metric = 'capex' AND fiscal_quarter > 0
-         ORDER BY fiscal_year DESC, fiscal_quarter DESC LIMIT 1",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
-    (format!("FY{} Q{fq}", fy % 100), version, value)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entry_on_a_read_only_database_gets_a_clear_503_writes_nothing_and_saves_once_writable()
 {
@@ -62,7 +50,12 @@ async fn an_entry_on_a_read_only_database_gets_a_clear_503_writes_nothing_and_sa
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
-    let (period, version, value) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period,
+        version,
+        value,
+        ..
+    } = latest_msft_capex(&app.db.pool).await;
     let typed = format!(
         "{}M",
         (value + Decimal::from(1_000_000_000)) / Decimal::from(1_000_000)
@@ -116,7 +109,7 @@ async fn a_bulk_upload_committed_on_a_read_only_database_gets_the_same_clear_503
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
-    let (period, _, value) = latest_msft_capex(&app).await;
+    let StoredNumber { period, value, .. } = latest_msft_capex(&app.db.pool).await;
     let typed = format!(
         "{}M",
         (value + Decimal::from(1_000_000_000)) / Decimal::from(1_000_000)
@@ -187,7 +180,7 @@ async fn the_entry_form_keeps_its_content_when_saving_on_a_read_only_database_fa
     // form filled in for Microsoft's latest quarter.
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (period, _, _) = latest_msft_capex(&app).await;
+    let StoredNumber { period, .. } = latest_msft_capex(&app.db.pool).await;
     let browser = Browser::start().await;
     let c = &browser.client;
     browser

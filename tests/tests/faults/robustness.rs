@@ -4,6 +4,7 @@
 //! and many analysts editing one number at the same time, none lost.
 
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
+use capex_lens_tests::fixtures::{latest_msft_capex, StoredNumber};
 use capex_lens_tests::{spawn_app, TestApp};
 use domain::account::Role;
 use domain::entry::{check_url, parse_amount, StoredUnit};
@@ -538,15 +539,13 @@ async fn ten_thousand_generated_bad_csv_files_import_nothing_and_never_panic() {
 async fn fifty_concurrent_edits_of_one_number_are_each_saved_or_reported_as_a_conflict() {
     // Arrange: five analysts, ten edits each, all based on the same version.
     let app = Arc::new(spawn_app().await);
-    let (fy, fq, version, value): (i16, i16, i32, Decimal) = sqlx::query_as(
-        "SELECT fiscal_year, fiscal_quarter, version, value FROM current_facts
-         WHERE ticker = 'MSFT' AND metric = 'capex' AND fiscal_quarter > 0
-         ORDER BY fiscal_year DESC, fiscal_quarter DESC LIMIT 1",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
-    let period = format!("FY{} Q{fq}", fy % 100);
+    let StoredNumber {
+        fiscal_year: fy,
+        quarter: fq,
+        period,
+        version,
+        value,
+    } = latest_msft_capex(&app.db.pool).await;
     let mut cookies = Vec::new();
     for n in 0..5 {
         let email = format!("analyst{n}@example.com");

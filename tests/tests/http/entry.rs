@@ -1,23 +1,11 @@
 //! The analyst entry workflow over HTTP, against the bundled real data.
 
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
-use capex_lens_tests::{spawn_app, TestApp};
+use capex_lens_tests::fixtures::{latest_msft_capex, StoredNumber};
+use capex_lens_tests::spawn_app;
 use domain::account::Role;
 use rust_decimal::Decimal;
 use serde_json::Value;
-
-/// Microsoft's latest stored quarterly capex: (period label, version, value).
-async fn latest_msft_capex(app: &TestApp) -> (String, i32, Decimal) {
-    let (fy, fq, version, value): (i16, i16, i32, Decimal) = sqlx::query_as(
-        "SELECT fiscal_year, fiscal_quarter, version, value FROM current_facts
-         WHERE ticker = 'MSFT' AND metric = 'capex' AND fiscal_quarter > 0
-         ORDER BY fiscal_year DESC, fiscal_quarter DESC LIMIT 1",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
-    (format!("FY{} Q{fq}", fy % 100), version, value)
-}
 
 fn form<'a>(period: &'a str, value: &'a str, base: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -48,7 +36,9 @@ async fn save(agent: &mut Agent<'_>, form: &[(&str, &str)]) -> (u16, Value) {
 async fn an_anonymous_save_is_refused_with_401_and_writes_nothing() {
     // Arrange
     let app = spawn_app().await;
-    let (period, version, _) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period, version, ..
+    } = latest_msft_capex(&app.db.pool).await;
     let before = fact_version_count(&app).await;
     let mut anonymous = Agent::new(&app);
 
@@ -65,7 +55,9 @@ async fn an_anonymous_save_is_refused_with_401_and_writes_nothing() {
 async fn a_signed_in_viewer_may_not_save_and_gets_403() {
     let app = spawn_app().await;
     add_user(&app, "viewer@example.com", Role::Viewer).await;
-    let (period, version, _) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period, version, ..
+    } = latest_msft_capex(&app.db.pool).await;
     let before = fact_version_count(&app).await;
     let mut viewer = Agent::signed_in(&app, "viewer@example.com").await;
 
@@ -81,7 +73,12 @@ async fn an_analysts_entry_becomes_the_current_version_with_its_provenance() {
     // Arrange
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (period, version, value) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period,
+        version,
+        value,
+        ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let new_value = value + Decimal::from(1_000_000_000);
     let typed = format!("{}M", new_value / Decimal::from(1_000_000));
@@ -130,7 +127,12 @@ async fn a_save_based_on_a_stale_version_reports_the_conflict_and_writes_nothing
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
     add_user(&app, "bob@example.com", Role::Analyst).await;
-    let (period, version, value) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period,
+        version,
+        value,
+        ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let mut bob = Agent::signed_in(&app, "bob@example.com").await;
     let v = version.to_string();
@@ -157,7 +159,9 @@ async fn an_implausible_value_is_saved_only_with_confirmation() {
     // Arrange
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (period, version, _) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period, version, ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let v = version.to_string();
     let before = fact_version_count(&app).await;
@@ -181,7 +185,12 @@ async fn an_implausible_value_is_saved_only_with_confirmation() {
 async fn a_duplicate_of_the_current_value_is_rejected_at_the_value_field() {
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (period, version, value) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period,
+        version,
+        value,
+        ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let before = fact_version_count(&app).await;
 
@@ -231,7 +240,9 @@ async fn bad_fields_are_reported_each_at_its_field_and_nothing_is_written() {
 async fn the_value_is_understood_in_the_forms_analysts_type() {
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (period, version, _) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period, version, ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
 
     let v = version.to_string();
@@ -248,7 +259,12 @@ async fn the_history_of_a_number_shows_who_changed_it_from_what_to_what() {
     // Arrange
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (period, version, value) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period,
+        version,
+        value,
+        ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let v = version.to_string();
     let typed = (value + Decimal::from(1_000_000_000)).to_string();

@@ -2,23 +2,11 @@
 //! the audit trail and its CSV export, and what the public sees of authors.
 
 use capex_lens_tests::accounts::{add_user, fact_version_count, Agent};
-use capex_lens_tests::{spawn_app, TestApp};
+use capex_lens_tests::fixtures::{latest_msft_capex, StoredNumber};
+use capex_lens_tests::spawn_app;
 use domain::account::Role;
 use rust_decimal::Decimal;
 use serde_json::Value;
-
-/// Microsoft's latest stored quarterly capex: (fiscal year, quarter, label, version, value).
-async fn latest_msft_capex(app: &TestApp) -> (i16, i16, String, i32, Decimal) {
-    let (fy, fq, version, value): (i16, i16, i32, Decimal) = sqlx::query_as(
-        "SELECT fiscal_year, fiscal_quarter, version, value FROM current_facts
-         WHERE ticker = 'MSFT' AND metric = 'capex' AND fiscal_quarter > 0
-         ORDER BY fiscal_year DESC, fiscal_quarter DESC LIMIT 1",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
-    (fy, fq, format!("FY{} Q{fq}", fy % 100), version, value)
-}
 
 async fn post_json(agent: &mut Agent<'_>, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let res = agent.post(path, form).await;
@@ -58,7 +46,14 @@ async fn reverting_adds_a_version_with_the_earlier_value_shown_on_the_history_pa
     // Arrange: an analyst's edit replaced the filed value.
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (fy, fq, period, filed_version, filed_value) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        fiscal_year: fy,
+        quarter: fq,
+        period,
+        version: filed_version,
+        value: filed_value,
+        ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let edited = save(&mut ann, &period, "99B", filed_version).await;
     let before = fact_version_count(&app).await;
@@ -136,7 +131,11 @@ async fn a_revert_from_a_stale_page_is_a_conflict_and_writes_nothing() {
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
     add_user(&app, "bob@example.com", Role::Analyst).await;
-    let (_, _, period, filed_version, _) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period,
+        version: filed_version,
+        ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let mut bob = Agent::signed_in(&app, "bob@example.com").await;
     let first = save(&mut ann, &period, "98B", filed_version).await;
@@ -265,7 +264,12 @@ async fn the_audit_trail_filters_by_company_metric_user_and_date() {
     // Arrange
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (_, _, period, version, old) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period,
+        version,
+        value: old,
+        ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     let saved = save(&mut ann, &period, "96B", version).await;
     let today = time::OffsetDateTime::now_utc().date();
@@ -324,7 +328,9 @@ async fn the_audit_csv_keeps_the_filters_and_is_for_analysts_only() {
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
     add_user(&app, "viewer@example.com", Role::Viewer).await;
-    let (_, _, period, version, _) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period, version, ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     save(&mut ann, &period, "95B", version).await;
     let mut viewer = Agent::signed_in(&app, "viewer@example.com").await;
@@ -365,7 +371,9 @@ async fn the_public_sees_an_analysts_role_never_their_email() {
     // Arrange
     let app = spawn_app().await;
     add_user(&app, "ann@example.com", Role::Analyst).await;
-    let (_, _, period, version, _) = latest_msft_capex(&app).await;
+    let StoredNumber {
+        period, version, ..
+    } = latest_msft_capex(&app.db.pool).await;
     let mut ann = Agent::signed_in(&app, "ann@example.com").await;
     save(&mut ann, &period, "94B", version).await;
 

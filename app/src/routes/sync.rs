@@ -13,6 +13,14 @@ pub fn AdminSync() -> impl IntoView {
     // `data-ready` once the forms are interactive (effects run in the browser only).
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
+    // A ticker that is now tracked is cleared from the field, ready for the
+    // next; one that was refused stays, to be corrected.
+    let ticker_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(field)) = (track.value().get(), ticker_field.get()) {
+            field.set_value("");
+        }
+    });
     let status = Resource::new(
         move || (track.version().get(), untrack.version().get()),
         |_| sync_status(),
@@ -63,7 +71,7 @@ pub fn AdminSync() -> impl IntoView {
             <h2>"Track a company"</h2>
             <p class="hint">"Its ticker as the SEC lists it; the company, its CIK and fiscal year end come from EDGAR at the first check."</p>
             <ActionForm action=track attr:id="track-form" attr:data-ready=move || ready.get().to_string()>
-                <label>"Ticker" <input type="text" name="ticker" required maxlength="10" autocomplete="off" placeholder="AVGO"/></label>
+                <label>"Ticker" <input type="text" name="ticker" required maxlength="10" autocomplete="off" placeholder="AVGO" node_ref=ticker_field/></label>
                 <button type="submit" disabled=move || track.pending().get()>"Track"</button>
             </ActionForm>
         </section>

@@ -249,12 +249,24 @@ async fn an_admin_tracks_a_company_on_the_sync_page_and_sees_it_listed_as_never_
         .text()
         .await
         .unwrap();
+    let field_after = c
+        .find(Locator::Css("#track-form input[name='ticker']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
 
     // Assert
     browser.assert_no_panic().await;
     assert_eq!(
         outcome,
         "AVGO is tracked: the sync checks it within a minute."
+    );
+    assert_eq!(
+        field_after.as_deref(),
+        Some(""),
+        "the field is cleared for the next ticker"
     );
     assert!(
         row.contains("never checked") && row.contains("none yet"),

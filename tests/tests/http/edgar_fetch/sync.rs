@@ -50,6 +50,18 @@ async fn counts(pool: &PgPool) -> (i64, i64, i64) {
     .unwrap()
 }
 
+/// Figures stored more than once from the same filing with the same value
+/// (a filing imported twice would make them).
+async fn duplicate_figures(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT ticker, metric, fiscal_year, fiscal_quarter, value, accession
+           FROM fact_versions GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1) d",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 fn imported(checked: &sync::Checked) -> (&[String], &server::edgar::CompanyImportReport) {
     match &checked.outcome {
         Outcome::Imported {
@@ -486,14 +498,11 @@ async fn two_servers_on_one_database_never_import_the_same_filing_twice() {
         "{first:?}"
     );
     assert_eq!(sec.hits_to("companyfacts").len(), 1, "downloaded once");
-    let duplicates: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT ticker, metric, fiscal_year, fiscal_quarter, value, accession
-           FROM fact_versions GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1) d",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    assert_eq!(duplicates, 0, "no figure was written twice");
+    assert_eq!(
+        duplicate_figures(&db.pool).await,
+        0,
+        "no figure was written twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -544,14 +553,11 @@ async fn two_servers_syncing_at_the_same_moment_import_each_filing_once() {
         "the lock is free once both rounds ended: {again:?}"
     );
     assert_eq!(sec.hits_to("companyfacts").len(), 1, "downloaded once");
-    let duplicates: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT ticker, metric, fiscal_year, fiscal_quarter, value, accession
-           FROM fact_versions GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1) d",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    assert_eq!(duplicates, 0, "no figure was written twice");
+    assert_eq!(
+        duplicate_figures(&db.pool).await,
+        0,
+        "no figure was written twice"
+    );
 }
 
 #[tokio::test]

@@ -38,9 +38,20 @@ pub struct CompanyPage {
     /// The latest quarter with figures, and its end (TTM figures run through it).
     pub latest: Option<domain::FiscalPeriod>,
     pub latest_end: Option<time::Date>,
-    /// The analytics input: the company's current facts. The browser reruns
-    /// the depreciation wave and scenarios on it without a round trip.
+    /// The company's current facts with their sources. Server only, as
+    /// `scorecard`: the waterfall names each step's inputs and filings in
+    /// server-rendered HTML.
+    #[serde(skip)]
+    pub sourced: Option<std::sync::Arc<domain::analytics::CompanyFacts>>,
+    /// The numbers the browser-drawn views read (the history charts, the
+    /// depreciation wave and the scenario, which reruns on each slider move
+    /// without a round trip): see [`numbers`].
+    #[serde(with = "numbers")]
     pub analytics: domain::analytics::CompanyFacts,
+    /// Every guided fiscal year with its statements and actuals, sources
+    /// included (`guidance_years` of the facts): the year picker redraws
+    /// from it.
+    pub guidance: Vec<domain::analytics::guidance::GuidanceYear>,
     pub thresholds: domain::analytics::Thresholds,
     /// The link-preview image: capex against depreciation, absolute URL.
     pub og_image: String,
@@ -68,6 +79,133 @@ pub async fn get_projection(
         &params,
         &ctx.thresholds,
     ))
+}
+
+/// The facts as the browser receives them: numbers only, compactly.
+///
+/// The page's hydration data was most of its HTML (Nvidia's 756 facts, each
+/// with a source label and link, were 307 KB of 648). The views drawn in the
+/// browser read values, periods and dates, never a source's words: those are
+/// shown by the server-rendered sections (scorecard, waterfall, facts table,
+/// guidance). So [`of`] keeps the metrics those views read, and each fact's
+/// source only as its version id and kind; the label and link stay on the
+/// server. The server renders the browser's views from this same reduction,
+/// so hydration sees what the server drew, and a test checks that the views
+/// come out the same as from the full facts.
+///
+/// On the wire the facts are grouped by metric, each a JSON array
+/// `[fiscal_year, quarter, period_start, period_end, value, fact_id, kind]`
+/// instead of an object with field names.
+pub mod numbers {
+    use domain::analytics::{CompanyFacts, FactPoint};
+    use domain::provenance::{Provenance, SourceKind};
+    use domain::{FiscalPeriod, Metric};
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use time::Date;
+
+    /// Metrics no browser-drawn view reads (income statement lines the
+    /// scorecard's cash-conversion headline uses, rendered on the server).
+    const SERVER_ONLY: &[Metric] = &[Metric::NetIncome, Metric::OperatingIncome];
+
+    /// `facts` reduced to what the browser-drawn views read, grouped by
+    /// metric (the order within a metric kept).
+    pub fn of(facts: &CompanyFacts) -> CompanyFacts {
+        let mut out = CompanyFacts {
+            ticker: facts.ticker.clone(),
+            fiscal_year_end_month: facts.fiscal_year_end_month,
+            nets_capex_proceeds: facts.nets_capex_proceeds,
+            facts: facts
+                .facts
+                .iter()
+                .filter(|f| !SERVER_ONLY.contains(&f.metric))
+                .map(|f| FactPoint {
+                    provenance: Provenance {
+                        fact_id: f.provenance.fact_id,
+                        kind: f.provenance.kind,
+                        label: String::new(),
+                        url: None,
+                    },
+                    ..f.clone()
+                })
+                .collect(),
+            guidance_history: Vec::new(),
+        };
+        out.facts.sort_by_key(|f| f.metric);
+        out
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Row(i32, u8, Option<Date>, Date, Decimal, i64, SourceKind);
+
+    #[derive(Serialize, Deserialize)]
+    struct Wire {
+        ticker: String,
+        fiscal_year_end_month: u8,
+        nets_capex_proceeds: bool,
+        facts: Vec<(Metric, Vec<Row>)>,
+    }
+
+    pub fn serialize<S: Serializer>(facts: &CompanyFacts, s: S) -> Result<S::Ok, S::Error> {
+        let mut groups: Vec<(Metric, Vec<Row>)> = Vec::new();
+        for f in &facts.facts {
+            let row = Row(
+                f.period.fiscal_year,
+                f.period.quarter,
+                f.period_start,
+                f.period_end,
+                f.value,
+                f.provenance.fact_id,
+                f.provenance.kind,
+            );
+            // Runs of one metric share a group, so the order survives.
+            match groups.last_mut() {
+                Some((m, rows)) if *m == f.metric => rows.push(row),
+                _ => groups.push((f.metric, vec![row])),
+            }
+        }
+        Wire {
+            ticker: facts.ticker.clone(),
+            fiscal_year_end_month: facts.fiscal_year_end_month,
+            nets_capex_proceeds: facts.nets_capex_proceeds,
+            facts: groups,
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CompanyFacts, D::Error> {
+        let wire = Wire::deserialize(d)?;
+        let facts = wire
+            .facts
+            .into_iter()
+            .flat_map(|(metric, rows)| {
+                rows.into_iter()
+                    .map(move |Row(fy, q, start, end, value, id, kind)| FactPoint {
+                        metric,
+                        period: FiscalPeriod {
+                            fiscal_year: fy,
+                            quarter: q,
+                        },
+                        period_start: start,
+                        period_end: end,
+                        value,
+                        provenance: Provenance {
+                            fact_id: id,
+                            kind,
+                            label: String::new(),
+                            url: None,
+                        },
+                    })
+            })
+            .collect();
+        Ok(CompanyFacts {
+            ticker: wire.ticker,
+            fiscal_year_end_month: wire.fiscal_year_end_month,
+            nets_capex_proceeds: wire.nets_capex_proceeds,
+            facts,
+            guidance_history: Vec::new(),
+        })
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -161,7 +299,9 @@ pub mod ssr {
             facts,
             latest,
             latest_end,
-            analytics: company.facts.clone(),
+            sourced: Some(std::sync::Arc::new(company.facts.clone())),
+            analytics: super::numbers::of(&company.facts),
+            guidance: domain::analytics::guidance::guidance_years(&company.facts),
             thresholds: thresholds.clone(),
             og_image: crate::ssr::absolute_url(&format!(
                 "/chart.png?tickers={}&metrics=capex,depreciation_amortization&basis=quarterly&align=fiscal",

@@ -416,3 +416,18 @@ fn each_slots_band_contains_its_own_point_and_the_bands_tile_the_plot() {
         "the last band ends at the plot's edge"
     );
 }
+
+#[test]
+fn the_svg_carries_no_default_opacity_long_font_sizes_or_line_breaks() {
+    let series = vec![usd_series(
+        "AMZN",
+        capex(),
+        2025,
+        &[Some(20.0), Some(24.0), Some(30.0)],
+    )];
+    let svg = render_svg(&spec(), &series, 960, 480);
+    assert!(!svg.contains(" opacity=\"1\""), "{svg}");
+    assert!(!svg.contains('\n'), "{svg}");
+    assert!(svg.contains("font-size=\"17.74\""), "{svg}");
+    assert!(has_text(&svg, "Capex, TTM"), "{svg}");
+}

@@ -5,7 +5,7 @@
 //! without JavaScript; after hydration the sliders rerun the projection in
 //! the browser with the same `domain` code.
 
-use super::provenance::point_title;
+use super::provenance::{point_title, InputSources};
 use crate::api::company::CompanyPage;
 use crate::chart::waterfall::{render_waterfall_svg, StepKind, WaterfallStep};
 use crate::chart::{AxisUnit, ChartSpec};
@@ -92,15 +92,17 @@ fn steps(facts: &CompanyFacts, at: FiscalPeriod) -> (Vec<Step>, Vec<String>) {
     (steps, notes)
 }
 
-/// The cash-conversion waterfall (TTM) and its numbers as a table.
+/// The cash-conversion waterfall (TTM through `at`) and its numbers as a
+/// table, each value titled with its inputs and filings: static markup the
+/// server renders (see `routes::company::Fragments`), from `facts` with
+/// their sources.
 #[component]
-pub fn Waterfall(page: CompanyPage) -> impl IntoView {
-    let Some(at) = page.latest else {
-        return view! { <p class="missing">"No quarterly figures, so no waterfall."</p> }
-            .into_any();
-    };
-    let through = ttm_through(&page);
-    let (steps, mut notes) = steps(&page.analytics, at);
+pub fn Waterfall(
+    facts: std::sync::Arc<CompanyFacts>,
+    at: FiscalPeriod,
+    through: String,
+) -> impl IntoView {
+    let (steps, mut notes) = steps(&facts, at);
     let bars: Vec<WaterfallStep> = steps
         .iter()
         .map(|s| WaterfallStep {
@@ -132,7 +134,7 @@ pub fn Waterfall(page: CompanyPage) -> impl IntoView {
     let rows = steps
         .into_iter()
         .map(|s| {
-            let title = point_title(&s.point, &s.formula);
+            let title = point_title(&s.point, &s.formula, InputSources::FactsTable);
             let complete = s.point.is_complete();
             let text = if complete {
                 s.point.exact.map(format::usd).unwrap_or_else(|| format::MISSING.into())
@@ -181,7 +183,6 @@ pub fn Waterfall(page: CompanyPage) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
     }
-    .into_any()
 }
 
 /// Capex against depreciation, and free cash flow (quarterly and TTM).

@@ -4,8 +4,8 @@
 //! in `/compare` the same table with a row per company.
 
 use crate::chart::guidance::{render_guidance_svg, short_date};
-use domain::analytics::guidance::{guidance_years, GuidanceYear};
-use domain::analytics::{CompanyFacts, InputRef};
+use domain::analytics::guidance::GuidanceYear;
+use domain::analytics::InputRef;
 use domain::format::usd;
 use domain::FiscalPeriod;
 use leptos::prelude::*;
@@ -21,13 +21,15 @@ fn span(fy: i32, fye_month: u8) -> Option<(time::Date, time::Date)> {
 
 /// Each fiscal year's guided capex range, as it moved, beside the capex
 /// reported so far; nothing when the company has no guidance entered.
+/// `years` are [`guidance_years`](domain::analytics::guidance::guidance_years)
+/// of the company's facts, computed where the facts and their sources are
+/// (the server); the year picker redraws the chart from them.
 #[component]
-pub fn GuidanceView(facts: CompanyFacts) -> impl IntoView {
-    let years = guidance_years(&facts);
+pub fn GuidanceView(years: Vec<GuidanceYear>, fiscal_year_end_month: u8) -> impl IntoView {
     if years.is_empty() {
         return None;
     }
-    let fye = facts.fiscal_year_end_month;
+    let fye = fiscal_year_end_month;
     let chosen = RwSignal::new(years[0].fiscal_year);
     let chart_years = years.clone();
     let chart = move || {

@@ -1,5 +1,8 @@
 use super::value::format_value;
-use domain::analytics::{Answer, HeadlineFigure, QuestionHistory, Scorecard, Signal, Trend};
+use domain::analytics::{
+    Answer, HeadlineFigure, InputRef, QuestionHistory, Scorecard, Signal, Trend,
+};
+use domain::Metric;
 use leptos::prelude::*;
 
 /// The four answers, their eight-quarter history and the cash-conversion headline.
@@ -8,6 +11,7 @@ pub fn ScorecardView(scorecard: Scorecard) -> impl IntoView {
     let answers = scorecard.answers.clone();
     let headline = scorecard.headline.clone();
     let history = scorecard.history.clone();
+    let sources = sources(&scorecard);
     let ticker = scorecard.ticker.clone();
     let t = ticker.clone();
     view! {
@@ -17,6 +21,7 @@ pub fn ScorecardView(scorecard: Scorecard) -> impl IntoView {
                 {answers.into_iter().map(|a| view! { <AnswerCard answer=a ticker=t.clone()/> }).collect_view()}
             </div>
             <HistoryStrip history=history ticker=ticker/>
+            <Sources inputs=sources/>
         </section>
         <section class="headline" aria-label="Cash conversion">
             <h2>"Cash conversion"</h2>
@@ -88,11 +93,10 @@ fn HistoryStrip(history: Vec<QuestionHistory>, ticker: String) -> impl IntoView 
                                             let ticker = ticker.clone();
                                             let quarter = a.label.clone();
                                             let signal = a.signal;
-                                            let sentence = a.sentence.clone();
                                             view! {
                                                 <td data-quarter=quarter data-signal=format!("{signal:?}")>
                                                     <details class="history-cell">
-                                                        <summary class=signal.css_class() title=sentence>{short_label(signal)}</summary>
+                                                        <summary class=signal.css_class()>{short_label(signal)}</summary>
                                                         <div class="history-cell-body">
                                                             <AnswerDetail answer=a ticker=ticker/>
                                                         </div>
@@ -111,27 +115,98 @@ fn HistoryStrip(history: Vec<QuestionHistory>, ticker: String) -> impl IntoView 
     }
 }
 
-/// One input as a line: metric, quarter, value and its source in words.
-fn input_line(i: &domain::analytics::InputRef) -> String {
-    format!(
-        "{} {}: {} ({})",
-        i.metric.key(),
-        i.period.label(),
-        domain::format::usd(i.value),
-        i.provenance.label
-    )
+/// Every distinct input of the scorecard (its answers and their history),
+/// sorted by metric and period: each figure's value and source, listed once.
+fn sources(scorecard: &Scorecard) -> Vec<InputRef> {
+    let mut all: Vec<InputRef> = scorecard
+        .answers
+        .iter()
+        .chain(scorecard.history.iter().flat_map(|h| &h.answers))
+        .flat_map(|a| a.inputs.iter().cloned())
+        .collect();
+    all.sort_by_key(|i| (i.metric, i.period, i.provenance.fact_id));
+    all.dedup_by_key(|i| i.provenance.fact_id);
+    all
+}
+
+/// The anchor of an input's line in [`Sources`].
+fn source_anchor(i: &InputRef) -> String {
+    format!("src-{}", i.provenance.fact_id)
+}
+
+/// The scorecard's sources: one line per input figure, its value and the
+/// filing (or entry) it comes from, linked. Each answer's inputs point here
+/// rather than repeat them: 36 answers share most of their inputs.
+#[component]
+fn Sources(inputs: Vec<InputRef>) -> impl IntoView {
+    view! {
+        <details class="sources" id="scorecard-sources">
+            <summary>"Sources of the scorecard's figures (" {inputs.len()} ")"</summary>
+            <ul>
+                {inputs
+                    .into_iter()
+                    .map(|i| {
+                        let text = format!("{} {}: {}", i.metric.key(), i.period.label(), domain::format::usd(i.value));
+                        let figure = match i.provenance.url.clone() {
+                            Some(u) => view! { <a href=u rel="external">{text}</a> }.into_any(),
+                            None => view! { <span>{text}</span> }.into_any(),
+                        };
+                        view! { <li id=source_anchor(&i)>{figure} " · " {i.provenance.label.clone()}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        </details>
+    }
+}
+
+/// An answer's inputs in a few words: per metric, its quarters as runs
+/// (`revenue FY23 Q3 – FY25 Q2`), each run linking to its first line in
+/// [`Sources`].
+fn input_runs(inputs: &[InputRef]) -> Vec<(String, String)> {
+    let mut sorted: Vec<&InputRef> = inputs.iter().collect();
+    sorted.sort_by_key(|i| (i.metric, i.period));
+    let mut runs: Vec<(Metric, Vec<&InputRef>)> = Vec::new();
+    for i in sorted {
+        match runs.last_mut() {
+            Some((m, run))
+                if *m == i.metric
+                    && run.last().is_some_and(|p| {
+                        !p.period.is_full_year()
+                            && !i.period.is_full_year()
+                            && i.period.previous() == p.period
+                    }) =>
+            {
+                run.push(i)
+            }
+            _ => runs.push((i.metric, vec![i])),
+        }
+    }
+    runs.into_iter()
+        .filter_map(|(metric, run)| {
+            let (first, last) = (run.first()?, run.last()?);
+            let text = if run.len() == 1 {
+                format!("{} {}", metric.key(), first.period.label())
+            } else {
+                format!(
+                    "{} {} – {} ({} quarters)",
+                    metric.key(),
+                    first.period.label(),
+                    last.period.label(),
+                    run.len()
+                )
+            };
+            Some((text, format!("#{}", source_anchor(first))))
+        })
+        .collect()
 }
 
 /// The numbers of an answer: step, proxy, figures, what is missing (linked to
-/// the coverage map) and the inputs with their sources.
+/// the coverage map) and its inputs, linked to their sources.
 #[component]
 fn AnswerDetail(answer: Answer, ticker: String) -> impl IntoView {
     let missing: Vec<String> = answer.missing.iter().map(ToString::to_string).collect();
-    let inputs: Vec<(String, Option<String>)> = answer
-        .inputs
-        .iter()
-        .map(|i| (input_line(i), i.provenance.url.clone()))
-        .collect();
+    let inputs = input_runs(&answer.inputs);
+    let count = answer.inputs.len();
     let first_gap = answer.missing.iter().find_map(|m| match m {
         domain::analytics::Missing::Fact { metric, .. } => Some(metric.key()),
         _ => None,
@@ -164,18 +239,15 @@ fn AnswerDetail(answer: Answer, ticker: String) -> impl IntoView {
                 <a href=coverage>"see the coverage map"</a>
             </p>
         })}
-        {(!inputs.is_empty())
-            .then(|| {
-                view! {
-                    <details class="inputs">
-                        <summary>"Inputs (" {inputs.len()} ")"</summary>
-                        <ul>{inputs.into_iter().map(|(text, url)| match url {
-                            Some(u) => view! { <li><a href=u rel="external">{text}</a></li> }.into_any(),
-                            None => view! { <li>{text}</li> }.into_any(),
-                        }).collect_view()}</ul>
-                    </details>
-                }
-            })}
+        {(!inputs.is_empty()).then(|| view! {
+            <p class="inputs">"Inputs (" {count} "): "
+                {inputs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, (text, href))| view! { {(n > 0).then_some(", ")}<a href=href>{text}</a> })
+                    .collect_view()}
+            </p>
+        })}
     }
 }
 
@@ -214,8 +286,11 @@ fn HeadlineRow(figure: HeadlineFigure) -> impl IntoView {
             format!("{}, TTM: sum of the last four quarters", m.label())
         }
     };
-    let title_now = super::provenance::point_title(&figure.current, &formula);
-    let title_before = super::provenance::point_title(&figure.year_ago, &formula);
+    use super::provenance::InputSources;
+    let title_now =
+        super::provenance::point_title(&figure.current, &formula, InputSources::FactsTable);
+    let title_before =
+        super::provenance::point_title(&figure.year_ago, &formula, InputSources::FactsTable);
     view! {
         <tr>
             <th scope="row">{figure.measure.label()}</th>

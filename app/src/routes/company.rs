@@ -1,5 +1,5 @@
 use crate::api::company::{get_company, CompanyPage};
-use crate::components::{ttm_through, HistoryCharts, Waterfall, WaveAndScenario};
+use crate::components::{ttm_through, HistoryCharts, WaveAndScenario};
 use crate::projection::Sliders;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
@@ -116,11 +116,11 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
         <h1>{page.name.clone()} " " <span class="ticker">{page.ticker.clone()}</span></h1>
         <p class="lede">{lede}</p>
         <div class="fragment" node_ref=scorecard_node inner_html=move || fragments.with(|f| f.scorecard.clone())></div>
-        <crate::components::GuidanceView facts=page.analytics.clone()/>
+        <crate::components::GuidanceView years=page.guidance.clone() fiscal_year_end_month=page.fiscal_year_end_month/>
         {has_quarters.then(|| view! {
             <section aria-labelledby="waterfall">
                 <h2 id="waterfall">"Cash-conversion waterfall"</h2>
-                <Waterfall page=page.clone()/>
+                <div class="fragment" inner_html=move || fragments.with(|f| f.waterfall.clone())></div>
             </section>
             <HistoryCharts page=page.clone()/>
             <WaveAndScenario page=page.clone() initial/>
@@ -133,7 +133,8 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
 }
 
 /// The company page's static sections as HTML: the scorecard (its answers,
-/// history strip and headline) and the quarterly facts table. They have no
+/// history strip and headline), the cash-conversion waterfall and the
+/// quarterly facts table. They have no
 /// behaviour but native `<details>` and links, so the server renders them
 /// (the same components, [`ScorecardView`](crate::components::ScorecardView)
 /// and `FactRowView`) and the browser never needs their numbers or the
@@ -143,6 +144,7 @@ fn CompanyView(page: CompanyPage) -> impl IntoView {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fragments {
     pub scorecard: String,
+    pub waterfall: String,
     pub facts: String,
 }
 
@@ -175,10 +177,18 @@ pub async fn get_company_fragments(ticker: String) -> Result<Fragments, crate::e
 mod ssr {
     use super::Fragments;
     use crate::api::company::{CompanyPage, FactTableRow};
-    use crate::components::ScorecardView;
+    use crate::components::{ttm_through, ScorecardView, Waterfall};
     use leptos::prelude::*;
 
     pub fn fragments(page: &CompanyPage) -> Fragments {
+        let waterfall = match (page.sourced.clone(), page.latest) {
+            (Some(facts), Some(at)) => {
+                view! { <Waterfall facts at through=ttm_through(page)/> }.to_html()
+            }
+            _ => {
+                view! { <p class="missing">"No quarterly figures, so no waterfall."</p> }.to_html()
+            }
+        };
         let scorecard = match page.scorecard.clone() {
             Some(s) => view! { <ScorecardView scorecard=s/> }.to_html(),
             None => view! { <p class="missing">"No quarterly figures for this company yet."</p> }
@@ -204,7 +214,11 @@ mod ssr {
             </table>
         }
         .to_html();
-        Fragments { scorecard, facts }
+        Fragments {
+            scorecard,
+            waterfall,
+            facts,
+        }
     }
 
     #[component]

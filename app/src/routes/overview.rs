@@ -1,6 +1,6 @@
 use crate::api::overview::{get_overview, OverviewRow};
 use crate::api::Computed;
-use crate::components::provenance::point_title;
+use crate::components::provenance::{point_title, InputSources};
 use crate::components::{format_value, ComputedCell, FigureCell, Sparkline};
 use domain::analytics::{DerivedMetric, Question, Signal, Unit};
 use leptos::prelude::*;
@@ -299,7 +299,7 @@ fn TtmCell(
     match point {
         None => view! { <span class="missing">{domain::format::MISSING}</span> }.into_any(),
         Some(p) => {
-            let title = point_title(&p, &formula);
+            let title = point_title(&p, &formula, InputSources::Inline);
             if p.is_complete() {
                 let negative = p.value.is_some_and(|v| v < 0.0);
                 let class = if negative {

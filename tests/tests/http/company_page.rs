@@ -399,3 +399,74 @@ async fn the_cohort_pages_first_load_transfer_is_under_400_kb_compressed() {
     );
     assert_within_budget("/cohort", load.total);
 }
+
+/// The browser-drawn sections of a company page, rendered on the server.
+fn browser_drawn(
+    page: &app::api::company::CompanyPage,
+    initial: app::projection::Sliders,
+) -> String {
+    use app::components::{HistoryCharts, WaveAndScenario};
+    use leptos::prelude::*;
+    let page = page.clone();
+    Owner::new().with(|| {
+        view! {
+            <HistoryCharts page=page.clone()/>
+            <WaveAndScenario page=page initial/>
+        }
+        .to_html()
+    })
+}
+
+#[tokio::test]
+async fn the_numbers_a_company_page_ships_draw_the_same_charts_as_the_full_facts() {
+    use app::api::company::CompanyPage;
+    use app::projection::{CapexChoice, Sliders};
+
+    // Arrange
+    let db = TestDb::with_bundled_data().await;
+    let thresholds = domain::analytics::Thresholds::default();
+    let tickers = store::facts::tickers(&db.pool).await.unwrap();
+    assert!(tickers.len() >= 7, "{tickers:?}");
+    let guidance_path = Sliders {
+        path: CapexChoice::Guidance,
+        life_years: 4.0,
+        ..Sliders::default()
+    };
+
+    for ticker in tickers {
+        let company = store::facts::load(&db.pool, &ticker)
+            .await
+            .unwrap()
+            .unwrap();
+
+        // Act
+        let page = app::api::company::ssr::page(&company, &thresholds);
+        let json = serde_json::to_string(&page).unwrap();
+        let shipped: CompanyPage = serde_json::from_str(&json).unwrap();
+        let full = CompanyPage {
+            analytics: company.facts.clone(),
+            ..page.clone()
+        };
+
+        // Assert: the browser reads back exactly what the server drew from,
+        // and that draws what every fact with its source draws.
+        assert_eq!(shipped.analytics, page.analytics, "{ticker}");
+        assert_eq!(shipped.guidance, page.guidance, "{ticker}");
+        assert!(
+            page.analytics.facts.len() < company.facts.facts.len(),
+            "{ticker}: income statement lines stay on the server"
+        );
+        for sliders in [Sliders::default(), guidance_path.clone()] {
+            assert_eq!(
+                browser_drawn(&shipped, sliders.clone()),
+                browser_drawn(&full, sliders),
+                "{ticker}"
+            );
+        }
+        let numbers = serde_json::to_value(&page).unwrap()["analytics"].to_string();
+        assert!(
+            !numbers.contains("sec.gov") && !numbers.contains("10-Q"),
+            "{ticker}: no source words in the numbers: {numbers}"
+        );
+    }
+}

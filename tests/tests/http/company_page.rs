@@ -456,9 +456,9 @@ async fn the_numbers_a_company_page_ships_draw_the_same_charts_as_the_full_facts
             page.analytics.facts.len() < company.facts.facts.len(),
             "{ticker}: income statement lines stay on the server"
         );
-        for sliders in [Sliders::default(), guidance_path.clone()] {
+        for sliders in [Sliders::default(), guidance_path] {
             assert_eq!(
-                browser_drawn(&shipped, sliders.clone()),
+                browser_drawn(&shipped, sliders),
                 browser_drawn(&full, sliders),
                 "{ticker}"
             );

@@ -161,7 +161,9 @@ fn Sources(inputs: Vec<InputRef>) -> impl IntoView {
 
 /// An answer's inputs in a few words: per metric, its quarters as runs
 /// (`revenue FY23 Q3 – FY25 Q2`), each run linking to its first line in
-/// [`Sources`].
+/// [`Sources`]. The links carry `target="_self"` so the router leaves them
+/// to the browser, whose fragment navigation opens the closed list (the
+/// router's own scroll cannot reach into a closed `<details>`).
 fn input_runs(inputs: &[InputRef]) -> Vec<(String, String)> {
     let mut sorted: Vec<&InputRef> = inputs.iter().collect();
     sorted.sort_by_key(|i| (i.metric, i.period));
@@ -244,7 +246,7 @@ fn AnswerDetail(answer: Answer, ticker: String) -> impl IntoView {
                 {inputs
                     .into_iter()
                     .enumerate()
-                    .map(|(n, (text, href))| view! { {(n > 0).then_some(", ")}<a href=href>{text}</a> })
+                    .map(|(n, (text, href))| view! { {(n > 0).then_some(", ")}<a href=href target="_self">{text}</a> })
                     .collect_view()}
             </p>
         })}

@@ -53,6 +53,49 @@ async fn an_investor_opens_a_history_cell_and_reads_microsofts_run_rate_comparis
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_investor_follows_an_answers_inputs_to_their_filings_in_the_sources_list() {
+    // Arrange
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser.open_hydrated(&app.url("/company/GOOGL")).await;
+    let sources_closed = c
+        .find_all(Locator::Css("details#scorecard-sources[open]"))
+        .await
+        .unwrap()
+        .is_empty();
+
+    // Act: the first input run of question 1 (capex, eight quarters).
+    let link = c
+        .find(Locator::Css(
+            "article.answer[data-question='ai_revenue_vs_capex'] p.inputs a",
+        ))
+        .await
+        .unwrap();
+    let run = link.text().await.unwrap();
+    let anchor = link.attr("href").await.unwrap().unwrap();
+    browser.mark_page().await;
+    link.click().await.unwrap();
+    let line = browser
+        .wait_for_text(
+            &format!("details#scorecard-sources[open] li{anchor}"),
+            "filed",
+        )
+        .await;
+    let current = c.current_url().await.unwrap();
+
+    // Assert: the closed list opened at that run's first quarter, which
+    // names its value and its filing; the page stayed (no navigation).
+    assert!(sources_closed, "the sources list starts closed");
+    assert!(run.starts_with("capex FY24 Q2"), "{run}");
+    assert!(line.starts_with("capex FY24 Q2: $13.2B"), "{line}");
+    assert!(line.contains("0001652044-24-000079"), "{line}");
+    assert_eq!(current.fragment(), anchor.strip_prefix('#'));
+    assert!(browser.page_was_kept().await, "no reload");
+    browser.assert_no_panic().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_analyst_follows_a_missing_cell_of_the_coverage_map_to_the_entry_form_filled_in() {
     // Arrange
     let app = spawn_app().await;

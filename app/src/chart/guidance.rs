@@ -163,7 +163,7 @@ pub fn draw_guidance<DB: DrawingBackend>(
         .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style(font(13.0).color(&c.base.muted))
         .axis_desc_style(font(13.0).color(&c.base.muted))
-        .light_line_style(c.base.grid)
+        .max_light_lines(0)
         .bold_line_style(c.base.grid)
         .axis_style(c.base.muted)
         .draw()?;

@@ -418,7 +418,7 @@ fn each_slots_band_contains_its_own_point_and_the_bands_tile_the_plot() {
 }
 
 #[test]
-fn the_svg_carries_no_default_opacity_long_font_sizes_or_line_breaks() {
+fn the_svg_carries_no_default_opacity_long_font_sizes_line_breaks_or_repeated_font_family() {
     let series = vec![usd_series(
         "AMZN",
         capex(),
@@ -429,5 +429,32 @@ fn the_svg_carries_no_default_opacity_long_font_sizes_or_line_breaks() {
     assert!(!svg.contains(" opacity=\"1\""), "{svg}");
     assert!(!svg.contains('\n'), "{svg}");
     assert!(svg.contains("font-size=\"17.74\""), "{svg}");
+    assert!(
+        svg.starts_with(&format!("<svg font-family=\"{FONT_FAMILY}\" ")),
+        "{svg}"
+    );
+    assert_eq!(svg.matches("font-family").count(), 1, "{svg}");
     assert!(has_text(&svg, "Capex, TTM"), "{svg}");
+}
+
+#[test]
+fn consecutive_thin_segments_of_one_style_become_one_path_and_the_rest_stay() {
+    let svg = concat!(
+        r##"<svg><polyline fill="none" stroke="#D55E00" stroke-width="1" points="1,2 3,4 "/>"##,
+        r##"<polyline fill="none" stroke="#D55E00" stroke-width="1" points="5,6 7,8 "/>"##,
+        r##"<polyline fill="none" stroke="#6E7681" stroke-width="1" points="9,9 9,10 "/>"##,
+        r##"<polyline fill="none" stroke="#0072B2" stroke-width="2" points="1,1 2,2 "/>"##,
+        r##"<polyline fill="none" stroke="#0072B2" stroke-width="2" points="3,3 4,4 "/>"##,
+        r##"<text x="1">a</text></svg>"##
+    );
+    assert_eq!(
+        merge_segments(svg),
+        concat!(
+            r##"<svg><path fill="none" stroke="#D55E00" stroke-width="1" d="M1,2 3,4M5,6 7,8"/>"##,
+            r##"<polyline fill="none" stroke="#6E7681" stroke-width="1" points="9,9 9,10 "/>"##,
+            r##"<polyline fill="none" stroke="#0072B2" stroke-width="2" points="1,1 2,2 "/>"##,
+            r##"<polyline fill="none" stroke="#0072B2" stroke-width="2" points="3,3 4,4 "/>"##,
+            r##"<text x="1">a</text></svg>"##
+        )
+    );
 }

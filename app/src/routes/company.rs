@@ -180,21 +180,27 @@ mod ssr {
     use crate::components::{ttm_through, ScorecardView, Waterfall};
     use leptos::prelude::*;
 
+    /// `view` as static HTML. Without the `<!>` placeholders Leptos leaves
+    /// for hydration: these sections are never hydrated (they are set as
+    /// `inner_html`), and text is escaped, so a literal `<!>` is always one.
+    fn markup(view: impl RenderHtml) -> String {
+        view.to_html().replace("<!>", "")
+    }
+
     pub fn fragments(page: &CompanyPage) -> Fragments {
         let waterfall = match (page.sourced.clone(), page.latest) {
             (Some(facts), Some(at)) => {
-                view! { <Waterfall facts at through=ttm_through(page)/> }.to_html()
+                markup(view! { <Waterfall facts at through=ttm_through(page)/> })
             }
-            _ => {
-                view! { <p class="missing">"No quarterly figures, so no waterfall."</p> }.to_html()
-            }
+            _ => markup(view! { <p class="missing">"No quarterly figures, so no waterfall."</p> }),
         };
         let scorecard = match page.scorecard.clone() {
-            Some(s) => view! { <ScorecardView scorecard=s/> }.to_html(),
-            None => view! { <p class="missing">"No quarterly figures for this company yet."</p> }
-                .to_html(),
+            Some(s) => markup(view! { <ScorecardView scorecard=s/> }),
+            None => markup(
+                view! { <p class="missing">"No quarterly figures for this company yet."</p> },
+            ),
         };
-        let facts = view! {
+        let facts = markup(view! {
             <table class="facts">
                 <thead>
                     <tr>
@@ -212,8 +218,7 @@ mod ssr {
                 </thead>
                 <tbody>{page.facts.iter().cloned().map(|row| view! { <FactRowView row quarters=page.quarters.clone()/> }).collect_view()}</tbody>
             </table>
-        }
-        .to_html();
+        });
         Fragments {
             scorecard,
             waterfall,

@@ -512,6 +512,7 @@ async fn bench(
     }
     writeln!(md)?;
     md.push_str(&transfer_sizes(addr).await?);
+    md.push_str(&company_html_sizes(addr).await?);
     write_fragment(out, &md)
 }
 
@@ -687,6 +688,91 @@ async fn split_manifest(addr: SocketAddr) -> anyhow::Result<BTreeMap<String, Vec
         bail!("GET {path}: {status} (build the site with `cargo leptos build --split`)");
     }
     serde_json::from_slice(&body).with_context(|| format!("reading {path}"))
+}
+
+/// Every company page's HTML uncompressed (issue 13: under 150 KB with the
+/// bundled data), in three parts: the hydration data (the `<script>` elements
+/// carrying resources), the chart SVG, and the rest of the markup.
+const COMPANY_HTML_TARGET: usize = 150 * 1024;
+
+async fn company_html_sizes(addr: SocketAddr) -> anyhow::Result<String> {
+    let (status, overview) = fetch(addr, "/", "identity").await?;
+    if status != StatusCode::OK {
+        bail!("GET /: {status}");
+    }
+    let overview = String::from_utf8_lossy(&overview);
+    let mut tickers: Vec<&str> = overview
+        .split("href=\"/company/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'))
+        .collect();
+    tickers.sort_unstable();
+    tickers.dedup();
+    let mut md = String::new();
+    writeln!(md, "## Company page HTML, uncompressed\n")?;
+    writeln!(
+        md,
+        "Every company linked from the overview, `GET /company/{{ticker}}` without compression. \
+         *Data* is the hydration data (the numbers the browser-drawn charts read), *SVG* the \
+         server-drawn charts, *markup* the rest. Target: each page under {}.\n",
+        kb(COMPANY_HTML_TARGET)
+    )?;
+    writeln!(md, "| page | data | SVG | markup | total | under target? |")?;
+    writeln!(md, "|---|---:|---:|---:|---:|---|")?;
+    let mut over = 0;
+    for ticker in &tickers {
+        let path = format!("/company/{ticker}");
+        let (status, body) = fetch(addr, &path, "identity").await?;
+        if status != StatusCode::OK {
+            bail!("GET {path}: {status}");
+        }
+        let html = String::from_utf8_lossy(&body);
+        let data = elements(&html, "<script", "</script>")
+            .filter(|s| s.contains("__RESOLVED_RESOURCES"))
+            .map(str::len)
+            .sum::<usize>();
+        let svg = elements(&html, "<svg", "</svg>")
+            .map(str::len)
+            .sum::<usize>();
+        let total = body.len();
+        let under = total < COMPANY_HTML_TARGET;
+        over += usize::from(!under);
+        writeln!(
+            md,
+            "| `{path}` | {} | {} | {} | **{}** | {} |",
+            kb(data),
+            kb(svg),
+            kb(total.saturating_sub(data + svg)),
+            kb(total),
+            if under { "yes" } else { "**no**" }
+        )?;
+    }
+    writeln!(
+        md,
+        "\n- Target: every company page's HTML under {}: {} ({} of {} over).\n",
+        kb(COMPANY_HTML_TARGET),
+        if over == 0 { "**met**" } else { "**not met**" },
+        over,
+        tickers.len()
+    )?;
+    Ok(md)
+}
+
+/// Each `open … close` element of `html`, in order (not nested).
+fn elements<'a>(
+    html: &'a str,
+    open: &'a str,
+    close: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        let start = rest.find(open)?;
+        let len = rest[start..].find(close)? + close.len();
+        let element = &rest[start..start + len];
+        rest = &rest[start + len..];
+        Some(element)
+    })
 }
 
 fn kb(bytes: usize) -> String {

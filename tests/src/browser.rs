@@ -64,6 +64,81 @@ impl Browser {
     }
 }
 
+/// One step on the page, by CSS selector: each panics with the selector
+/// and the driver's words when the element is not there, so a test reads as
+/// its steps.
+impl Browser {
+    /// The first element matching `css`.
+    pub async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// How many elements match `css` (none is 0, not an error).
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("looking for {css}: {e}"))
+            .len()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.element(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    }
+
+    /// Types `text` into the field at `css`.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.element(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
+    /// The visible text of the element at `css`.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.element(css)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("reading the text of {css}: {e}"))
+    }
+
+    /// The attribute `name` of the element at `css`.
+    pub async fn attr_of(&self, css: &str, name: &str) -> Option<String> {
+        self.element(css)
+            .await
+            .attr(name)
+            .await
+            .unwrap_or_else(|e| panic!("reading {name} of {css}: {e}"))
+    }
+
+    /// Chooses the option with `value` in the `<select>` at `css`.
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.element(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
+    }
+
+    /// The current value of the form field at `css` (what is typed or chosen).
+    pub async fn value_of(&self, css: &str) -> Option<String> {
+        self.element(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("reading the value of {css}: {e}"))
+    }
+}
+
 impl Browser {
     /// Opens `url`, a page that does not hydrate (it runs no code; the
     /// cohort), and waits until it has loaded.

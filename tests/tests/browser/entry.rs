@@ -4,7 +4,6 @@ use capex_lens_tests::accounts::{add_user, PASSWORD};
 use capex_lens_tests::browser::Browser;
 use capex_lens_tests::{spawn_app, TestApp};
 use domain::account::Role;
-use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
@@ -21,7 +20,6 @@ async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
     .unwrap();
     let period = format!("FY{} Q{fq}", fy % 100);
     let browser = Browser::start().await;
-    let c = &browser.client;
 
     // Act: sign in (the page reloads at /enter), then fill in and save the form.
     browser
@@ -29,28 +27,18 @@ async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
         .await;
     browser.open_hydrated(&app.url("/enter")).await;
     browser.wait_ready("#entry-form").await;
-    let form = c.find(Locator::Css("#entry-form")).await.unwrap();
-    form.find(Locator::Css("select[name='ticker']"))
-        .await
-        .unwrap()
-        .select_by_value("MSFT")
-        .await
-        .unwrap();
-    form.find(Locator::Css("input[name='period']"))
-        .await
-        .unwrap()
-        .send_keys(&period)
-        .await
-        .unwrap();
+    browser
+        .choose("#entry-form select[name='ticker']", "MSFT")
+        .await;
+    browser
+        .type_into("#entry-form input[name='period']", &period)
+        .await;
     browser
         .wait_for_text("#entry-current", "Current value:")
         .await;
-    form.find(Locator::Css("input[name='value']"))
-        .await
-        .unwrap()
-        .send_keys("40,000M")
-        .await
-        .unwrap();
+    browser
+        .type_into("#entry-form input[name='value']", "40,000M")
+        .await;
     // The hint follows every keystroke: wait for the whole value.
     let understood = browser
         .wait_for_text("#entry-understood", "Understood as $40B")
@@ -58,24 +46,16 @@ async fn an_analyst_signs_in_and_saves_a_figure_through_the_entry_form() {
     // Every keystroke reached its field while the form refetched the current
     // value and the preview (a refetch once took the focus away).
     for (name, typed) in [("period", period.as_str()), ("value", "40,000M")] {
-        let field = form
-            .find(Locator::Css(&format!("input[name='{name}']")))
-            .await
-            .unwrap();
-        assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(typed));
+        let field = format!("#entry-form input[name='{name}']");
+        assert_eq!(browser.value_of(&field).await.as_deref(), Some(typed));
     }
-    form.find(Locator::Css("input[name='source_url']"))
-        .await
-        .unwrap()
-        .send_keys("https://www.microsoft.com/en-us/investor/earnings")
-        .await
-        .unwrap();
-    form.find(Locator::Css("button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .type_into(
+            "#entry-form input[name='source_url']",
+            "https://www.microsoft.com/en-us/investor/earnings",
+        )
+        .await;
+    browser.click("#entry-form button[type='submit']").await;
     let saved = browser
         .wait_for_text("#entry-saved", "Saved as version")
         .await;
@@ -106,7 +86,6 @@ async fn an_analyst_typing_a_new_guidance_range_sees_it_against_the_years_capex_
     add_user(&app, "ann@example.com", Role::Analyst).await;
     let versions_before = guidance_versions(&app).await;
     let browser = Browser::start().await;
-    let c = &browser.client;
     browser
         .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
         .await;
@@ -114,34 +93,21 @@ async fn an_analyst_typing_a_new_guidance_range_sees_it_against_the_years_capex_
     // Act: Meta, FY26, the top of the capex range, $150B.
     browser.open_hydrated(&app.url("/enter")).await;
     browser.wait_ready("#entry-form").await;
-    let form = c.find(Locator::Css("#entry-form")).await.unwrap();
-    form.find(Locator::Css("select[name='ticker']"))
-        .await
-        .unwrap()
-        .select_by_value("META")
-        .await
-        .unwrap();
-    form.find(Locator::Css("select[name='metric']"))
-        .await
-        .unwrap()
-        .select_by_value("capex_guidance_high")
-        .await
-        .unwrap();
-    form.find(Locator::Css("input[name='period']"))
-        .await
-        .unwrap()
-        .send_keys("FY26")
-        .await
-        .unwrap();
+    browser
+        .choose("#entry-form select[name='ticker']", "META")
+        .await;
+    browser
+        .choose("#entry-form select[name='metric']", "capex_guidance_high")
+        .await;
+    browser
+        .type_into("#entry-form input[name='period']", "FY26")
+        .await;
     browser
         .wait_for_text("#entry-current", "Current value:")
         .await;
-    form.find(Locator::Css("input[name='value']"))
-        .await
-        .unwrap()
-        .send_keys("150B")
-        .await
-        .unwrap();
+    browser
+        .type_into("#entry-form input[name='value']", "150B")
+        .await;
     let preview = browser.wait_for_text(".guidance-preview", "$150B").await;
 
     // Assert: the range now and with the value, the year's capex so far

@@ -27,18 +27,13 @@ async fn sorting_the_overview_by_free_cash_flow_reorders_rows_without_a_reload()
     let c = &browser.client;
     // A marker that a full page reload would wipe out.
     browser.mark_page().await;
-    let first_before = first_ticker(c).await;
+    let first_before = first_ticker(&browser).await;
 
     // Act
-    c.find(Locator::Css("button[data-sort='Free cash flow']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("button[data-sort='Free cash flow']").await;
 
     // Assert
-    let first_after = first_ticker(c).await;
+    let first_after = first_ticker(&browser).await;
     assert_eq!(first_after, largest);
     assert_eq!(first_before, "AMZN", "server order is alphabetical");
     assert!(browser.page_was_kept().await, "the page was not reloaded");
@@ -65,17 +60,14 @@ async fn following_a_company_link_from_the_overview_shows_its_scorecard_without_
     // Act: the router navigates in the browser and fetches the company's data
     // from its server function (the way data arrives after a navigation,
     // not embedded in HTML).
-    c.find(Locator::Css("table.overview a[href='/company/MSFT']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .click("table.overview a[href='/company/MSFT']")
+        .await;
     let heading = browser.wait_for_text("h1", "Microsoft").await;
 
     // Assert
     assert!(heading.contains("MSFT"), "{heading}");
-    let scorecard = text_of(c, "section.scorecard").await;
+    let scorecard = browser.text_of("section.scorecard").await;
     assert!(
         scorecard.contains("FY"),
         "the scorecard names its quarter: {scorecard}"
@@ -103,18 +95,15 @@ async fn following_a_company_link_from_the_overview_shows_its_scorecard_without_
         1,
         "the scorecard and facts table came as server-rendered HTML, once: {fetched:?}"
     );
-    let facts = text_of(c, "table.facts tbody").await;
+    let facts = browser.text_of("table.facts tbody").await;
     assert!(facts.contains("Capex"), "the facts table is there: {facts}");
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
-async fn first_ticker(c: &fantoccini::Client) -> String {
-    c.find(Locator::Css("table.overview tbody tr"))
+async fn first_ticker(browser: &Browser) -> String {
+    browser
+        .attr_of("table.overview tbody tr", "data-ticker")
         .await
-        .unwrap()
-        .attr("data-ticker")
-        .await
-        .unwrap()
         .unwrap()
 }
 
@@ -137,9 +126,9 @@ async fn chart_controls_give_a_new_link_and_back_restores_the_previous_chart() {
     )
     .await
     .unwrap();
-    c.find(Locator::Css(".chart-controls button[type='submit']"))
+    browser
+        .element(".chart-controls button[type='submit']")
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
@@ -226,7 +215,7 @@ async fn the_range_selector_narrows_the_chart_and_the_address_without_a_reload()
         .unwrap();
     let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
     assert_eq!(fetched.len(), 1, "the new chart's data, once: {fetched:?}");
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
 /// The `CYyy Qn` texts of the compare chart.
@@ -273,7 +262,7 @@ async fn a_hydrated_page_never_fetches_its_chart_data_a_second_time() {
             "{path} fetched again after hydrating: {requests:?}"
         );
     }
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
 async fn wait_for_url(c: &fantoccini::Client, ok: impl Fn(&str) -> bool) -> String {
@@ -335,23 +324,6 @@ async fn rect_of(c: &fantoccini::Client, css: &str) -> (f64, f64, f64, f64) {
     (v[0], v[1], v[2], v[3])
 }
 
-async fn text_of(c: &fantoccini::Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn no_panic(c: &fantoccini::Client) {
-    let panic = c
-        .execute("return document.body.getAttribute('data-panic');", vec![])
-        .await
-        .unwrap();
-    assert_eq!(panic, serde_json::Value::Null, "the page panicked");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hovering_the_capex_chart_shows_the_value_the_facts_table_shows_for_that_quarter() {
     // Arrange
@@ -370,20 +342,24 @@ async fn hovering_the_capex_chart_shows_the_value_the_facts_table_shows_for_that
         .for_element(Locator::Css(tooltip))
         .await
         .expect("a tooltip appears on hover");
-    let quarter = text_of(c, &format!("{tooltip} strong")).await;
-    let shown = text_of(c, &format!("{tooltip} tr:first-child td")).await;
-    let capex_label = text_of(c, &format!("{tooltip} tr:first-child th")).await;
+    let quarter = browser.text_of(&format!("{tooltip} strong")).await;
+    let shown = browser
+        .text_of(&format!("{tooltip} tr:first-child td"))
+        .await;
+    let capex_label = browser
+        .text_of(&format!("{tooltip} tr:first-child th"))
+        .await;
 
     // Assert: the facts table's capex cell for the same quarter reads the same.
     assert_eq!(capex_label, "Capex");
-    let in_table = text_of(
-        c,
-        &format!("tr[data-metric='capex'] td[data-quarter='{quarter}']"),
-    )
-    .await;
+    let in_table = browser
+        .text_of(&format!(
+            "tr[data-metric='capex'] td[data-quarter='{quarter}']"
+        ))
+        .await;
     assert!(shown.starts_with('$'), "a dollar amount: {shown}");
     assert_eq!(shown, in_table, "quarter {quarter}");
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -455,7 +431,7 @@ async fn hiding_a_series_and_changing_the_basis_update_the_address_without_a_rel
         legend.as_str().unwrap().contains("GOOGL (hidden)"),
         "{legend}"
     );
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -522,7 +498,7 @@ async fn a_copied_short_link_opened_in_a_fresh_browser_shows_the_same_chart() {
         "the state under test is really there"
     );
     assert_eq!(reopened_svg, original_svg, "the same chart, drawn the same");
-    no_panic(c2).await;
+    second.assert_no_panic().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -601,7 +577,9 @@ async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a
     let browser = Browser::start().await;
     let c = &browser.client;
     browser.open_hydrated(&app.url("/company/MSFT")).await;
-    let before = text_of(c, ".scenario-table tbody tr:last-child td.fcf-ttm").await;
+    let before = browser
+        .text_of(".scenario-table tbody tr:last-child td.fcf-ttm")
+        .await;
     browser.mark_page().await;
     c.execute("performance.clearResourceTimings(); return null;", vec![])
         .await
@@ -616,7 +594,9 @@ async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a
     .await
     .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let after = text_of(c, ".scenario-table tbody tr:last-child td.fcf-ttm").await;
+    let after = browser
+        .text_of(".scenario-table tbody tr:last-child td.fcf-ttm")
+        .await;
     let requests = c
         .execute(
             "return performance.getEntriesByType('resource').length;",
@@ -633,7 +613,7 @@ async fn moving_a_scenario_slider_reruns_the_projection_in_the_browser_without_a
         "no round trip to the server"
     );
     assert!(browser.page_was_kept().await, "the page was not reloaded");
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
 // ----- The cohort (issue 15) -------------------------------------------------
@@ -674,8 +654,8 @@ async fn hovering_the_cohort_chart_names_who_is_in_that_quarters_sum_as_the_tabl
         .await
         .expect("a tooltip appears on hover");
     assert_eq!(visible(c).await, 1, "one tooltip, the hovered quarter's");
-    let quarter = text_of(c, &format!("{tooltip} strong")).await;
-    let note = text_of(c, &format!("{tooltip} .slot-note")).await;
+    let quarter = browser.text_of(&format!("{tooltip} strong")).await;
+    let note = browser.text_of(&format!("{tooltip} .slot-note")).await;
 
     // Assert: the note lists the members, and the table's row for that
     // quarter counts as many and leaves out the same companies.
@@ -692,9 +672,9 @@ async fn hovering_the_cohort_chart_names_who_is_in_that_quarters_sum_as_the_tabl
         "{note}"
     );
     let row = format!("tr[data-quarter='{quarter}']");
-    let count = text_of(c, &format!("{row} summary small")).await;
+    let count = browser.text_of(&format!("{row} summary small")).await;
     assert_eq!(count, format!("{} in", members.len()), "quarter {quarter}");
-    let left_out = text_of(c, &format!("{row} td.left-out")).await;
+    let left_out = browser.text_of(&format!("{row} td.left-out")).await;
     if left_out == "none" {
         assert!(!note.contains("Left out"), "{note}");
     } else {
@@ -712,7 +692,7 @@ async fn hovering_the_cohort_chart_names_who_is_in_that_quarters_sum_as_the_tabl
         Vec::<String>::new(),
         "no code was loaded"
     );
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
 /// The picker is a plain GET form: the choice is a new address, loaded from
@@ -757,13 +737,13 @@ async fn choosing_the_cohorts_companies_and_basis_puts_them_in_the_address() {
         ))
         .await
         .expect("the page shows the TTM cohort");
-    let lede = text_of(c, "p.lede").await;
+    let lede = browser.text_of("p.lede").await;
     assert!(
         lede.contains("Amazon") && lede.contains("Microsoft"),
         "{lede}"
     );
     assert!(!lede.contains("Meta"), "{lede}");
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
 /// The short-link button is a plain form too: it opens the cohort's short
@@ -777,7 +757,7 @@ async fn the_cohorts_short_link_button_opens_the_link_that_shows_the_same_cohort
     browser
         .open_static(&app.url("/cohort?tickers=META,MSFT&basis=ttm"))
         .await;
-    let lede = text_of(c, "p.lede").await;
+    let lede = browser.text_of("p.lede").await;
 
     // Act
     c.find(Locator::XPath(
@@ -796,13 +776,13 @@ async fn the_cohorts_short_link_button_opens_the_link_that_shows_the_same_cohort
         .for_element(Locator::Css("table.cohort-table tbody tr"))
         .await
         .expect("the short link shows the cohort");
-    assert_eq!(text_of(c, "p.lede").await, lede, "{url}");
-    let pinned = text_of(c, "p.notice").await;
+    assert_eq!(browser.text_of("p.lede").await, lede, "{url}");
+    let pinned = browser.text_of("p.notice").await;
     assert!(
         pinned.starts_with("This short link shows the figures as stored on"),
         "{pinned}"
     );
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 }
 
 /// Reached by a link inside the app (the router renders the page, not the
@@ -818,12 +798,7 @@ async fn following_the_cohort_link_inside_the_app_shows_the_same_page_as_opening
     browser.mark_page().await;
 
     // Act: the navigation's Cohort link.
-    c.find(Locator::Css(".site-header a[href='/cohort']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click(".site-header a[href='/cohort']").await;
     c.wait()
         .at_most(std::time::Duration::from_secs(10))
         .for_element(Locator::Css("table.cohort-table tbody tr"))
@@ -831,7 +806,7 @@ async fn following_the_cohort_link_inside_the_app_shows_the_same_page_as_opening
         .expect("the cohort's table arrives");
     let rows = "return [...document.querySelectorAll('table.cohort-table tbody tr')].map(r => r.innerText);";
     let followed = c.execute(rows, vec![]).await.unwrap();
-    let lede = text_of(c, "p.lede").await;
+    let lede = browser.text_of("p.lede").await;
     let kept = browser.page_was_kept().await;
     let canvas = "figure[data-chart='cohort'] .chart-canvas";
     let (left, top, width, height) = rect_of(c, canvas).await;
@@ -844,13 +819,13 @@ async fn following_the_cohort_link_inside_the_app_shows_the_same_page_as_opening
         ))
         .await
         .is_ok();
-    no_panic(c).await;
+    browser.assert_no_panic().await;
 
     // Assert: rendered in place, and the same as the page opened directly.
     assert!(kept, "the router rendered the page (no reload)");
     assert!(hovered, "a tooltip with who is in the sum appears on hover");
     browser.open_static(&app.url("/cohort")).await;
-    assert_eq!(text_of(c, "p.lede").await, lede);
+    assert_eq!(browser.text_of("p.lede").await, lede);
     assert_eq!(c.execute(rows, vec![]).await.unwrap(), followed);
 }
 
@@ -892,7 +867,7 @@ async fn on_a_390_pixel_phone_every_navigation_link_is_on_the_screen_and_the_pag
             .unwrap();
         let wide: Vec<String> = serde_json::from_value(wide).unwrap();
         assert!(wide.is_empty(), "{page}: wider than the screen: {wide:?}");
-        no_panic(c).await;
+        browser.assert_no_panic().await;
     }
 }
 

@@ -24,12 +24,7 @@ async fn an_investor_opens_a_history_cell_and_reads_microsofts_run_rate_comparis
         .unwrap();
     let cell =
         "table.history-strip tr[data-question='ai_revenue_vs_capex'] td[data-quarter='FY26 Q3']";
-    c.find(Locator::Css(&format!("{cell} summary")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click(&format!("{cell} summary")).await;
     let body = browser
         .wait_for_text(&format!("{cell} .history-cell-body"), "Step 1 of 3")
         .await;
@@ -66,12 +61,9 @@ async fn an_investor_follows_an_answers_inputs_to_their_filings_in_the_sources_l
         .is_empty();
 
     // Act: the first input run of question 1 (capex, eight quarters).
-    let link = c
-        .find(Locator::Css(
-            "article.answer[data-question='ai_revenue_vs_capex'] p.inputs a",
-        ))
-        .await
-        .unwrap();
+    let link = browser
+        .element("article.answer[data-question='ai_revenue_vs_capex'] p.inputs a")
+        .await;
     let run = link.text().await.unwrap();
     let anchor = link.attr("href").await.unwrap().unwrap();
     browser.mark_page().await;
@@ -115,18 +107,12 @@ async fn an_analyst_follows_a_missing_cell_of_the_coverage_map_to_the_entry_form
         .len();
 
     // Meta's RPO row is not applicable, never "missing".
-    let rpo_missing = c
-        .find_all(Locator::Css("tr#cov-META-rpo td[data-state='missing']"))
-        .await
-        .unwrap()
-        .len();
-    let rpo_na = c
-        .find_all(Locator::Css(
-            "tr#cov-META-rpo td[data-state='not_applicable']",
-        ))
-        .await
-        .unwrap()
-        .len();
+    let rpo_missing = browser
+        .count("tr#cov-META-rpo td[data-state='missing']")
+        .await;
+    let rpo_na = browser
+        .count("tr#cov-META-rpo td[data-state='not_applicable']")
+        .await;
 
     // Act 2: signed in as an analyst, it links to the entry form.
     browser
@@ -144,29 +130,20 @@ async fn an_analyst_follows_a_missing_cell_of_the_coverage_map_to_the_entry_form
     let href = link.attr("href").await.unwrap().unwrap_or_default();
     link.click().await.unwrap();
     browser.wait_ready("#entry-form").await;
-    let period = c
-        .find(Locator::Css("#entry-form input[name='period']"))
+    let period = browser
+        .element("#entry-form input[name='period']")
         .await
-        .unwrap()
         .prop("value")
         .await
         .unwrap()
         .unwrap_or_default();
-    let metric = c
-        .find(Locator::Css("#entry-form select[name='metric']"))
+    let metric = browser
+        .value_of("#entry-form select[name='metric']")
         .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
         .unwrap_or_default();
-    let ticker = c
-        .find(Locator::Css("#entry-form select[name='ticker']"))
+    let ticker = browser
+        .value_of("#entry-form select[name='ticker']")
         .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
         .unwrap_or_default();
 
     // Assert
@@ -193,30 +170,22 @@ async fn an_investor_reads_metas_guidance_chart_and_switches_it_to_the_year_that
     let first = browser
         .wait_for_text("section.guidance", "Capex guidance against actuals")
         .await;
-    let fy26 = c
-        .find(Locator::Css(chart))
+    let fy26 = browser
+        .element(chart)
         .await
-        .unwrap()
         .attr("data-fiscal-year")
         .await
         .unwrap();
-    let fy26_svg = c
-        .find(Locator::Css(chart))
+    let fy26_svg = browser.element(chart).await.html(true).await.unwrap();
+    let (_, _, width, height) = browser
+        .element(&format!("{chart} svg"))
         .await
-        .unwrap()
-        .html(true)
-        .await
-        .unwrap();
-    let (_, _, width, height) = c
-        .find(Locator::Css(&format!("{chart} svg")))
-        .await
-        .unwrap()
         .rectangle()
         .await
         .unwrap();
-    c.find(Locator::Css("select[name='guidance-year']"))
+    browser
+        .element("select[name='guidance-year']")
         .await
-        .unwrap()
         .select_by_value("2025")
         .await
         .unwrap();
@@ -245,12 +214,9 @@ async fn an_investor_reads_metas_guidance_chart_and_switches_it_to_the_year_that
     assert!(width > 300.0 && height > 100.0, "{width}×{height}");
     assert!(fy25_svg.contains("$64–72B from Apr 30, 2025"), "{fy25_svg}");
     assert!(fy25_svg.contains("$69.7B full year"), "{fy25_svg}");
-    let landed = c
-        .find(Locator::Css(
-            "table.guidance-table tr[data-fiscal-year='2025']",
-        ))
+    let landed = browser
+        .element("table.guidance-table tr[data-fiscal-year='2025']")
         .await
-        .unwrap()
         .attr("data-standing")
         .await
         .unwrap();

@@ -31,25 +31,17 @@ async fn an_analyst_checks_a_csv_upload_then_commits_it() {
         .for_element(Locator::Css("#bulk-form[data-ready='true']"))
         .await
         .unwrap();
-    c.find(Locator::Css("#bulk-form textarea[name='csv']"))
+    browser
+        .type_into("#bulk-form textarea[name='csv']", csv)
+        .await;
+    browser
+        .element("#bulk-form button[type='submit']")
         .await
-        .unwrap()
-        .send_keys(csv)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#bulk-form button[type='submit']"))
-        .await
-        .unwrap()
         .click()
         .await
         .unwrap();
     let summary = browser.wait_for_text("#bulk-summary", "new").await;
-    c.find(Locator::Css("#bulk-commit button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#bulk-commit button[type='submit']").await;
     let saved = browser.wait_for_text("#bulk-saved", "Saved").await;
 
     // Assert
@@ -93,7 +85,6 @@ async fn an_analyst_reverts_a_number_on_its_history_page_and_finds_it_in_the_aud
         .await;
     assert_eq!(res.status(), 200);
     let browser = Browser::start().await;
-    let c = &browser.client;
     browser
         .sign_in(&app.url("/login"), "ann@example.com", PASSWORD)
         .await;
@@ -101,14 +92,9 @@ async fn an_analyst_reverts_a_number_on_its_history_page_and_finds_it_in_the_aud
     // Act: revert to the filed version, then look at the audit trail.
     let history = format!("/company/MSFT/history/capex/{}", period.replace(' ', ""));
     browser.open_hydrated(&app.url(&history)).await;
-    c.find(Locator::Css(&format!(
-        "tr[data-version='{version}'] .revert-form button"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    browser
+        .click(&format!("tr[data-version='{version}'] .revert-form button"))
+        .await;
     let outcome = browser.wait_for_text("#revert-outcome", "Reverted").await;
     let current_row = browser
         .wait_for_text("tr.current", "Reverted to version")
@@ -117,17 +103,10 @@ async fn an_analyst_reverts_a_number_on_its_history_page_and_finds_it_in_the_aud
         .open_hydrated(&app.url("/audit?company=MSFT&metric=capex&user=ann"))
         .await;
     let count = browser.wait_for_text("#audit-count", "changes match").await;
-    let table = c
-        .find(Locator::Css("#audit-table"))
+    let table = browser.element("#audit-table").await.text().await.unwrap();
+    let csv_href = browser
+        .element("#audit-csv")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csv_href = c
-        .find(Locator::Css("#audit-csv"))
-        .await
-        .unwrap()
         .attr("href")
         .await
         .unwrap();
@@ -166,11 +145,7 @@ async fn a_user_ends_the_session_left_on_another_computer_from_the_account_page(
         ))
         .await
         .unwrap();
-    let listed = c
-        .find_all(Locator::Css("#sessions-table tbody tr"))
-        .await
-        .unwrap()
-        .len();
+    let listed = browser.count("#sessions-table tbody tr").await;
     let this_one = browser
         .wait_for_text("#sessions-table tr[data-current='true']", "this browser")
         .await;
@@ -223,9 +198,9 @@ async fn an_admin_tracks_a_company_on_the_sync_page_and_sees_it_listed_as_never_
         .send_keys("avgo")
         .await
         .unwrap();
-    c.find(Locator::Css("#track-form button[type='submit']"))
+    browser
+        .element("#track-form button[type='submit']")
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
@@ -235,24 +210,16 @@ async fn an_admin_tracks_a_company_on_the_sync_page_and_sees_it_listed_as_never_
         .for_element(Locator::Css("tr[data-ticker='AVGO']"))
         .await
         .unwrap();
-    let row = c
-        .find(Locator::Css("tr[data-ticker='AVGO']"))
+    let row = browser
+        .element("tr[data-ticker='AVGO']")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
-    let msft = c
-        .find(Locator::Css("tr[data-ticker='MSFT']"))
+    let msft = browser.text_of("tr[data-ticker='MSFT']").await;
+    let field_after = browser
+        .element("#track-form input[name='ticker']")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let field_after = c
-        .find(Locator::Css("#track-form input[name='ticker']"))
-        .await
-        .unwrap()
         .prop("value")
         .await
         .unwrap();

@@ -19,6 +19,6 @@ pub use company_charts::{ttm_through, HistoryCharts, Waterfall, WaveAndScenario}
 pub use figure::{ComputedCell, FigureCell};
 pub use guidance::{GuidancePreviewView, GuidanceTable, GuidanceView};
 pub use hydrated::MarkHydrated;
-pub use scorecard::ScorecardView;
+pub use scorecard::{source_anchor, ScorecardView};
 pub use sparkline::Sparkline;
 pub use value::format_value;

@@ -5,13 +5,22 @@ use domain::analytics::{
 use domain::Metric;
 use leptos::prelude::*;
 
-/// The four answers, their eight-quarter history and the cash-conversion headline.
+/// The four answers, their eight-quarter history and the cash-conversion
+/// headline. `tabled` are the stored versions the page's quarterly facts
+/// table shows (each cell anchored by [`source_anchor`]): inputs among them
+/// link to their cell, the others to the sources list under the history.
 #[component]
-pub fn ScorecardView(scorecard: Scorecard) -> impl IntoView {
+pub fn ScorecardView(
+    scorecard: Scorecard,
+    #[prop(optional)] tabled: std::collections::BTreeSet<i64>,
+) -> impl IntoView {
     let answers = scorecard.answers.clone();
     let headline = scorecard.headline.clone();
     let history = scorecard.history.clone();
-    let sources = sources(&scorecard);
+    let sources: Vec<InputRef> = sources(&scorecard)
+        .into_iter()
+        .filter(|i| !tabled.contains(&i.provenance.fact_id))
+        .collect();
     let ticker = scorecard.ticker.clone();
     let t = ticker.clone();
     view! {
@@ -129,19 +138,24 @@ fn sources(scorecard: &Scorecard) -> Vec<InputRef> {
     all
 }
 
-/// The anchor of an input's line in [`Sources`].
-fn source_anchor(i: &InputRef) -> String {
-    format!("src-{}", i.provenance.fact_id)
+/// The anchor of stored version `fact_id` on the company page: its cell in
+/// the quarterly facts table, or its line in [`Sources`].
+pub fn source_anchor(fact_id: i64) -> String {
+    format!("src-{fact_id}")
 }
 
-/// The scorecard's sources: one line per input figure, its value and the
-/// filing (or entry) it comes from, linked. Each answer's inputs point here
-/// rather than repeat them: 36 answers share most of their inputs.
+/// The scorecard's sources outside the facts table: one line per input
+/// figure, its value and the filing (or entry) it comes from, linked. Each
+/// answer's inputs point here or to the table rather than repeat them: 36
+/// answers share most of their inputs.
 #[component]
 fn Sources(inputs: Vec<InputRef>) -> impl IntoView {
-    view! {
+    if inputs.is_empty() {
+        return None;
+    }
+    Some(view! {
         <details class="sources" id="scorecard-sources">
-            <summary>"Sources of the scorecard's figures (" {inputs.len()} ")"</summary>
+            <summary>"Sources of the figures the quarterly facts table does not show (" {inputs.len()} ")"</summary>
             <ul>
                 {inputs
                     .into_iter()
@@ -151,17 +165,17 @@ fn Sources(inputs: Vec<InputRef>) -> impl IntoView {
                             Some(u) => view! { <a href=u rel="external">{text}</a> }.into_any(),
                             None => view! { <span>{text}</span> }.into_any(),
                         };
-                        view! { <li id=source_anchor(&i)>{figure} " · " {i.provenance.label.clone()}</li> }
+                        view! { <li id=source_anchor(i.provenance.fact_id)>{figure} " · " {i.provenance.label.clone()}</li> }
                     })
                     .collect_view()}
             </ul>
         </details>
-    }
+    })
 }
 
 /// An answer's inputs in a few words: per metric, its quarters as runs
-/// (`revenue FY23 Q3 – FY25 Q2`), each run linking to its first line in
-/// [`Sources`]. The links carry `target="_self"` so the router leaves them
+/// (`revenue FY23 Q3 – FY25 Q2`), each run linking to its first quarter's
+/// source ([`source_anchor`]). The links carry `target="_self"` so the router leaves them
 /// to the browser, whose fragment navigation opens the closed list (the
 /// router's own scroll cannot reach into a closed `<details>`).
 fn input_runs(inputs: &[InputRef]) -> Vec<(String, String)> {
@@ -197,7 +211,10 @@ fn input_runs(inputs: &[InputRef]) -> Vec<(String, String)> {
                     run.len()
                 )
             };
-            Some((text, format!("#{}", source_anchor(first))))
+            Some((
+                text,
+                format!("#{}", source_anchor(first.provenance.fact_id)),
+            ))
         })
         .collect()
 }

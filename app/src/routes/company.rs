@@ -195,7 +195,16 @@ mod ssr {
             _ => markup(view! { <p class="missing">"No quarterly figures, so no waterfall."</p> }),
         };
         let scorecard = match page.scorecard.clone() {
-            Some(s) => markup(view! { <ScorecardView scorecard=s/> }),
+            Some(s) => {
+                // Inputs the facts table shows link to their cell there.
+                let tabled = page
+                    .facts
+                    .iter()
+                    .flat_map(|row| row.cells.iter().flatten())
+                    .map(|cell| cell.provenance.fact_id)
+                    .collect();
+                markup(view! { <ScorecardView scorecard=s tabled/> })
+            }
             None => markup(
                 view! { <p class="missing">"No quarterly figures for this company yet."</p> },
             ),
@@ -238,7 +247,9 @@ mod ssr {
                     .map(|(cell, quarter)| match cell {
                         None => view! { <td class="num" data-quarter=quarter><span class="missing" title="Not reported for this period">"n/a"</span></td> }.into_any(),
                         Some(c) => {
-                            view! { <td class="num" data-quarter=quarter><crate::components::FigureCell figure=Some(c)/></td> }.into_any()
+                            // The anchor the scorecard's inputs link to.
+                            let anchor = crate::components::source_anchor(c.provenance.fact_id);
+                            view! { <td class="num" data-quarter=quarter id=anchor><crate::components::FigureCell figure=Some(c)/></td> }.into_any()
                         }
                     })
                     .collect_view()}

@@ -48,41 +48,51 @@ async fn an_investor_opens_a_history_cell_and_reads_microsofts_run_rate_comparis
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_investor_follows_an_answers_inputs_to_their_filings_in_the_sources_list() {
+async fn an_investor_follows_an_answers_inputs_to_their_filings_in_the_table_or_the_sources_list() {
     // Arrange
     let app = spawn_app().await;
     let browser = Browser::start().await;
-    let c = &browser.client;
     browser.open_hydrated(&app.url("/company/GOOGL")).await;
-    let sources_closed = c
-        .find_all(Locator::Css("details#scorecard-sources[open]"))
-        .await
-        .unwrap()
-        .is_empty();
-
-    // Act: the first input run of question 1 (capex, eight quarters).
-    let link = browser
-        .element("article.answer[data-question='ai_revenue_vs_capex'] p.inputs a")
-        .await;
-    let run = link.text().await.unwrap();
-    let anchor = link.attr("href").await.unwrap().unwrap();
+    let sources_open_at_first = browser.count("details#scorecard-sources[open]").await;
     browser.mark_page().await;
-    link.click().await.unwrap();
-    let line = browser
-        .wait_for_text(
-            &format!("details#scorecard-sources[open] li{anchor}"),
-            "filed",
-        )
-        .await;
-    let current = c.current_url().await.unwrap();
 
-    // Assert: the closed list opened at that run's first quarter, which
-    // names its value and its filing; the page stayed (no navigation).
-    assert!(sources_closed, "the sources list starts closed");
-    assert!(run.starts_with("capex FY24 Q2"), "{run}");
-    assert!(line.starts_with("capex FY24 Q2: $13.2B"), "{line}");
-    assert!(line.contains("0001652044-24-000079"), "{line}");
-    assert_eq!(current.fragment(), anchor.strip_prefix('#'));
+    // Act 1: the current answer's first input run (capex, the last eight
+    // quarters, all in the quarterly facts table).
+    let run = "article.answer[data-question='ai_revenue_vs_capex'] p.inputs a";
+    let recent = browser.text_of(run).await;
+    browser.click(run).await;
+    let cell = browser
+        .wait_for_text("table.facts tr[data-metric='capex'] td:target", "$")
+        .await;
+    let cell_quarter = browser
+        .attr_of("table.facts td:target", "data-quarter")
+        .await;
+    let cell_link = browser.attr_of("table.facts td:target a", "href").await;
+
+    // Act 2: the same question at FY24 Q2, whose inputs reach back to FY22.
+    let history =
+        "table.history-strip tr[data-question='ai_revenue_vs_capex'] td[data-quarter='FY24 Q2']";
+    browser.click(&format!("{history} summary")).await;
+    let early = browser.text_of(&format!("{history} p.inputs a")).await;
+    browser.click(&format!("{history} p.inputs a")).await;
+    let line = browser
+        .wait_for_text("details#scorecard-sources[open] li:target", "filed")
+        .await;
+
+    // Assert: a recent run lands on its first quarter's cell, linked to its
+    // 10-Q; an early one opens the closed sources list at its first quarter,
+    // with value and filing; the page never reloaded.
+    assert!(recent.starts_with("capex FY24 Q2 – FY26 Q1"), "{recent}");
+    assert_eq!(cell_quarter.as_deref(), Some("FY24 Q2"));
+    assert_eq!(cell, "$13.2B");
+    assert_eq!(
+        cell_link.as_deref(),
+        Some("https://www.sec.gov/Archives/edgar/data/1652044/000165204424000079/")
+    );
+    assert_eq!(sources_open_at_first, 0, "the sources list starts closed");
+    assert!(early.starts_with("capex FY22 Q3 – FY24 Q2"), "{early}");
+    assert!(line.starts_with("capex FY22 Q3: $7.28B"), "{line}");
+    assert!(line.contains("0001652044-22-000090"), "{line}");
     assert!(browser.page_was_kept().await, "no reload");
     browser.assert_no_panic().await;
 }

@@ -112,7 +112,7 @@ if LEPTOS_SITE_ROOT="$PWD/target/site" cargo test -p capex-lens-tests --test htt
 else
   verdict="**not met**"
 fi
-measured=$(grep '^first-load transfer' "$budget_log" | sed 's/^/    /' || true)
+measured=$(grep -o 'first-load transfer of .*' "$budget_log" | sed 's/^/    /' || true)
 [ -n "$measured" ] || measured="    no measurement printed; see $budget_log"
 {
   echo "## First-load budget check"
